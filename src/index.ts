@@ -1,0 +1,128 @@
+/**
+ * serverless-traffic-shift: the plugin entry. It registers the settings schema, reads the service from the
+ * framework, and hands settings and template to the pure transform. Nothing here builds template resources.
+ */
+import { resolveSettings, type ResolvedSettings, type ServiceDescription } from './config/resolve';
+import { functionSettingsSchema, serviceSettingsSchema } from './config/schema';
+import { naming } from './naming';
+import { createLogger, type FrameworkUtils, type Logger } from './log';
+import { renderPlan, summaryLines } from './plan/render';
+import { applyTrafficShift, type Plan } from './transform';
+import type { CfnTemplate } from './types/cloudformation';
+
+interface FunctionObject {
+  deploymentSettings?: unknown;
+  versionFunction?: boolean;
+  targetAlias?: { name: string; logicalId: string };
+}
+
+/** The slice of the Serverless Framework v3 object the plugin uses. */
+interface Serverless {
+  service: {
+    custom?: Record<string, unknown>;
+    provider: { versionFunctions?: boolean; compiledCloudFormationTemplate: CfnTemplate };
+    getAllFunctions(): string[];
+    getFunction(name: string): FunctionObject;
+  };
+  getProvider(name: 'aws'): {
+    getStage(): string;
+    naming: { getLambdaLogicalId(name: string): string; getNormalizedFunctionName(name: string): string };
+  };
+  configSchemaHandler?: {
+    defineCustomProperties(schema: object): void;
+    defineFunctionProperties(provider: string, schema: object): void;
+  };
+}
+
+class TrafficShiftPlugin {
+  readonly hooks: Record<string, () => void | Promise<void>>;
+  readonly commands = {
+    traffic: {
+      usage: 'Traffic shifting of Lambda aliases (serverless-traffic-shift)',
+      commands: {
+        plan: {
+          usage: 'Package the service and show, per function, how its next deploy shifts traffic (no AWS calls)',
+          lifecycleEvents: ['plan'],
+        },
+      },
+    },
+  };
+  private readonly log: Logger;
+  private settings?: ResolvedSettings;
+  private plan?: Plan;
+  private showFullPlan = false;
+
+  constructor(
+    private readonly serverless: Serverless,
+    _options: Record<string, unknown>,
+    utils?: FrameworkUtils,
+  ) {
+    this.log = createLogger(utils);
+    serverless.configSchemaHandler?.defineCustomProperties({ properties: { deploymentSettings: serviceSettingsSchema } });
+    serverless.configSchemaHandler?.defineFunctionProperties('aws', { properties: { deploymentSettings: functionSettingsSchema } });
+    this.hooks = {
+      'before:package:compileFunctions': () => this.prepareFunctions(),
+      'after:aws:package:finalize:mergeCustomProviderResources': () => this.transformTemplate(),
+      'after:package:finalize': () => this.reportSummary(),
+      'traffic:plan:plan': () => this.showPlan(),
+    };
+  }
+
+  /**
+   * Checks every setting before anything is compiled, then asks the framework to publish a version of each
+   * shifted function and to wire its events to the alias (`targetAlias`, the framework's own mechanism).
+   */
+  private prepareFunctions(): void {
+    this.settings = resolveSettings(this.describeService());
+    for (const fn of this.settings.functions) {
+      if (fn.kind !== 'shifted') continue;
+      const functionObject = this.serverless.service.getFunction(fn.name);
+      functionObject.versionFunction = true;
+      functionObject.targetAlias = { name: fn.alias, logicalId: naming.alias(fn.normalizedName) };
+    }
+  }
+
+  private transformTemplate(): void {
+    const settings = this.settings ?? resolveSettings(this.describeService());
+    const compiled = this.serverless.service.provider.compiledCloudFormationTemplate;
+    const result = applyTrafficShift(settings, compiled);
+    // The framework holds this object: update it in place so it writes what the transform returned.
+    Object.assign(compiled, result.template);
+    this.plan = result.plan;
+  }
+
+  private reportSummary(): void {
+    if (!this.plan || this.showFullPlan) return;
+    this.log.notice('serverless-traffic-shift:');
+    for (const line of summaryLines(this.plan)) this.log.notice(`  ${line}`);
+  }
+
+  private async showPlan(): Promise<void> {
+    this.showFullPlan = true;
+    await (this.serverless as unknown as { pluginManager: { spawn(command: string): Promise<void> } }).pluginManager.spawn('package');
+    if (this.plan) this.log.writeText(renderPlan(this.plan));
+  }
+
+  private describeService(): ServiceDescription {
+    const { service } = this.serverless;
+    const provider = this.serverless.getProvider('aws');
+    const functions: ServiceDescription['functions'] = {};
+    for (const name of service.getAllFunctions()) {
+      const fn = service.getFunction(name);
+      functions[name] = {
+        settings: fn.deploymentSettings,
+        ...(fn.versionFunction !== undefined && { versionFunction: fn.versionFunction }),
+        logicalId: provider.naming.getLambdaLogicalId(name),
+        normalizedName: provider.naming.getNormalizedFunctionName(name),
+      };
+    }
+    return {
+      stage: provider.getStage(),
+      versionFunctions: service.provider.versionFunctions !== false,
+      defaults: service.custom?.deploymentSettings,
+      functions,
+    };
+  }
+}
+
+export = TrafficShiftPlugin;

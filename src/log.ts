@@ -1,0 +1,34 @@
+/**
+ * The framework's v3 logging (`log`, `writeText`, passed to plugins as `utils`) behind a small facade, with a
+ * console fallback for frameworks that do not pass it.
+ */
+export interface Logger {
+  notice(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  /** Command output on stdout (the plan): not decorated, not silenced by --verbose settings. */
+  writeText(text: string): void;
+}
+
+interface FrameworkLog {
+  (message: string): void;
+  notice?: (message: string) => void;
+  info?: (message: string) => void;
+  warning?: (message: string) => void;
+}
+
+export interface FrameworkUtils {
+  log?: FrameworkLog;
+  writeText?: (text: string) => void;
+}
+
+export function createLogger(utils: FrameworkUtils | undefined): Logger {
+  const log = utils?.log;
+  const writeText = utils?.writeText;
+  return {
+    notice: (m) => (log?.notice ? log.notice(m) : console.log(m)),
+    info: (m) => (log?.info ? log.info(m) : undefined),
+    warning: (m) => (log?.warning ? log.warning(m) : console.warn(`Warning: ${m}`)),
+    writeText: (t) => (writeText ? writeText(t) : console.log(t)),
+  };
+}

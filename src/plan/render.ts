@@ -1,0 +1,41 @@
+/** The plan in words: the full view of `serverless traffic plan`, and the one-line summary after `sls package`. */
+import type { FunctionPlan, Plan } from '../transform';
+
+export function renderPlan(plan: Plan): string {
+  const lines = [`Traffic plan for stage "${plan.stage}"`, ''];
+  for (const fn of plan.functions) {
+    lines.push(`${fn.name}: ${headline(fn)}`);
+    if (fn.mode === 'untouched') {
+      lines.push('');
+      continue;
+    }
+    lines.push(`  alias        ${fn.alias}`);
+    if (fn.deploymentConfig) lines.push(`  config       ${fn.deploymentConfig}`);
+    lines.push(`  traffic      ${fn.timeline}`);
+    lines.push(`  alarms       ${fn.alarms.length ? fn.alarms.join(', ') : 'none'}`);
+    lines.push(`  hooks        ${fn.hooks.length ? fn.hooks.join(', ') : 'none'}`);
+    lines.push(`  adds         ${fn.addedResources.join(', ')}`);
+    lines.push('');
+  }
+  if (plan.sharedResources.length) lines.push(`Shared by the stack: ${plan.sharedResources.join(', ')}`, '');
+  lines.push(
+    'Traffic shifts only when a function has a new version: the first deploy of a stack and a deploy with',
+    'unchanged code and configuration move the alias without any CodeDeploy deployment.',
+  );
+  return lines.join('\n');
+}
+
+export function summaryLines(plan: Plan): string[] {
+  return plan.functions.map((fn) => `${fn.name}: ${headline(fn)}`);
+}
+
+function headline(fn: FunctionPlan): string {
+  switch (fn.mode) {
+    case 'shifted':
+      return `${fn.strategy} through alias "${fn.alias}" (${fn.timeline})`;
+    case 'inPlace':
+      return `in place through alias "${fn.alias}", no gradual shift${fn.reason ? ` (${fn.reason})` : ' (type InPlace)'}`;
+    case 'untouched':
+      return `not managed (${fn.reason})`;
+  }
+}

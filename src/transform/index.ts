@@ -1,0 +1,121 @@
+/**
+ * The heart of the plugin: (resolved settings, compiled template) → new template and the plan that describes it.
+ * Pure: no framework, no I/O. The input template is never modified; on error nothing is returned.
+ */
+import type { ResolvedSettings, ShiftedFunction } from '../config/resolve';
+import { describeTimeline, predefinedConfigName, shortName } from '../config/strategy';
+import { ServerlessError } from '../errors';
+import { naming } from '../naming';
+import { getAtt, type CfnResource, type CfnTemplate } from '../types/cloudformation';
+import { absorbFrameworkAliases, aliasResource, findVersion } from './alias';
+import { customDeploymentConfig, deploymentConfigName } from './deployment-config';
+import { application, deploymentGroup } from './deployment-group';
+import { retargetToAliases } from './retarget';
+import { codeDeployRole } from './role';
+
+export interface FunctionPlan {
+  name: string;
+  /** shifted: CodeDeploy moves traffic; inPlace: the alias moves at once; untouched: the plugin leaves it alone. */
+  mode: 'shifted' | 'inPlace' | 'untouched';
+  strategy?: string;
+  deploymentConfig?: string;
+  alias?: string;
+  timeline?: string;
+  reason?: string;
+  alarms: string[];
+  hooks: string[];
+  addedResources: string[];
+}
+
+export interface Plan {
+  stage: string;
+  functions: FunctionPlan[];
+  /** Resources shared by the stack (application, role, custom deployment configs). */
+  sharedResources: string[];
+}
+
+export interface TransformResult {
+  template: CfnTemplate;
+  plan: Plan;
+}
+
+export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate): TransformResult {
+  const shifted = settings.functions.filter((f): f is ShiftedFunction => f.kind === 'shifted');
+  const added: Record<string, CfnResource> = {};
+  const add = (logicalId: string, resource: CfnResource): void => {
+    if (logicalId in input.Resources || logicalId in added) {
+      throw new ServerlessError(
+        `serverless-traffic-shift adds a resource named ${logicalId}, but the template already has one. Rename yours in resources:.`,
+        'TRAFFIC_SHIFT_LOGICAL_ID_COLLISION',
+      );
+    }
+    added[logicalId] = resource;
+  };
+
+  // Framework aliases are removed from a working copy of the resource map; resources themselves are shared, not cloned.
+  const resources: Record<string, CfnResource> = { ...input.Resources };
+  const functionPlans = new Map<string, FunctionPlan>();
+  const usesCodeDeploy = shifted.filter((fn) => fn.strategy.kind !== 'inPlace');
+  const needsRole = usesCodeDeploy.some((fn) => fn.codeDeployRole === undefined);
+
+  for (const fn of shifted) {
+    if (!(fn.logicalId in resources)) {
+      throw new ServerlessError(`Function "${fn.name}" has no ${fn.logicalId} in the compiled template.`, 'TRAFFIC_SHIFT_MISSING_RESOURCE');
+    }
+    const versionLogicalId = findVersion(input, fn);
+    if (!fn.retainVersions) {
+      const { DeletionPolicy: _retain, ...version } = resources[versionLogicalId] as CfnResource;
+      resources[versionLogicalId] = version;
+    }
+    const moved = absorbFrameworkAliases(resources, fn);
+    const aliasId = naming.alias(fn.normalizedName);
+    add(aliasId, aliasResource(fn, versionLogicalId, moved));
+    const plan: FunctionPlan = {
+      name: fn.name,
+      mode: fn.strategy.kind === 'inPlace' ? 'inPlace' : 'shifted',
+      strategy: shortName(fn.strategy),
+      alias: fn.alias,
+      timeline: describeTimeline(fn.strategy),
+      alarms: [],
+      hooks: [],
+      addedResources: [aliasId],
+      ...(fn.inPlaceReason !== undefined && { reason: fn.inPlaceReason }),
+    };
+    if (fn.strategy.kind !== 'inPlace') {
+      const groupId = naming.deploymentGroup(fn.normalizedName);
+      const config = deploymentConfigName(fn.strategy);
+      add(
+        groupId,
+        deploymentGroup({
+          deploymentConfigName: config,
+          serviceRoleArn: fn.codeDeployRole ?? getAtt(naming.codeDeployRole(), 'Arn'),
+        }),
+      );
+      plan.addedResources.push(groupId);
+      plan.deploymentConfig = predefinedConfigName(fn.strategy) ?? `custom (${naming.deploymentConfig(fn.strategy)})`;
+    }
+    functionPlans.set(fn.name, plan);
+  }
+
+  const sharedResources: string[] = [];
+  const addShared = (logicalId: string, resource: CfnResource): void => {
+    add(logicalId, resource);
+    sharedResources.push(logicalId);
+  };
+  if (usesCodeDeploy.length > 0) addShared(naming.application(), application());
+  if (needsRole) addShared(naming.codeDeployRole(), codeDeployRole(settings.permissionsBoundary));
+  const configs = new Map(
+    usesCodeDeploy.flatMap((fn) => {
+      const custom = fn.strategy.kind === 'inPlace' ? undefined : customDeploymentConfig(fn.strategy);
+      return custom ? [[custom.logicalId, custom.resource] as const] : [];
+    }),
+  );
+  for (const logicalId of [...configs.keys()].sort()) addShared(logicalId, configs.get(logicalId) as CfnResource);
+
+  const template = retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted);
+  const functions = settings.functions.map(
+    (fn): FunctionPlan =>
+      functionPlans.get(fn.name) ?? { name: fn.name, mode: 'untouched', reason: fn.kind === 'untouched' ? fn.reason : undefined, alarms: [], hooks: [], addedResources: [] },
+  );
+  return { template, plan: { stage: settings.stage, functions, sharedResources } };
+}

@@ -1,0 +1,78 @@
+/**
+ * Points what the framework wired to an alias at the plugin's alias. The plugin asks the framework to wire each
+ * shifted function's events to its alias (the framework's `targetAlias`, the mechanism it uses for provisioned
+ * concurrency), which emits `Fn::Join [":", [Fn.Arn, "<alias>"]]` and a `DependsOn` on the alias id. This pass turns
+ * those, and anything aimed at the framework's own provisioned/SnapStart aliases, into a `Ref` of the plugin's alias
+ * (`Ref` of an AWS::Lambda::Alias is its ARN): one walk over the template for all functions.
+ */
+import type { ShiftedFunction } from '../config/resolve';
+import { naming } from '../naming';
+import type { CfnResource, CfnTemplate } from '../types/cloudformation';
+import { dependsOnList, getAttTarget, isObject, mapValue, refTarget } from './intrinsics';
+
+interface Target {
+  aliasLogicalId: string;
+  /** Alias names whose qualified ARN means "this function through an alias". */
+  qualifiers: Set<string>;
+}
+
+export function retargetToAliases(template: CfnTemplate, functions: readonly ShiftedFunction[]): CfnTemplate {
+  const byFunction = new Map<string, Target>();
+  const byReplacedAlias = new Map<string, string>();
+  for (const fn of functions) {
+    const aliasLogicalId = naming.alias(fn.normalizedName);
+    const frameworkAliases = naming.frameworkAliases(fn.normalizedName);
+    byFunction.set(fn.logicalId, { aliasLogicalId, qualifiers: new Set([fn.alias, ...frameworkAliases.map((a) => a.name)]) });
+    byReplacedAlias.set(aliasLogicalId, aliasLogicalId);
+    for (const alias of frameworkAliases) byReplacedAlias.set(alias.logicalId, aliasLogicalId);
+  }
+
+  const aliasOf = (arn: unknown, qualifier: unknown): string | undefined => {
+    const target = byFunction.get(getAttTarget(arn, 'Arn') ?? '');
+    return target && typeof qualifier === 'string' && target.qualifiers.has(qualifier) ? target.aliasLogicalId : undefined;
+  };
+  const replaceQualifiedRuns = (parts: unknown[]): unknown[] => {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < parts.length; i += 1) {
+      const aliasLogicalId = parts[i + 1] === ':' ? aliasOf(parts[i], parts[i + 2]) : undefined;
+      if (aliasLogicalId !== undefined) {
+        out ??= parts.slice(0, i);
+        out.push({ Ref: aliasLogicalId });
+        i += 2;
+      } else {
+        out?.push(parts[i]);
+      }
+    }
+    return out ?? parts;
+  };
+
+  const replace = (node: unknown): unknown => {
+    if (!isObject(node)) return undefined;
+    const join = node['Fn::Join'];
+    if (Array.isArray(join) && Array.isArray(join[1])) {
+      const [delimiter, parts] = join as [unknown, unknown[]];
+      // `Fn::Join [":", [Fn.Arn, "live"]]`: the whole value is the alias ARN.
+      if (delimiter === ':' && parts.length === 2 && aliasOf(parts[0], parts[1])) return { Ref: aliasOf(parts[0], parts[1]) };
+      // `Fn::Join ["", [..., Fn.Arn, ":", "live", "/invocations"]]`: the alias ARN inside a longer string.
+      if (delimiter === '') {
+        const rewritten = replaceQualifiedRuns(parts);
+        if (rewritten !== parts) return { 'Fn::Join': ['', rewritten.map((part) => mapValue(part, replace))] };
+      }
+    }
+    const aliasRef = byReplacedAlias.get(refTarget(node) ?? '');
+    if (aliasRef !== undefined) return { Ref: aliasRef };
+    return undefined;
+  };
+
+  const resources: Record<string, CfnResource> = {};
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    let next = mapValue(resource, replace) as CfnResource;
+    if (next.DependsOn !== undefined) {
+      const dependsOn = [...new Set(dependsOnList(next.DependsOn).map((id) => byReplacedAlias.get(id) ?? id))];
+      next = { ...next, DependsOn: dependsOn.length === 1 ? (dependsOn[0] as string) : dependsOn };
+    }
+    resources[logicalId] = next;
+  }
+  const outputs = template.Outputs === undefined ? undefined : (mapValue(template.Outputs, replace) as Record<string, unknown>);
+  return { ...template, Resources: resources, ...(outputs !== undefined && { Outputs: outputs }) };
+}
