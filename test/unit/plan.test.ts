@@ -1,0 +1,44 @@
+import { resolveSettings } from '../../src/config/resolve';
+import { renderPlan, summaryLines } from '../../src/plan/render';
+import { applyTrafficShift } from '../../src/transform';
+import { compiledTemplate, service } from '../support/service';
+
+const { plan } = applyTrafficShift(
+  resolveSettings(
+    service(
+      { api: undefined, worker: { type: 'Linear10PercentEvery1Minute' }, nightly: { stages: ['dev'] }, legacy: { enabled: false } },
+      { defaults: { type: 'Canary10Percent5Minutes', stages: ['prod', 'staging'] }, stage: 'prod' },
+    ),
+  ),
+  compiledTemplate(['api', 'worker', 'nightly', 'legacy']),
+);
+
+describe('plan rendering', () => {
+  it('summarises each function in one line after sls package', () => {
+    expect(summaryLines(plan)).toEqual([
+      'api: Canary10Percent5Minutes through alias "live" (0m → 10%, 5m → 100%)',
+      'worker: Linear10PercentEvery1Minute through alias "live" (0m → 10%, 1m → 20%, 2m → 30%, 3m → 40%, 4m → 50%, 5m → 60%, 6m → 70%, 7m → 80%, 8m → 90%, 9m → 100%)',
+      'nightly: in place through alias "live", no gradual shift (stage "prod" is not in stages [dev])',
+      'legacy: not managed (deploymentSettings.enabled is false)',
+    ]);
+  });
+
+  it('shows strategy, alias, timeline, checks and resources per function', () => {
+    const text = renderPlan(plan);
+    expect(text).toContain('Traffic plan for stage "prod"');
+    expect(text).toContain(
+      [
+        'api: Canary10Percent5Minutes through alias "live" (0m → 10%, 5m → 100%)',
+        '  alias        live',
+        '  config       CodeDeployDefault.LambdaCanary10Percent5Minutes',
+        '  traffic      0m → 10%, 5m → 100%',
+        '  alarms       none',
+        '  hooks        none',
+        '  adds         ApiTrafficShiftAlias, ApiTrafficShiftDeploymentGroup',
+      ].join('\n'),
+    );
+    expect(text).toContain('  traffic      all traffic moves at once, no CodeDeploy deployment');
+    expect(text).toContain('Shared by the stack: TrafficShiftApplication, TrafficShiftCodeDeployRole');
+    expect(text).toContain('the first deploy of a stack and a deploy with');
+  });
+});
