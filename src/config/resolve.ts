@@ -41,6 +41,8 @@ export interface ShiftedFunction {
   /** Why the strategy differs from `type`, when it does. */
   inPlaceReason?: string;
   codeDeployRole?: string | Intrinsic;
+  /** Logical ids of resources allowed to invoke the unqualified function (a deliberate exception to the bypass check). */
+  allowBypass: string[];
   /** False when the user turned versioning off: old versions are then deleted after a successful update. */
   retainVersions: boolean;
 }
@@ -60,6 +62,7 @@ export interface ResolvedSettings {
 }
 
 const ALIAS_NAME = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/;
+const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]{1,512}$/;
 
@@ -122,6 +125,11 @@ function resolveFunction(
     checkArnOrIntrinsic(codeDeployRole, source('codeDeployRole'), 'codeDeployRole', ROLE_ARN, 'an IAM role ARN (arn:aws:iam::123456789012:role/name)');
   }
 
+  const allowBypass = settings.allowBypass ?? [];
+  if (!Array.isArray(allowBypass) || !allowBypass.every((id) => typeof id === 'string' && LOGICAL_ID.test(id))) {
+    throw invalidSetting(source('allowBypass'), 'allowBypass', allowBypass, 'a list of logical ids of resources in the template that may invoke the function without its alias, e.g. [MyCustomResource]');
+  }
+
   if (!enabled) return { kind: 'untouched', name, reason: 'deploymentSettings.enabled is false' };
 
   const stageListed = stages === undefined || (stages as string[]).includes(service.stage);
@@ -137,6 +145,7 @@ function resolveFunction(
       inPlaceReason: `stage "${service.stage}" is not in stages [${(stages as string[]).join(', ')}]`,
     }),
     ...(codeDeployRole !== undefined && { codeDeployRole: codeDeployRole as string | Intrinsic }),
+    allowBypass: allowBypass as string[],
     retainVersions: (fn.versionFunction ?? service.versionFunctions) !== false,
   };
 }

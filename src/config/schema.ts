@@ -18,6 +18,7 @@ const functionKeys = {
   alias: { type: 'string' },
   stages: { type: 'array', items: { type: 'string' } },
   codeDeployRole: { anyOf: [{ type: 'string' }, intrinsic] },
+  allowBypass: { type: 'array', items: { type: 'string' } },
 } as const;
 
 /** Keys that describe stack-wide resources, so only `custom.deploymentSettings` may set them. */

@@ -12,6 +12,7 @@ import { customDeploymentConfig, deploymentConfigName } from './deployment-confi
 import { application, deploymentGroup } from './deployment-group';
 import { retargetToAliases } from './retarget';
 import { codeDeployRole } from './role';
+import { describeFinding, findBypasses } from './verify';
 
 export interface FunctionPlan {
   name: string;
@@ -113,9 +114,37 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   for (const logicalId of [...configs.keys()].sort()) addShared(logicalId, configs.get(logicalId) as CfnResource);
 
   const template = retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted);
+  checkNoBypass(template, shifted);
   const functions = settings.functions.map(
     (fn): FunctionPlan =>
       functionPlans.get(fn.name) ?? { name: fn.name, mode: 'untouched', reason: fn.kind === 'untouched' ? fn.reason : undefined, alarms: [], hooks: [], addedResources: [] },
   );
   return { template, plan: { stage: settings.stage, functions, sharedResources } };
+}
+
+/** Fails the build when anything still invokes a shifted function without its alias. */
+function checkNoBypass(template: CfnTemplate, shifted: readonly ShiftedFunction[]): void {
+  for (const fn of shifted) {
+    const stale = fn.allowBypass.filter((id) => !(id in template.Resources));
+    if (stale.length > 0) {
+      throw new ServerlessError(
+        `functions.${fn.name}.deploymentSettings.allowBypass names ${stale.join(', ')}, which the template does not contain; ` +
+          'list logical ids of resources in the compiled template, or remove the entry.',
+        'TRAFFIC_SHIFT_INVALID_SETTING',
+      );
+    }
+  }
+  const findings = findBypasses(template, shifted, (fn, resource) => fn.allowBypass.includes(resource));
+  if (findings.length === 0) return;
+  const lines = findings.map((f) => `  - ${describeFinding(f)}`);
+  throw new ServerlessError(
+    [
+      `Traffic would bypass the alias of ${[...new Set(findings.map((f) => `"${f.functionName}"`))].join(', ')}: these invoke the function itself, ` +
+        'so they would reach new code at once, unseen by the rollout:',
+      ...lines,
+      'Fix: point them at the alias instead (Ref: <Function>TrafficShiftAlias, or the function ARN followed by ":<alias>"), ' +
+        'or, for a deliberate exception, list the resource in deploymentSettings.allowBypass of that function.',
+    ].join('\n'),
+    'TRAFFIC_SHIFT_BYPASS',
+  );
 }

@@ -1,0 +1,164 @@
+/**
+ * The bypass check: after the transform, nothing in the template may invoke, or allow invoking, the unqualified
+ * function of a shifted function. Traffic sent there skips the alias: it reaches the new code at once and no alarm
+ * on the alias sees it. Pure; returns findings, the caller decides how to report them.
+ */
+import type { ShiftedFunction } from '../config/resolve';
+import type { CfnResource, CfnTemplate } from '../types/cloudformation';
+import { getAttTarget, isObject, refTarget } from './intrinsics';
+
+export interface BypassFinding {
+  functionName: string;
+  resource: string;
+  resourceType: string;
+  /** Where in the resource, e.g. `Properties.Targets[0].Arn`. */
+  path: string;
+}
+
+/**
+ * Resource types whose references to a function are not invocations: its versions and aliases, CodeDeploy, IAM
+ * policy documents, log groups and alarm dimensions. Everything else that names the bare function is a finding.
+ */
+const NOT_INVOKERS = new Set([
+  'AWS::Lambda::Version',
+  'AWS::Lambda::Alias',
+  'AWS::Lambda::Function',
+  'AWS::CodeDeploy::DeploymentGroup',
+  'AWS::IAM::Role',
+  'AWS::IAM::Policy',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::Logs::LogGroup',
+  'AWS::Logs::MetricFilter',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::CompositeAlarm',
+  'AWS::CloudWatch::Dashboard',
+]);
+
+interface Watched {
+  fn: ShiftedFunction;
+  /** The deployed name, when literal: catches hand-written ARNs such as `arn:…:function:svc-prod-api`. */
+  physicalName?: string;
+}
+
+export function findBypasses(template: CfnTemplate, functions: readonly ShiftedFunction[], allowed: (fn: ShiftedFunction, resource: string) => boolean = () => false): BypassFinding[] {
+  const byLogicalId = new Map<string, Watched>();
+  const byPhysicalName: Watched[] = [];
+  for (const fn of functions) {
+    const name = template.Resources[fn.logicalId]?.Properties?.FunctionName;
+    const watched: Watched = { fn, ...(typeof name === 'string' && { physicalName: name }) };
+    byLogicalId.set(fn.logicalId, watched);
+    if (watched.physicalName) byPhysicalName.push(watched);
+  }
+
+  const findings: BypassFinding[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (NOT_INVOKERS.has(resource.Type) || hasQualifier(resource)) continue;
+    const report = (watched: Watched, path: string): void => {
+      if (allowed(watched.fn, logicalId)) return;
+      findings.push({ functionName: watched.fn.name, resource: logicalId, resourceType: resource.Type, path });
+    };
+    walk(resource, 'Resource', (node, path, next) => {
+      // Join parts: `[Fn.Arn, ":live"]` or `[Fn.Arn, ":", "live"]` is qualified; a bare ARN is not.
+      const fnRef = functionReference(node, byLogicalId);
+      if (fnRef) {
+        if (!isQualifiedBy(next)) report(fnRef, path);
+        return true;
+      }
+      if (isObject(node) && node['Fn::Sub'] !== undefined) {
+        const text = Array.isArray(node['Fn::Sub']) ? node['Fn::Sub'][0] : node['Fn::Sub'];
+        if (typeof text === 'string') {
+          for (const [id, watched] of byLogicalId) {
+            if (new RegExp(`\\$\\{${id}(\\.Arn)?\\}(?!:[A-Za-z0-9_-])`).test(text)) report(watched, path);
+          }
+        }
+      }
+      if (typeof node === 'string') {
+        for (const watched of byPhysicalName) {
+          if (mentionsUnqualified(node, watched.physicalName as string, next)) report(watched, path);
+        }
+      }
+      return false;
+    });
+  }
+  return findings.map(({ path, ...f }) => ({ ...f, path: path.replace(/^Resource\.?/, '') }));
+}
+
+/** Resources that name the function and its qualifier separately (function URLs, async invocation settings). */
+const QUALIFIED_BY_PROPERTY: Record<string, string> = {
+  'AWS::Lambda::EventInvokeConfig': 'Qualifier',
+  'AWS::Lambda::Url': 'Qualifier',
+};
+
+function hasQualifier(resource: CfnResource): boolean {
+  const property = QUALIFIED_BY_PROPERTY[resource.Type];
+  if (property === undefined) return false;
+  const qualifier = resource.Properties?.[property];
+  return typeof qualifier === 'string' ? isQualifier(qualifier) : isObject(qualifier);
+}
+
+function functionReference(node: unknown, watched: Map<string, Watched>): Watched | undefined {
+  const id = getAttTarget(node, 'Arn') ?? refTarget(node);
+  return id === undefined ? undefined : watched.get(id);
+}
+
+/** `next` is what follows the reference inside the same Fn::Join (with its delimiter first), if anything. */
+function isQualifiedBy(next: unknown[] | undefined): boolean {
+  if (!next || next.length < 2) return false;
+  const [delimiter, following] = next;
+  if (delimiter === ':' && isObject(following)) return true;
+  const text = typeof following === 'string' ? `${delimiter}${following}` : undefined;
+  if (text === undefined) return false;
+  if (text === ':') {
+    const qualifier = next[2];
+    return typeof qualifier === 'string' ? isQualifier(qualifier) : isObject(qualifier);
+  }
+  return text.startsWith(':') && isQualifier(text.slice(1));
+}
+
+function isQualifier(text: string): boolean {
+  return /^[A-Za-z0-9_-]/.test(text) && !text.startsWith('$LATEST');
+}
+
+function mentionsUnqualified(text: string, physicalName: string, next: unknown[] | undefined): boolean {
+  const marker = `:function:${physicalName}`;
+  for (let index = text.indexOf(marker); index !== -1; index = text.indexOf(marker, index + 1)) {
+    const rest = text.slice(index + marker.length);
+    if (rest === '') {
+      if (!isQualifiedBy(next)) return true;
+    } else if (rest.startsWith(':')) {
+      if (!isQualifier(rest.slice(1))) return true;
+    } else if (!/^[A-Za-z0-9_-]/.test(rest)) {
+      // Not the prefix of a longer function name, and no qualifier: the bare function.
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Visits every node with its path. For items of an `Fn::Join` list, `next` holds the join delimiter followed by the
+ * items after this one, so a reference can tell whether a qualifier follows it. `visit` returns true to skip children.
+ */
+function walk(node: unknown, path: string, visit: (node: unknown, path: string, next?: unknown[]) => boolean, next?: unknown[]): void {
+  if (visit(node, path, next)) return;
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => walk(item, `${path}[${i}]`, visit));
+    return;
+  }
+  if (!isObject(node)) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'DependsOn' || key === 'Condition' || key === 'Metadata') continue;
+    const join = key === 'Fn::Join' && Array.isArray(value) && Array.isArray(value[1]) ? (value as [unknown, unknown[]]) : undefined;
+    if (join) {
+      const [delimiter, parts] = join;
+      parts.forEach((part, i) => walk(part, `${path}.Fn::Join[1][${i}]`, visit, [delimiter, ...parts.slice(i + 1)]));
+      continue;
+    }
+    walk(value, `${path}.${key}`, visit);
+  }
+}
+
+export function describeFinding(f: BypassFinding): string {
+  return `${f.resource} (${f.resourceType}) at ${f.path} invokes function "${f.functionName}" without its alias`;
+}
+

@@ -1,0 +1,81 @@
+import { resolveSettings, type ShiftedFunction } from '../../../src/config/resolve';
+import { applyTrafficShift } from '../../../src/transform';
+import { findBypasses } from '../../../src/transform/verify';
+import type { CfnResource, CfnTemplate } from '../../../src/types/cloudformation';
+import { compiledTemplate, service } from '../../support/service';
+
+const shifted = (settings: Record<string, unknown> = {}) =>
+  resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', ...settings } })).functions as ShiftedFunction[];
+
+function templateWith(resources: Record<string, CfnResource>): CfnTemplate {
+  const template = compiledTemplate(['api']);
+  (template.Resources.ApiLambdaFunction as CfnResource).Properties = { FunctionName: 'svc-prod-api' };
+  Object.assign(template.Resources, resources);
+  return template;
+}
+
+const arn = { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] };
+
+describe('findBypasses', () => {
+  it.each<[string, CfnResource, string]>([
+    ['SNS subscription by ARN', { Type: 'AWS::SNS::Subscription', Properties: { Protocol: 'lambda', Endpoint: arn } }, 'Properties.Endpoint'],
+    ['permission on the bare function', { Type: 'AWS::Lambda::Permission', Properties: { FunctionName: { Ref: 'ApiLambdaFunction' }, Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com' } }, 'Properties.FunctionName'],
+    [
+      'hand-written API Gateway integration',
+      {
+        Type: 'AWS::ApiGateway::Method',
+        Properties: { Integration: { Uri: { 'Fn::Join': ['', ['arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/', arn, '/invocations']] } } },
+      },
+      'Properties.Integration.Uri.Fn::Join[1][1]',
+    ],
+    ['event rule target', { Type: 'AWS::Events::Rule', Properties: { Targets: [{ Id: 'a', Arn: arn }] } }, 'Properties.Targets[0].Arn'],
+    ['Fn::Sub of the ARN', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Sub': '${ApiLambdaFunction.Arn}' } } }, 'Properties.Endpoint'],
+    ['literal ARN of the deployed name', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api' } }, 'Properties.Endpoint'],
+    ['Fn::Sub with the deployed name', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api' } } }, 'Properties.Endpoint.Fn::Sub'],
+    ['$LATEST qualifier', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Join': [':', [arn, '$LATEST']] } } }, 'Properties.Endpoint.Fn::Join[1][0]'],
+    ['event source mapping', { Type: 'AWS::Lambda::EventSourceMapping', Properties: { FunctionName: arn, EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:q' } }, 'Properties.FunctionName'],
+    ['function URL without qualifier', { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: arn, AuthType: 'NONE' } }, 'Properties.TargetFunctionArn'],
+  ])('finds %s', (_name, resource, path) => {
+    expect(findBypasses(templateWith({ Invoker: resource }), shifted())).toEqual([
+      { functionName: 'api', resource: 'Invoker', resourceType: resource.Type, path },
+    ]);
+  });
+
+  it.each<[string, CfnResource]>([
+    ['alias ARN by Ref', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { Ref: 'ApiTrafficShiftAlias' } } }],
+    ['ARN joined with the alias', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Join': [':', [arn, 'live']] } } }],
+    ['ARN joined inside a URI', { Type: 'AWS::ApiGateway::Method', Properties: { Uri: { 'Fn::Join': ['', ['x/', arn, ':live/invocations']] } } }],
+    ['Fn::Sub with a qualifier', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Sub': '${ApiLambdaFunction.Arn}:live' } } }],
+    ['literal qualified ARN', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api:live' } }],
+    ['another function whose name extends this one', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api-v2' } }],
+    ['IAM policy', { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: { Statement: [{ Resource: arn }] } } }],
+    ['alarm dimension', { Type: 'AWS::CloudWatch::Alarm', Properties: { Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ApiLambdaFunction' } }] } }],
+    ['log group', { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/lambda/svc-prod-api' } }],
+    ['async config on the alias', { Type: 'AWS::Lambda::EventInvokeConfig', Properties: { FunctionName: { Ref: 'ApiLambdaFunction' }, Qualifier: 'live' } }],
+    ['DependsOn only', { Type: 'AWS::SNS::Topic', DependsOn: 'ApiLambdaFunction' }],
+  ])('accepts %s', (_name, resource) => {
+    expect(findBypasses(templateWith({ Fine: resource }), shifted())).toEqual([]);
+  });
+});
+
+describe('the transform fails on a bypass', () => {
+  const bypass = { Type: 'AWS::SNS::Subscription', Properties: { Protocol: 'lambda', Endpoint: arn, TopicArn: 'arn:aws:sns:us-east-1:123456789012:t' } };
+
+  it('with a message naming the resource, the path and the fix, and returns nothing', () => {
+    const run = () => applyTrafficShift(resolveSettings(service({ api: { type: 'Canary10Percent5Minutes' } })), templateWith({ MySubscription: bypass }));
+    expect(run).toThrow(expect.objectContaining({ code: 'TRAFFIC_SHIFT_BYPASS' }));
+    expect(run).toThrow('MySubscription (AWS::SNS::Subscription) at Properties.Endpoint invokes function "api" without its alias');
+    expect(run).toThrow('deploymentSettings.allowBypass');
+  });
+
+  it('unless the resource is listed in allowBypass', () => {
+    const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['MySubscription'] } }));
+    const { template } = applyTrafficShift(settings, templateWith({ MySubscription: bypass }));
+    expect(template.Resources.MySubscription).toEqual(bypass);
+  });
+
+  it('and rejects an allowBypass entry that names nothing in the template', () => {
+    const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['Gone'] } }));
+    expect(() => applyTrafficShift(settings, templateWith({}))).toThrow('functions.api.deploymentSettings.allowBypass names Gone');
+  });
+});
