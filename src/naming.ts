@@ -3,6 +3,7 @@
  * `TrafficShift` infix, and so never meet the framework's own ids (it reserves `CodeDeployApplication`,
  * `CodeDeployDeploymentGroup`, `CodeDeployRole`, `<Fn>ProvConcLambdaAlias`, `<Fn>SnapStartLambdaAlias`).
  */
+import type { GeneratedAlarmKind } from './config/health';
 import { shortName, type Strategy } from './config/strategy';
 
 export const naming = {
@@ -11,6 +12,17 @@ export const naming = {
   deploymentConfig: (strategy: Strategy): string => `TrafficShiftConfig${shortName(strategy)}`,
   alias: (normalizedName: string): string => `${normalizedName}TrafficShiftAlias`,
   deploymentGroup: (normalizedName: string): string => `${normalizedName}TrafficShiftDeploymentGroup`,
+  generatedAlarm: (normalizedName: string, kind: GeneratedAlarmKind): string =>
+    `${normalizedName}TrafficShift${kind.charAt(0).toUpperCase()}${kind.slice(1)}Alarm`,
+  /** Grants a hook function of the service what it needs to report to CodeDeploy. */
+  hookPolicy: (hookNormalizedName: string): string => `${hookNormalizedName}TrafficShiftHookPolicy`,
+  /** A role of its own for a hook that shared the service's role, so other functions get no hook permissions. */
+  hookRole: (hookNormalizedName: string): string => `${hookNormalizedName}TrafficShiftHookRole`,
+  /** The hooks the plugin generates: smoke tests before traffic moves, the bake after. */
+  smokeTestHook: (): string => 'TrafficShiftSmokeTestHook',
+  bakeHook: (): string => 'TrafficShiftBakeHook',
+  generatedHookRole: (): string => 'TrafficShiftHookRole',
+  bakeHookSelfInvokePolicy: (): string => 'TrafficShiftBakeHookSelfInvokePolicy',
   /** The aliases the framework itself adds for provisioned concurrency and SnapStart, which the plugin's alias replaces. */
   frameworkAliases: (normalizedName: string): { logicalId: string; name: string }[] => [
     { logicalId: `${normalizedName}ProvConcLambdaAlias`, name: 'provisioned' },

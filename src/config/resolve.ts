@@ -5,6 +5,7 @@
 import { invalidSetting, ServerlessError, settingPath } from '../errors';
 import { isIntrinsic, type Intrinsic } from '../types/cloudformation';
 import { FUNCTION_KEYS, SERVICE_ONLY_KEYS } from './schema';
+import { resolveHealthChecks, type HealthChecks } from './health';
 import { ACCEPTED_TYPES, parseStrategy, type Strategy } from './strategy';
 
 export const DEFAULT_ALIAS = 'live';
@@ -45,6 +46,7 @@ export interface ShiftedFunction {
   allowBypass: string[];
   /** False when the user turned versioning off: old versions are then deleted after a successful update. */
   retainVersions: boolean;
+  health: HealthChecks;
 }
 
 export interface UntouchedFunction {
@@ -75,8 +77,18 @@ export function resolveSettings(service: ServiceDescription): ResolvedSettings {
   const permissionsBoundary = defaults?.codeDeployRolePermissionsBoundary;
   if (permissionsBoundary !== undefined) checkArnOrIntrinsic(permissionsBoundary, undefined, 'codeDeployRolePermissionsBoundary', POLICY_ARN, 'an IAM policy ARN (arn:aws:iam::123456789012:policy/name)');
 
-  const functions = Object.entries(service.functions).map(([name, fn]) =>
-    resolveFunction(name, fn, defaults, service),
+  const resolved = Object.entries(service.functions).map(([name, fn]) => resolveFunction(name, fn, defaults, service));
+  // A hook checks other functions' new versions: it is never shifted itself.
+  const hookOf = new Map<string, string[]>();
+  for (const fn of resolved) {
+    if (fn.kind !== 'shifted') continue;
+    for (const [phase, hook] of [['pre', fn.health.preTrafficHook], ['post', fn.health.postTrafficHook]] as const) {
+      if (hook?.kind !== 'function') continue;
+      hookOf.set(hook.name, [...(hookOf.get(hook.name) ?? []), `${phase}-traffic hook of ${fn.name}`]);
+    }
+  }
+  const functions = resolved.map((fn): ResolvedFunction =>
+    hookOf.has(fn.name) ? { kind: 'untouched', name: fn.name, reason: `${(hookOf.get(fn.name) as string[]).join(', ')}; hooks are never shifted` } : fn,
   );
   return { stage: service.stage, ...(permissionsBoundary !== undefined && { permissionsBoundary: permissionsBoundary as string | Intrinsic }), functions };
 }
@@ -130,6 +142,11 @@ function resolveFunction(
     throw invalidSetting(source('allowBypass'), 'allowBypass', allowBypass, 'a list of logical ids of resources in the template that may invoke the function without its alias, e.g. [MyCustomResource]');
   }
 
+  const health = resolveHealthChecks(settings, source, { name }, service.functions, {
+    blueGreen: parsed.kind === 'blueGreen',
+    inPlaceByType: parsed.kind === 'inPlace',
+  });
+
   if (!enabled) return { kind: 'untouched', name, reason: 'deploymentSettings.enabled is false' };
 
   const stageListed = stages === undefined || (stages as string[]).includes(service.stage);
@@ -147,6 +164,7 @@ function resolveFunction(
     ...(codeDeployRole !== undefined && { codeDeployRole: codeDeployRole as string | Intrinsic }),
     allowBypass: allowBypass as string[],
     retainVersions: (fn.versionFunction ?? service.versionFunctions) !== false,
+    health,
   };
 }
 

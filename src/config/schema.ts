@@ -11,6 +11,32 @@ const intrinsic = {
   maxProperties: 1,
 } as const;
 
+const generatedAlarm = {
+  anyOf: [
+    { type: 'boolean' },
+    { type: 'number' },
+    {
+      type: 'object',
+      properties: { threshold: { type: 'number' }, evaluationPeriods: { type: 'integer' }, period: { type: 'integer' } },
+      additionalProperties: false,
+    },
+  ],
+} as const;
+
+const smokeTestCase = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    payload: {},
+    expect: {
+      type: 'object',
+      properties: { statusCode: { type: 'integer' }, response: {}, body: {} },
+      additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
 /** Keys that may be set per function as well as for the whole service. */
 const functionKeys = {
   enabled: { type: 'boolean' },
@@ -19,6 +45,38 @@ const functionKeys = {
   stages: { type: 'array', items: { type: 'string' } },
   codeDeployRole: { anyOf: [{ type: 'string' }, intrinsic] },
   allowBypass: { type: 'array', items: { type: 'string' } },
+  preTrafficHook: { type: 'string' },
+  postTrafficHook: { type: 'string' },
+  alarms: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false }] } },
+  newVersionAlarms: {
+    anyOf: [
+      { type: 'boolean' },
+      {
+        type: 'object',
+        properties: { errors: generatedAlarm, errorRate: generatedAlarm, throttles: generatedAlarm, p99Duration: generatedAlarm },
+        additionalProperties: false,
+      },
+    ],
+  },
+  autoRollback: {
+    type: 'object',
+    properties: { onFailure: { type: 'boolean' }, onAlarm: { type: 'boolean' }, onManualStop: { type: 'boolean' } },
+    additionalProperties: false,
+  },
+  triggerConfigurations: {
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        TriggerName: { type: 'string' },
+        TriggerTargetArn: { anyOf: [{ type: 'string' }, intrinsic] },
+        TriggerEvents: { type: 'array', items: { type: 'string' } },
+      },
+      additionalProperties: false,
+    },
+  },
+  smokeTest: { anyOf: [smokeTestCase, { type: 'array', items: smokeTestCase }] },
+  bakeTime: { type: 'integer' },
 } as const;
 
 /** Keys that describe stack-wide resources, so only `custom.deploymentSettings` may set them. */

@@ -11,6 +11,8 @@ export type Strategy =
   | { kind: 'canary'; percentage: number; intervalMinutes: number }
   | { kind: 'linear'; percentage: number; intervalMinutes: number }
   | { kind: 'allAtOnce' }
+  /** All traffic at once after the pre-traffic checks, then a bake time watching the alarms before the old version is let go. */
+  | { kind: 'blueGreen' }
   | { kind: 'inPlace' };
 
 export const MAX_SHIFT_MINUTES = 2880;
@@ -33,7 +35,7 @@ export const ACCEPTED_TYPES =
   'one of the CodeDeploy predefined configurations (' +
   PREDEFINED_CONFIGS.join(', ') +
   ', by this short name or as CodeDeployDefault.Lambda<name>), Canary<P>Percent<N>Minutes or ' +
-  'Linear<P>PercentEvery<N>Minutes with 1 <= P <= 99 and N >= 1 (e.g. Canary25Percent7Minutes), or InPlace';
+  'Linear<P>PercentEvery<N>Minutes with 1 <= P <= 99 and N >= 1 (e.g. Canary25Percent7Minutes), BlueGreen, or InPlace';
 
 const CANARY = /^Canary(\d+)Percent(\d+)Minutes?$/;
 const LINEAR = /^Linear(\d+)PercentEvery(\d+)Minutes?$/;
@@ -48,7 +50,8 @@ export function parseStrategy(type: string): Strategy | { error: string } {
     }
   }
   if (name === 'AllAtOnce') return { kind: 'allAtOnce' };
-  if (name === 'InPlace') return { kind: 'inPlace' };
+  if (name === 'InPlace' && name === type) return { kind: 'inPlace' };
+  if (name === 'BlueGreen' && name === type) return { kind: 'blueGreen' };
   const canary = CANARY.exec(name);
   const linear = canary ? null : LINEAR.exec(name);
   const match = canary ?? linear;
@@ -93,6 +96,7 @@ export function timeline(strategy: Strategy): TrafficStep[] {
       }
     }
     case 'allAtOnce':
+    case 'blueGreen':
     case 'inPlace':
       return [{ minute: 0, percent: 100 }];
   }
@@ -105,7 +109,7 @@ export function shiftDurationMinutes(strategy: Strategy): number {
 
 /** The name CodeDeploy knows a predefined configuration by, or undefined when the plugin must create one. */
 export function predefinedConfigName(strategy: Strategy): string | undefined {
-  const name = shortName(strategy);
+  const name = strategy.kind === 'blueGreen' ? 'AllAtOnce' : shortName(strategy);
   return (PREDEFINED_CONFIGS as readonly string[]).includes(name) ? `${PREDEFINED_PREFIX}${name}` : undefined;
 }
 
@@ -118,6 +122,8 @@ export function shortName(strategy: Strategy): string {
       return `Linear${strategy.percentage}PercentEvery${minutes(strategy.intervalMinutes)}`;
     case 'allAtOnce':
       return 'AllAtOnce';
+    case 'blueGreen':
+      return 'BlueGreen';
     case 'inPlace':
       return 'InPlace';
   }

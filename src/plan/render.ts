@@ -12,17 +12,32 @@ export function renderPlan(plan: Plan): string {
     lines.push(`  alias        ${fn.alias}`);
     if (fn.deploymentConfig) lines.push(`  config       ${fn.deploymentConfig}`);
     lines.push(`  traffic      ${fn.timeline}`);
-    lines.push(`  alarms       ${fn.alarms.length ? fn.alarms.join(', ') : 'none'}`);
-    lines.push(`  hooks        ${fn.hooks.length ? fn.hooks.join(', ') : 'none'}`);
+    if (fn.mode === 'shifted') {
+      lines.push(...field('alarms', fn.alarms));
+      lines.push(...field('hooks', fn.hooks));
+      lines.push(...field('rollback', (fn.rollback ?? []).map((event) => ROLLBACK_WORDS[event] ?? event)));
+    }
     lines.push(`  adds         ${fn.addedResources.join(', ')}`);
     lines.push('');
   }
   if (plan.sharedResources.length) lines.push(`Shared by the stack: ${plan.sharedResources.join(', ')}`, '');
+  if (plan.warnings.length) lines.push('Warnings:', ...plan.warnings.map((w) => `  - ${w}`), '');
   lines.push(
     'Traffic shifts only when a function has a new version: the first deploy of a stack and a deploy with',
     'unchanged code and configuration move the alias without any CodeDeploy deployment.',
   );
   return lines.join('\n');
+}
+
+const ROLLBACK_WORDS: Record<string, string> = {
+  DEPLOYMENT_FAILURE: 'when the deployment fails',
+  DEPLOYMENT_STOP_ON_ALARM: 'when an alarm fires',
+  DEPLOYMENT_STOP_ON_REQUEST: 'when stopped by hand',
+};
+
+function field(label: string, values: string[]): string[] {
+  const [first, ...rest] = values.length > 0 ? values : ['none'];
+  return [`  ${label.padEnd(12)} ${first}`, ...rest.map((v) => `  ${''.padEnd(12)} ${v}`)];
 }
 
 export function summaryLines(plan: Plan): string[] {

@@ -8,7 +8,12 @@ import { naming } from '../naming';
 import { getAtt, ref, type CfnResource, type CfnTemplate } from '../types/cloudformation';
 import { refTarget } from './intrinsics';
 
-export function aliasResource(fn: ShiftedFunction, versionLogicalId: string, extraProperties: Record<string, unknown>): CfnResource {
+export function aliasResource(
+  fn: ShiftedFunction,
+  versionLogicalId: string,
+  extraProperties: Record<string, unknown>,
+  hooks: Record<string, unknown> = {},
+): CfnResource {
   const shifts = fn.strategy.kind !== 'inPlace';
   return {
     Type: 'AWS::Lambda::Alias',
@@ -23,6 +28,7 @@ export function aliasResource(fn: ShiftedFunction, versionLogicalId: string, ext
         CodeDeployLambdaAliasUpdate: {
           ApplicationName: ref(naming.application()),
           DeploymentGroupName: ref(naming.deploymentGroup(fn.normalizedName)),
+          ...hooks,
         },
       },
     }),

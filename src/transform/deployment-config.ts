@@ -3,7 +3,7 @@ import { predefinedConfigName, type Strategy } from '../config/strategy';
 import { naming } from '../naming';
 import { ref, type CfnResource } from '../types/cloudformation';
 
-type ShiftingStrategy = Extract<Strategy, { kind: 'canary' | 'linear' | 'allAtOnce' }>;
+type ShiftingStrategy = Exclude<Strategy, { kind: 'inPlace' }>;
 
 /** What a deployment group's `DeploymentConfigName` is set to. */
 export function deploymentConfigName(strategy: ShiftingStrategy): string | { Ref: string } {
@@ -15,7 +15,8 @@ export function deploymentConfigName(strategy: ShiftingStrategy): string | { Ref
  * replace-only, so CloudFormation must be free to name a replacement.
  */
 export function customDeploymentConfig(strategy: ShiftingStrategy): { logicalId: string; resource: CfnResource } | undefined {
-  if (predefinedConfigName(strategy) !== undefined || strategy.kind === 'allAtOnce') return undefined;
+  if (strategy.kind !== 'canary' && strategy.kind !== 'linear') return undefined;
+  if (predefinedConfigName(strategy) !== undefined) return undefined;
   const trafficRouting =
     strategy.kind === 'canary'
       ? { Type: 'TimeBasedCanary', TimeBasedCanary: { CanaryPercentage: strategy.percentage, CanaryInterval: strategy.intervalMinutes } }

@@ -2,14 +2,18 @@
  * The heart of the plugin: (resolved settings, compiled template) → new template and the plan that describes it.
  * Pure: no framework, no I/O. The input template is never modified; on error nothing is returned.
  */
+import { MAX_ALARMS_PER_GROUP } from '../config/health';
 import type { ResolvedSettings, ShiftedFunction } from '../config/resolve';
 import { describeTimeline, predefinedConfigName, shortName } from '../config/strategy';
-import { ServerlessError } from '../errors';
+import { invalidSetting, ServerlessError } from '../errors';
 import { naming } from '../naming';
-import { getAtt, type CfnResource, type CfnTemplate } from '../types/cloudformation';
+import { getAtt, ref, type CfnResource, type CfnTemplate } from '../types/cloudformation';
 import { absorbFrameworkAliases, aliasResource, findVersion } from './alias';
+import { describeGeneratedAlarm, generatedAlarms } from './alarms';
 import { customDeploymentConfig, deploymentConfigName } from './deployment-config';
-import { application, deploymentGroup } from './deployment-group';
+import { application, deploymentGroup, rollbackEvents } from './deployment-group';
+import { wireHooks, type HookedFunction } from './hooks';
+import { refTarget } from './intrinsics';
 import { retargetToAliases } from './retarget';
 import { codeDeployRole } from './role';
 import { describeFinding, findBypasses } from './verify';
@@ -25,14 +29,17 @@ export interface FunctionPlan {
   reason?: string;
   alarms: string[];
   hooks: string[];
+  rollback?: string[];
   addedResources: string[];
 }
 
 export interface Plan {
   stage: string;
   functions: FunctionPlan[];
-  /** Resources shared by the stack (application, role, custom deployment configs). */
+  /** Resources shared by the stack (application, role, custom deployment configs, generated hooks). */
   sharedResources: string[];
+  /** Things the user should know that do not stop the build. */
+  warnings: string[];
 }
 
 export interface TransformResult {
@@ -55,9 +62,10 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
 
   // Framework aliases are removed from a working copy of the resource map; resources themselves are shared, not cloned.
   const resources: Record<string, CfnResource> = { ...input.Resources };
-  const functionPlans = new Map<string, FunctionPlan>();
-  const usesCodeDeploy = shifted.filter((fn) => fn.strategy.kind !== 'inPlace');
-  const needsRole = usesCodeDeploy.some((fn) => fn.codeDeployRole === undefined);
+  const plans = new Map<string, FunctionPlan>();
+  const hooked: HookedFunction[] = [];
+  const aliasExtras = new Map<string, Record<string, unknown>>();
+  const sharedResources: string[] = [];
 
   for (const fn of shifted) {
     if (!(fn.logicalId in resources)) {
@@ -68,9 +76,7 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
       const { DeletionPolicy: _retain, ...version } = resources[versionLogicalId] as CfnResource;
       resources[versionLogicalId] = version;
     }
-    const moved = absorbFrameworkAliases(resources, fn);
-    const aliasId = naming.alias(fn.normalizedName);
-    add(aliasId, aliasResource(fn, versionLogicalId, moved));
+    aliasExtras.set(fn.name, absorbFrameworkAliases(resources, fn));
     const plan: FunctionPlan = {
       name: fn.name,
       mode: fn.strategy.kind === 'inPlace' ? 'inPlace' : 'shifted',
@@ -79,47 +85,153 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
       timeline: describeTimeline(fn.strategy),
       alarms: [],
       hooks: [],
-      addedResources: [aliasId],
+      addedResources: [naming.alias(fn.normalizedName)],
       ...(fn.inPlaceReason !== undefined && { reason: fn.inPlaceReason }),
     };
-    if (fn.strategy.kind !== 'inPlace') {
-      const groupId = naming.deploymentGroup(fn.normalizedName);
-      const config = deploymentConfigName(fn.strategy);
-      add(
-        groupId,
-        deploymentGroup({
-          deploymentConfigName: config,
-          serviceRoleArn: fn.codeDeployRole ?? getAtt(naming.codeDeployRole(), 'Arn'),
-        }),
-      );
-      plan.addedResources.push(groupId);
-      plan.deploymentConfig = predefinedConfigName(fn.strategy) ?? `custom (${naming.deploymentConfig(fn.strategy)})`;
+    plans.set(fn.name, plan);
+    if (fn.strategy.kind === 'inPlace') continue;
+
+    const alarms = generatedAlarms({ fn, versionLogicalId });
+    for (const alarm of alarms) {
+      add(alarm.logicalId, alarm.resource);
+      plan.addedResources.push(alarm.logicalId);
     }
-    functionPlans.set(fn.name, plan);
+    const alarmNames = [...alarms.map((a) => ref(a.logicalId)), ...userAlarmNames(fn, input)];
+    if (alarmNames.length > MAX_ALARMS_PER_GROUP) {
+      throw invalidSetting(
+        fn.name,
+        'alarms',
+        fn.health.alarms.map((a) => (a.kind === 'name' ? a.name : a.logicalId)),
+        `at most ${MAX_ALARMS_PER_GROUP} alarms per function, CodeDeploy's limit; it has ${alarmNames.length}: ` +
+          `${alarms.map((a) => a.logicalId).join(', ')} (generated; turn some off in newVersionAlarms) and ${fn.health.alarms.length} from alarms`,
+      );
+    }
+    if (fn.health.autoRollback.onAlarm === true && alarmNames.length === 0) {
+      throw invalidSetting(fn.name, 'autoRollback.onAlarm', true, 'alarms to roll back on: add alarms or keep newVersionAlarms.errors on, or drop onAlarm');
+    }
+    plan.alarms = [...fn.health.newVersionAlarms.map(describeGeneratedAlarm), ...fn.health.alarms.map((a) => (a.kind === 'name' ? `${a.name} (existing)` : a.logicalId))];
+    plan.rollback = rollbackEvents(fn.health.autoRollback, alarmNames.length > 0);
+    hooked.push({ fn, versionLogicalId, groupLogicalId: naming.deploymentGroup(fn.normalizedName), alarmNames });
+    plan.deploymentConfig = predefinedConfigName(fn.strategy) ?? `custom (${naming.deploymentConfig(fn.strategy)})`;
   }
 
-  const sharedResources: string[] = [];
+  const hooks = wireHooks(resources, hooked);
+  for (const [logicalId, resource] of Object.entries(hooks.replaced)) resources[logicalId] = resource;
+
+  for (const fn of shifted) {
+    const wiring = hooks.aliases.get(fn.name);
+    const versionLogicalId = hooked.find((h) => h.fn === fn)?.versionLogicalId ?? findVersion(input, fn);
+    const alias = aliasResource(fn, versionLogicalId, aliasExtras.get(fn.name) ?? {}, wiring?.hooks ?? {});
+    if (wiring && wiring.dependsOn.length > 0) alias.DependsOn = [...new Set(wiring.dependsOn)];
+    add(naming.alias(fn.normalizedName), alias);
+    const plan = plans.get(fn.name) as FunctionPlan;
+    plan.hooks = wiring?.described ?? [];
+  }
+
+  for (const h of hooked) {
+    const { fn } = h;
+    add(
+      h.groupLogicalId,
+      deploymentGroup({
+        deploymentConfigName: deploymentConfigName(fn.strategy as Exclude<typeof fn.strategy, { kind: 'inPlace' }>),
+        serviceRoleArn: fn.codeDeployRole ?? getAtt(naming.codeDeployRole(), 'Arn'),
+        alarmNames: h.alarmNames,
+        autoRollback: fn.health.autoRollback,
+        triggers: fn.health.triggers,
+      }),
+    );
+    (plans.get(fn.name) as FunctionPlan).addedResources.push(h.groupLogicalId);
+    if (fn.codeDeployRole !== undefined && ((hooks.invokedByCodeDeploy.get(fn.name)?.length ?? 0) > 0 || fn.health.triggers.length > 0)) {
+      hooks.warnings.push(
+        `${fn.name}: its codeDeployRole is yours, so the plugin does not change it; it must allow lambda:InvokeFunction on the hooks` +
+          `${fn.health.triggers.length > 0 ? ' and sns:Publish on the trigger topics' : ''}.`,
+      );
+    }
+  }
+
   const addShared = (logicalId: string, resource: CfnResource): void => {
     add(logicalId, resource);
     sharedResources.push(logicalId);
   };
-  if (usesCodeDeploy.length > 0) addShared(naming.application(), application());
-  if (needsRole) addShared(naming.codeDeployRole(), codeDeployRole(settings.permissionsBoundary));
+  if (hooked.length > 0) addShared(naming.application(), application());
+  const ownRoleUsers = hooked.filter((h) => h.fn.codeDeployRole === undefined);
+  if (ownRoleUsers.length > 0) {
+    addShared(
+      naming.codeDeployRole(),
+      codeDeployRole(settings.permissionsBoundary, {
+        invokes: unique(ownRoleUsers.flatMap((h) => hooks.invokedByCodeDeploy.get(h.fn.name) ?? [])),
+        publishes: unique(ownRoleUsers.flatMap((h) => h.fn.health.triggers.map((t) => t.targetArn))),
+      }),
+    );
+  }
   const configs = new Map(
-    usesCodeDeploy.flatMap((fn) => {
+    hooked.flatMap(({ fn }) => {
       const custom = fn.strategy.kind === 'inPlace' ? undefined : customDeploymentConfig(fn.strategy);
       return custom ? [[custom.logicalId, custom.resource] as const] : [];
     }),
   );
   for (const logicalId of [...configs.keys()].sort()) addShared(logicalId, configs.get(logicalId) as CfnResource);
+  for (const [logicalId, resource] of Object.entries(hooks.added)) addShared(logicalId, resource);
 
   const template = retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted);
   checkNoBypass(template, shifted);
+  checkNoAlarmCycle(template, hooked);
   const functions = settings.functions.map(
     (fn): FunctionPlan =>
-      functionPlans.get(fn.name) ?? { name: fn.name, mode: 'untouched', reason: fn.kind === 'untouched' ? fn.reason : undefined, alarms: [], hooks: [], addedResources: [] },
+      plans.get(fn.name) ?? { name: fn.name, mode: 'untouched', reason: fn.kind === 'untouched' ? fn.reason : undefined, alarms: [], hooks: [], addedResources: [] },
   );
-  return { template, plan: { stage: settings.stage, functions, sharedResources } };
+  return { template, plan: { stage: settings.stage, functions, sharedResources, warnings: hooks.warnings } };
+}
+
+function unique(values: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const key = JSON.stringify(v);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** `alarms:` entries: logical ids must name an AWS::CloudWatch::Alarm of the template; names of existing alarms pass as they are. */
+function userAlarmNames(fn: ShiftedFunction, template: CfnTemplate): unknown[] {
+  return fn.health.alarms.map((alarm) => {
+    if (alarm.kind === 'name') return alarm.name;
+    const type = template.Resources[alarm.logicalId]?.Type;
+    if (type !== 'AWS::CloudWatch::Alarm' && type !== 'AWS::CloudWatch::CompositeAlarm') {
+      throw invalidSetting(
+        fn.name,
+        'alarms',
+        alarm.logicalId,
+        type === undefined
+          ? 'logical ids of AWS::CloudWatch::Alarm resources in the compiled template (no resource has this id; for an alarm outside the stack write { name: <alarm name> })'
+          : `logical ids of AWS::CloudWatch::Alarm resources; ${alarm.logicalId} is an ${type}`,
+      );
+    }
+    return ref(alarm.logicalId);
+  });
+}
+
+/**
+ * An alarm that refers to the alias the deployment group watches closes a cycle: alias → group → alarm → alias
+ * (CloudFormation rejects it). Users meet it when they build the alarm's Resource dimension with `Ref` of the alias.
+ */
+function checkNoAlarmCycle(template: CfnTemplate, hooked: readonly HookedFunction[]): void {
+  for (const { fn, alarmNames } of hooked) {
+    const aliasId = naming.alias(fn.normalizedName);
+    for (const name of alarmNames) {
+      const alarmId = refTarget(name);
+      if (alarmId === undefined) continue;
+      if (JSON.stringify(template.Resources[alarmId]).includes(`{"Ref":"${aliasId}"}`)) {
+        throw new ServerlessError(
+          `Alarm ${alarmId} in functions.${fn.name}.deploymentSettings.alarms refers to ${aliasId}, the alias whose deployment group watches it: ` +
+            'CloudFormation would reject the dependency cycle. Build the Resource dimension from the function name instead: ' +
+            `Fn::Join [":", [Ref: ${fn.logicalId}, ${fn.alias}]].`,
+          'TRAFFIC_SHIFT_INVALID_SETTING',
+        );
+      }
+    }
+  }
 }
 
 /** Fails the build when anything still invokes a shifted function without its alias. */

@@ -32,9 +32,12 @@ describe('plan rendering', () => {
         '  alias        live',
         '  config       CodeDeployDefault.LambdaCanary10Percent5Minutes',
         '  traffic      0m → 10%, 5m → 100%',
-        '  alarms       none',
+        '  alarms       errors: any error in 60s',
         '  hooks        none',
-        '  adds         ApiTrafficShiftAlias, ApiTrafficShiftDeploymentGroup',
+        '  rollback     when the deployment fails',
+        '               when an alarm fires',
+        '               when stopped by hand',
+        '  adds         ApiTrafficShiftAlias, ApiTrafficShiftErrorsAlarm, ApiTrafficShiftDeploymentGroup',
       ].join('\n'),
     );
     expect(text).toContain('  traffic      all traffic moves at once, no CodeDeploy deployment');

@@ -11,6 +11,7 @@ describe('parseStrategy', () => {
     ['AllAtOnce', { kind: 'allAtOnce' }],
     ['CodeDeployDefault.LambdaAllAtOnce', { kind: 'allAtOnce' }],
     ['InPlace', { kind: 'inPlace' }],
+    ['BlueGreen', { kind: 'blueGreen' }],
   ])('accepts %s', (type, expected) => {
     expect(parseStrategy(type)).toEqual(expected);
   });
@@ -23,7 +24,8 @@ describe('parseStrategy', () => {
     ['Linear1PercentEvery30Minutes', '2970 minutes'],
     ['CodeDeployDefault.LambdaCanary25Percent7Minutes', 'not a predefined CodeDeploy configuration'],
     ['canary10percent5minutes', 'not a known deployment type'],
-    ['BlueGreen', 'not a known deployment type'],
+    ['Bluegreen', 'not a known deployment type'],
+    ['CodeDeployDefault.LambdaBlueGreen', 'not a predefined CodeDeploy configuration'],
     ['', 'not a known deployment type'],
   ])('rejects %s saying why', (type, reason) => {
     const result = parseStrategy(type);

@@ -4,7 +4,8 @@ import { applyTrafficShift } from '../../../src/transform';
 import type { CfnTemplate } from '../../../src/types/cloudformation';
 import { compiledTemplate, service } from '../../support/service';
 
-const canary = { type: 'Canary10Percent5Minutes' };
+/** The foundation, without the default alarm (covered in health.test.ts). */
+const canary = { type: 'Canary10Percent5Minutes', newVersionAlarms: false };
 
 function transform(functions: Record<string, unknown>, template: CfnTemplate, options: Parameters<typeof service>[1] = {}) {
   return applyTrafficShift(resolveSettings(service(functions, options)), template);
@@ -37,7 +38,7 @@ describe('applyTrafficShift', () => {
         DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
         DeploymentStyle: { DeploymentType: 'BLUE_GREEN', DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
         ServiceRoleArn: { 'Fn::GetAtt': ['TrafficShiftCodeDeployRole', 'Arn'] },
-        AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE'] },
+        AutoRollbackConfiguration: { Enabled: true, Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'] },
         AlarmConfiguration: { Enabled: false },
       },
     });
@@ -78,7 +79,7 @@ describe('applyTrafficShift', () => {
   });
 
   it('creates one custom deployment config per distinct shape, shared by the functions that use it', () => {
-    const custom = { type: 'Canary25Percent7Minutes' };
+    const custom = { type: 'Canary25Percent7Minutes', newVersionAlarms: false };
     const { template, plan } = transform(
       { a: custom, b: custom, c: { type: 'Linear5PercentEvery3Minutes' }, d: { type: 'Linear10PercentEvery1Minute' } },
       compiledTemplate(['a', 'b', 'c', 'd']),
@@ -196,6 +197,7 @@ describe('applyTrafficShift', () => {
         timeline: '0m → 10%, 5m → 100%',
         alarms: [],
         hooks: [],
+        rollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'],
         addedResources: ['ApiTrafficShiftAlias', 'ApiTrafficShiftDeploymentGroup'],
       },
       expect.objectContaining({ name: 'job', mode: 'inPlace', strategy: 'InPlace' }),

@@ -1,0 +1,272 @@
+/**
+ * Pre- and post-traffic hooks: what CodeDeploy calls, and exactly the permissions each party needs.
+ * - CodeDeploy's role may invoke the hooks (the AWS managed policy only allows functions named CodeDeployHook_*).
+ * - A hook of this service may report to, and read, its own deployment groups, and invoke the new versions it
+ *   checks; it gets the new version's ARN in TRAFFIC_SHIFT_NEW_VERSION_ARN. If it ran with a role that other
+ *   functions share, it gets a copy of that role, so the others gain nothing.
+ * - The plugin's own hooks (smoke tests, bake) share one role with the same scoping.
+ */
+import type { HookTarget } from '../config/health';
+import type { ShiftedFunction } from '../config/resolve';
+import { ServerlessError } from '../errors';
+import { HOOK_HANDLER_SOURCE } from '../hooks/source';
+import { naming } from '../naming';
+import { getAtt, partitionArn, ref, type CfnResource } from '../types/cloudformation';
+import { getAttTarget, isObject } from './intrinsics';
+
+export const NEW_VERSION_ENV = 'TRAFFIC_SHIFT_NEW_VERSION_ARN';
+/** Lambda's limit on the environment of one function, in bytes. */
+const ENVIRONMENT_LIMIT = 4096;
+/** What a resolved Ref may take in the hook configuration (an ARN or a generated name), when estimating its size. */
+const REF_SIZE_ESTIMATE = 140;
+
+/** A function whose alias CodeDeploy shifts, with the resources the hooks refer to. */
+export interface HookedFunction {
+  fn: ShiftedFunction;
+  versionLogicalId: string;
+  groupLogicalId: string;
+  /** Names of the alarms the group watches: Refs of alarms in the template or literal names. */
+  alarmNames: unknown[];
+}
+
+export interface HookWiring {
+  /** Resources to add. */
+  added: Record<string, CfnResource>;
+  /** Hook functions of the service, with their new environment or role. */
+  replaced: Record<string, CfnResource>;
+  /** Per function: the UpdatePolicy hook entries and what the alias must wait for. */
+  aliases: Map<string, { hooks: Record<string, unknown>; dependsOn: string[]; described: string[] }>;
+  /** What CodeDeploy's role must be allowed to invoke, per function. */
+  invokedByCodeDeploy: Map<string, unknown[]>;
+  warnings: string[];
+}
+
+export function wireHooks(resources: Record<string, CfnResource>, functions: readonly HookedFunction[]): HookWiring {
+  const wiring: HookWiring = { added: {}, replaced: {}, aliases: new Map(), invokedByCodeDeploy: new Map(), warnings: [] };
+  const serviceHooks = new Map<string, { hook: Extract<HookTarget, { kind: 'function' }>; targets: HookedFunction[] }>();
+  const smoke: HookedFunction[] = [];
+  const bake: HookedFunction[] = [];
+
+  for (const target of functions) {
+    const { fn } = target;
+    const alias = { hooks: {} as Record<string, unknown>, dependsOn: [] as string[], described: [] as string[] };
+    const invoked: unknown[] = [];
+    const use = (phase: 'BeforeAllowTrafficHook' | 'AfterAllowTrafficHook', hook: HookTarget | 'smoke' | 'bake'): void => {
+      const label = phase === 'BeforeAllowTrafficHook' ? 'pre-traffic' : 'post-traffic';
+      if (hook === 'smoke' || hook === 'bake') {
+        const logicalId = hook === 'smoke' ? naming.smokeTestHook() : naming.bakeHook();
+        alias.hooks[phase] = ref(logicalId);
+        invoked.push(getAtt(logicalId, 'Arn'));
+        alias.described.push(
+          hook === 'smoke'
+            ? `${label}: ${fn.health.smokeTests.length} smoke test(s) by ${logicalId}`
+            : `${label}: bake ${fn.health.bakeMinutes}m watching the alarms, by ${logicalId}`,
+        );
+        (hook === 'smoke' ? smoke : bake).push(target);
+      } else if (hook.kind === 'function') {
+        alias.hooks[phase] = ref(hook.logicalId);
+        invoked.push(getAtt(hook.logicalId, 'Arn'));
+        alias.described.push(`${label}: function ${hook.name}`);
+        const entry = serviceHooks.get(hook.name) ?? { hook, targets: [] };
+        if (!entry.targets.includes(target)) entry.targets.push(target);
+        serviceHooks.set(hook.name, entry);
+        alias.dependsOn.push(naming.hookPolicy(hook.normalizedName));
+      } else {
+        // CodeDeploy calls hooks by function name, in the deployment's account and region.
+        alias.hooks[phase] = hook.functionName;
+        invoked.push(hook.arn);
+        alias.described.push(`${label}: ${hook.arn}`);
+        wiring.warnings.push(
+          `${fn.name}: the ${label} hook ${hook.arn} is not part of this service, so the plugin cannot grant it ` +
+            `codedeploy:PutLifecycleEventHookExecutionStatus on the deployment group of ${fn.name}; make sure its role allows it.`,
+        );
+      }
+    };
+    const { preTrafficHook, postTrafficHook, smokeTests, bakeMinutes } = fn.health;
+    if (preTrafficHook) use('BeforeAllowTrafficHook', preTrafficHook);
+    else if (smokeTests.length > 0) use('BeforeAllowTrafficHook', 'smoke');
+    if (postTrafficHook) use('AfterAllowTrafficHook', postTrafficHook);
+    else if (bakeMinutes !== undefined) use('AfterAllowTrafficHook', 'bake');
+    wiring.aliases.set(fn.name, alias);
+    wiring.invokedByCodeDeploy.set(fn.name, invoked);
+  }
+
+  for (const { hook, targets } of serviceHooks.values()) grantServiceHook(resources, hook, targets, wiring);
+  if (smoke.length > 0 || bake.length > 0) addGeneratedHooks(smoke, bake, wiring);
+  return wiring;
+}
+
+function deploymentGroupArn(target: HookedFunction): unknown {
+  return {
+    'Fn::Sub': `arn:\${AWS::Partition}:codedeploy:\${AWS::Region}:\${AWS::AccountId}:deploymentgroup:\${${naming.application()}}/\${${target.groupLogicalId}}`,
+  };
+}
+
+function reportingStatements(targets: readonly HookedFunction[], invokeVersions: boolean): unknown[] {
+  return [
+    {
+      Effect: 'Allow',
+      Action: ['codedeploy:PutLifecycleEventHookExecutionStatus', 'codedeploy:GetDeployment'],
+      Resource: targets.map(deploymentGroupArn),
+    },
+    ...(invokeVersions ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: targets.map((t) => ref(t.versionLogicalId)) }] : []),
+  ];
+}
+
+function grantServiceHook(
+  resources: Record<string, CfnResource>,
+  hook: Extract<HookTarget, { kind: 'function' }>,
+  targets: HookedFunction[],
+  wiring: HookWiring,
+): void {
+  const hookResource = resources[hook.logicalId];
+  if (!hookResource) return;
+  let properties = { ...hookResource.Properties };
+  const roleValue = properties.Role;
+  const roleId = getAttTarget(roleValue, 'Arn');
+  let roles: unknown[] | undefined;
+  if (roleId !== undefined && resources[roleId]?.Type === 'AWS::IAM::Role') {
+    const sharedWith = Object.entries(resources).filter(
+      ([id, r]) => id !== hook.logicalId && r.Type === 'AWS::Lambda::Function' && getAttTarget(r.Properties?.Role, 'Arn') === roleId,
+    );
+    if (sharedWith.length > 0) {
+      const { RoleName: _name, ...copied } = (resources[roleId] as CfnResource).Properties ?? {};
+      const ownRole = naming.hookRole(hook.normalizedName);
+      wiring.added[ownRole] = { Type: 'AWS::IAM::Role', Properties: copied };
+      properties.Role = getAtt(ownRole, 'Arn');
+      roles = [ref(ownRole)];
+    } else {
+      roles = [ref(roleId)];
+    }
+  } else if (typeof roleValue === 'string' && /^arn:aws[a-z-]*:iam::\d{12}:role\//.test(roleValue)) {
+    roles = [roleValue.slice(roleValue.lastIndexOf('/') + 1)];
+  } else {
+    wiring.warnings.push(
+      `hook ${hook.name}: its role is not in this template, so the plugin cannot grant it codedeploy:PutLifecycleEventHookExecutionStatus ` +
+        `on the deployment groups of ${targets.map((t) => t.fn.name).join(', ')}; make sure its role allows it.`,
+    );
+  }
+  if (roles) {
+    wiring.added[naming.hookPolicy(hook.normalizedName)] = {
+      Type: 'AWS::IAM::Policy',
+      Properties: {
+        PolicyName: `${hook.normalizedName}-traffic-shift-hook`,
+        Roles: roles,
+        PolicyDocument: { Version: '2012-10-17', Statement: reportingStatements(targets, true) },
+      },
+    };
+  } else {
+    for (const target of targets) {
+      const alias = wiring.aliases.get(target.fn.name);
+      if (alias) alias.dependsOn = alias.dependsOn.filter((id) => id !== naming.hookPolicy(hook.normalizedName));
+    }
+  }
+  if (targets.length === 1) {
+    const environment = isObject(properties.Environment) ? properties.Environment : {};
+    const variables = isObject(environment.Variables) ? environment.Variables : {};
+    properties = { ...properties, Environment: { ...environment, Variables: { ...variables, [NEW_VERSION_ENV]: ref((targets[0] as HookedFunction).versionLogicalId) } } };
+  } else {
+    wiring.warnings.push(
+      `hook ${hook.name} checks ${targets.map((t) => t.fn.name).join(', ')}: with more than one function it gets no ${NEW_VERSION_ENV}; ` +
+        'it can read the target version from codedeploy:GetDeployment (allowed), or give each function its own hook.',
+    );
+  }
+  wiring.replaced[hook.logicalId] = { ...hookResource, Properties: properties };
+}
+
+function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiring: HookWiring): void {
+  const roleId = naming.generatedHookRole();
+  const users = [...new Set([...smoke, ...bake])];
+  wiring.added[roleId] = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      ManagedPolicyArns: [partitionArn('iam::aws:policy/service-role/AWSLambdaBasicExecutionRole')],
+      Policies: [
+        {
+          PolicyName: 'traffic-shift-hooks',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              ...reportingStatements(users, false),
+              ...(smoke.length > 0 ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: smoke.map((t) => ref(t.versionLogicalId)) }] : []),
+              // DescribeAlarms has no resource-level permissions.
+              ...(bake.length > 0 ? [{ Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' }] : []),
+            ],
+          },
+        },
+      ],
+    },
+  };
+  const hookFunction = (phase: 'smoke' | 'bake', config: unknown, description: string): CfnResource => ({
+    Type: 'AWS::Lambda::Function',
+    Properties: {
+      Description: description,
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Timeout: 900,
+      MemorySize: 256,
+      Role: getAtt(roleId, 'Arn'),
+      Code: { ZipFile: HOOK_HANDLER_SOURCE },
+      Environment: { Variables: { TRAFFIC_SHIFT_PHASE: phase, TRAFFIC_SHIFT_CONFIG: config } },
+    },
+  });
+  if (smoke.length > 0) {
+    const config = jsonWithRefs(
+      Object.fromEntries(smoke.map((t) => [token(t.groupLogicalId), { function: t.fn.name, target: token(t.versionLogicalId), tests: t.fn.health.smokeTests }])),
+    );
+    wiring.added[naming.smokeTestHook()] = hookFunction('smoke', config.value, 'serverless-traffic-shift: smoke tests the new version before traffic moves');
+    checkSize(config.estimatedSize, 'smokeTest', smoke);
+  }
+  if (bake.length > 0) {
+    const config = jsonWithRefs(
+      Object.fromEntries(bake.map((t) => [token(t.groupLogicalId), { function: t.fn.name, bakeMinutes: t.fn.health.bakeMinutes, alarms: t.alarmNames.map(alarmToken) }])),
+    );
+    const bakeId = naming.bakeHook();
+    wiring.added[bakeId] = hookFunction('bake', config.value, 'serverless-traffic-shift: watches the alarms for the bake time after traffic moved');
+    // A bake longer than one invocation hands over to a fresh invocation of the same hook.
+    wiring.added[naming.bakeHookSelfInvokePolicy()] = {
+      Type: 'AWS::IAM::Policy',
+      Properties: {
+        PolicyName: 'traffic-shift-bake-relay',
+        Roles: [ref(roleId)],
+        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: getAtt(bakeId, 'Arn') }] },
+      },
+    };
+    for (const t of bake) wiring.aliases.get(t.fn.name)?.dependsOn.push(naming.bakeHookSelfInvokePolicy());
+    checkSize(config.estimatedSize, 'bakeTime', bake);
+  }
+}
+
+const TOKEN = '\u0000ref:';
+const token = (logicalId: string): string => `${TOKEN}${logicalId}\u0000`;
+const alarmToken = (name: unknown): unknown => (isObject(name) && typeof name.Ref === 'string' ? token(name.Ref) : name);
+
+/** JSON text in which `token(id)` stands for `Ref: id`, as an Fn::Join CloudFormation resolves at deploy time. */
+function jsonWithRefs(value: unknown): { value: unknown; estimatedSize: number } {
+  const text = JSON.stringify(value);
+  const parts: unknown[] = [];
+  let size = 0;
+  const pattern = /\\u0000ref:([A-Za-z0-9]+)\\u0000/g;
+  let last = 0;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    parts.push(text.slice(last, m.index), ref(m[1] as string));
+    size += m.index - last + REF_SIZE_ESTIMATE;
+    last = m.index + m[0].length;
+  }
+  parts.push(text.slice(last));
+  size += text.length - last;
+  return { value: { 'Fn::Join': ['', parts.filter((p) => p !== '')] }, estimatedSize: size };
+}
+
+function checkSize(size: number, key: string, users: HookedFunction[]): void {
+  if (size <= ENVIRONMENT_LIMIT - 200) return;
+  throw new ServerlessError(
+    `The ${key} settings of ${users.map((t) => `functions.${t.fn.name}`).join(', ')} take about ${size} bytes in the generated hook's ` +
+      `environment, over Lambda's ${ENVIRONMENT_LIMIT}-byte limit; shorten the smoke test payloads and expectations.`,
+    'TRAFFIC_SHIFT_INVALID_SETTING',
+  );
+}
