@@ -67,8 +67,9 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
   const resources: Record<string, CfnResource> = {};
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     let next = mapValue(resource, replace) as CfnResource;
-    if (next.DependsOn !== undefined) {
-      const dependsOn = [...new Set(dependsOnList(next.DependsOn).map((id) => byReplacedAlias.get(id) ?? id))];
+    const original = dependsOnList(next.DependsOn);
+    if (original.some((id) => byReplacedAlias.has(id) && byReplacedAlias.get(id) !== id)) {
+      const dependsOn = [...new Set(original.map((id) => byReplacedAlias.get(id) ?? id))];
       next = { ...next, DependsOn: dependsOn.length === 1 ? (dependsOn[0] as string) : dependsOn };
     }
     resources[logicalId] = next;

@@ -1,0 +1,312 @@
+import { resolveSettings } from '../../../src/config/resolve';
+import { applyTrafficShift } from '../../../src/transform';
+import type { CfnResource, CfnTemplate } from '../../../src/types/cloudformation';
+import { compiledTemplate, describeFunction } from '../../support/service';
+
+function build(functions: Record<string, unknown>, template: CfnTemplate, defaults?: unknown) {
+  const settings = resolveSettings({
+    stage: 'prod',
+    versionFunctions: true,
+    defaults,
+    functions: Object.fromEntries(Object.entries(functions).map(([name, s]) => [name, describeFunction(name, s)])),
+  });
+  return applyTrafficShift(settings, template);
+}
+
+const groupArn = (group: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:codedeploy:\${AWS::Region}:\${AWS::AccountId}:deploymentgroup:\${TrafficShiftApplication}/\${${group}}`,
+});
+const newVersionDimensions = [
+  { Name: 'FunctionName', Value: { Ref: 'ApiLambdaFunction' } },
+  { Name: 'Resource', Value: { 'Fn::Join': [':', [{ Ref: 'ApiLambdaFunction' }, 'live']] } },
+  { Name: 'ExecutedVersion', Value: { 'Fn::GetAtt': ['ApiLambdaVersionAbc123', 'Version'] } },
+];
+
+describe('alarms', () => {
+  it('watches errors of the new version by default, and rolls back when it fires', () => {
+    const { template, plan } = build({ api: { type: 'Canary10Percent5Minutes' } }, compiledTemplate(['api']));
+    expect(template.Resources.ApiTrafficShiftErrorsAlarm).toEqual({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: 'serverless-traffic-shift: rolls back function api (alias live) on any error during a rollout',
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: newVersionDimensions,
+        Period: 60,
+        EvaluationPeriods: 1,
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      },
+    });
+    const group = template.Resources.ApiTrafficShiftDeploymentGroup?.Properties;
+    expect(group?.AlarmConfiguration).toEqual({ Enabled: true, IgnorePollAlarmFailure: false, Alarms: [{ Name: { Ref: 'ApiTrafficShiftErrorsAlarm' } }] });
+    expect(group?.AutoRollbackConfiguration).toEqual({
+      Enabled: true,
+      Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'],
+    });
+    expect(plan.functions[0]?.alarms).toEqual(['errors: any error in 60s']);
+  });
+
+  it('adds the optional alarms with their thresholds, and never refers to the alias (no cycle)', () => {
+    const { template } = build(
+      { api: { type: 'Canary10Percent5Minutes', newVersionAlarms: { errors: { threshold: 3, evaluationPeriods: 2, period: 30 }, errorRate: 2.5, throttles: true, p99Duration: 1200 } } },
+      compiledTemplate(['api']),
+    );
+    const r = template.Resources;
+    expect(r.ApiTrafficShiftErrorsAlarm?.Properties).toMatchObject({ Threshold: 3, EvaluationPeriods: 2, Period: 30 });
+    expect(r.ApiTrafficShiftErrorRateAlarm?.Properties).toMatchObject({
+      Threshold: 2.5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Metrics: [
+        { Id: 'errors', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: newVersionDimensions }, Period: 60, Stat: 'Sum' }, ReturnData: false },
+        { Id: 'invocations', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: newVersionDimensions }, Period: 60, Stat: 'Sum' }, ReturnData: false },
+        { Id: 'errorRate', Expression: 'IF(invocations > 0, 100 * errors / invocations, 0)', ReturnData: true },
+      ],
+    });
+    expect(r.ApiTrafficShiftErrorRateAlarm?.Properties?.Period).toBeUndefined();
+    expect(r.ApiTrafficShiftThrottlesAlarm?.Properties).toMatchObject({ MetricName: 'Throttles', Dimensions: newVersionDimensions.slice(0, 2), Threshold: 1 });
+    expect(r.ApiTrafficShiftP99DurationAlarm?.Properties).toMatchObject({ MetricName: 'Duration', ExtendedStatistic: 'p99', Threshold: 1200, ComparisonOperator: 'GreaterThanThreshold' });
+    for (const id of ['ApiTrafficShiftErrorsAlarm', 'ApiTrafficShiftErrorRateAlarm', 'ApiTrafficShiftThrottlesAlarm', 'ApiTrafficShiftP99DurationAlarm']) {
+      expect(JSON.stringify(r[id])).not.toContain('TrafficShiftAlias');
+    }
+    expect((r.ApiTrafficShiftDeploymentGroup?.Properties?.AlarmConfiguration as { Alarms: unknown[] }).Alarms).toHaveLength(4);
+  });
+
+  it('takes the user alarms by logical id (Ref) or existing name, and checks the ids', () => {
+    const template = compiledTemplate(['api']);
+    template.Resources.ApiErrorsAlarm = { Type: 'AWS::CloudWatch::Alarm', Properties: { MetricName: 'Errors' } };
+    template.Resources.NotAnAlarm = { Type: 'AWS::SNS::Topic' };
+    const { template: out } = build({ api: { type: 'Canary10Percent5Minutes', newVersionAlarms: false, alarms: ['ApiErrorsAlarm', { name: 'team-wide-5xx' }] } }, template);
+    expect(out.Resources.ApiTrafficShiftDeploymentGroup?.Properties?.AlarmConfiguration).toEqual({
+      Enabled: true,
+      IgnorePollAlarmFailure: false,
+      Alarms: [{ Name: { Ref: 'ApiErrorsAlarm' } }, { Name: 'team-wide-5xx' }],
+    });
+    expect(() => build({ api: { type: 'AllAtOnce', alarms: ['Missing'] } }, template)).toThrow(/functions\.api\.deploymentSettings\.alarms is "Missing".*no resource has this id/);
+    expect(() => build({ api: { type: 'AllAtOnce', alarms: ['NotAnAlarm'] } }, template)).toThrow('NotAnAlarm is an AWS::SNS::Topic');
+  });
+
+  it('writes AlarmConfiguration Enabled false when every alarm is removed, so AWS forgets the old ones', () => {
+    const { template } = build({ api: { type: 'AllAtOnce', newVersionAlarms: false } }, compiledTemplate(['api']));
+    expect(template.Resources.ApiTrafficShiftDeploymentGroup?.Properties?.AlarmConfiguration).toEqual({ Enabled: false });
+    expect(template.Resources.ApiTrafficShiftDeploymentGroup?.Properties?.AutoRollbackConfiguration).toEqual({
+      Enabled: true,
+      Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'],
+    });
+  });
+
+  it('refuses more than ten alarms, saying how many and which', () => {
+    const template = compiledTemplate(['api']);
+    const ids = Array.from({ length: 10 }, (_, i) => `Alarm${i}`);
+    for (const id of ids) template.Resources[id] = { Type: 'AWS::CloudWatch::Alarm' };
+    expect(() => build({ api: { type: 'AllAtOnce', alarms: ids } }, template)).toThrow(
+      /at most 10 alarms per function.*it has 11: ApiTrafficShiftErrorsAlarm \(generated; turn some off in newVersionAlarms\) and 10 from alarms/,
+    );
+  });
+
+  it('refuses a user alarm that refers to the watched alias', () => {
+    const template = compiledTemplate(['api']);
+    template.Resources.Cyclic = { Type: 'AWS::CloudWatch::Alarm', Properties: { Dimensions: [{ Name: 'Resource', Value: { Ref: 'ApiTrafficShiftAlias' } }] } };
+    expect(() => build({ api: { type: 'AllAtOnce', alarms: ['Cyclic'] } }, template)).toThrow(/Alarm Cyclic .* refers to ApiTrafficShiftAlias.*cycle/);
+  });
+
+  it('honours autoRollback, and rejects onAlarm without alarms', () => {
+    const { template } = build({ api: { type: 'AllAtOnce', autoRollback: { onFailure: false, onAlarm: false, onManualStop: false } } }, compiledTemplate(['api']));
+    expect(template.Resources.ApiTrafficShiftDeploymentGroup?.Properties?.AutoRollbackConfiguration).toEqual({ Enabled: false });
+    expect(() => build({ api: { type: 'AllAtOnce', newVersionAlarms: false, autoRollback: { onAlarm: true } } }, compiledTemplate(['api']))).toThrow(
+      'functions.api.deploymentSettings.autoRollback.onAlarm',
+    );
+  });
+});
+
+describe('hooks', () => {
+  const withHook = (hookRole?: unknown): CfnTemplate => {
+    const template = compiledTemplate(['api', 'other']);
+    template.Resources.IamRoleLambdaExecution = { Type: 'AWS::IAM::Role', Properties: { RoleName: 'svc-prod-lambdaRole', Policies: [{ PolicyName: 'logs' }] } };
+    for (const fn of ['ApiLambdaFunction', 'OtherLambdaFunction']) {
+      (template.Resources[fn] as CfnResource).Properties = { Role: { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] } };
+    }
+    template.Resources.CheckLambdaFunction = {
+      Type: 'AWS::Lambda::Function',
+      Properties: { Role: hookRole ?? { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] }, Environment: { Variables: { STAGE: 'prod' } } },
+    };
+    return template;
+  };
+
+  it('lets CodeDeploy call a hook of the service, and grants the hook its own group and the new version only', () => {
+    const template = withHook({ 'Fn::GetAtt': ['CheckRole', 'Arn'] });
+    template.Resources.CheckRole = { Type: 'AWS::IAM::Role', Properties: {} };
+    const { template: out, plan } = build({ api: { type: 'Canary10Percent5Minutes', preTrafficHook: 'check' }, other: undefined, check: undefined }, template);
+    const r = out.Resources;
+    expect(r.ApiTrafficShiftAlias?.UpdatePolicy).toEqual({
+      CodeDeployLambdaAliasUpdate: {
+        ApplicationName: { Ref: 'TrafficShiftApplication' },
+        DeploymentGroupName: { Ref: 'ApiTrafficShiftDeploymentGroup' },
+        BeforeAllowTrafficHook: { Ref: 'CheckLambdaFunction' },
+      },
+    });
+    expect(r.ApiTrafficShiftAlias?.DependsOn).toEqual(['CheckTrafficShiftHookPolicy']);
+    expect(r.CheckTrafficShiftHookPolicy).toEqual({
+      Type: 'AWS::IAM::Policy',
+      Properties: {
+        PolicyName: 'Check-traffic-shift-hook',
+        Roles: [{ Ref: 'CheckRole' }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: ['codedeploy:PutLifecycleEventHookExecutionStatus', 'codedeploy:GetDeployment'], Resource: [groupArn('ApiTrafficShiftDeploymentGroup')] },
+            { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [{ Ref: 'ApiLambdaVersionAbc123' }] },
+          ],
+        },
+      },
+    });
+    expect(r.CheckLambdaFunction?.Properties?.Environment).toEqual({
+      Variables: { STAGE: 'prod', TRAFFIC_SHIFT_NEW_VERSION_ARN: { Ref: 'ApiLambdaVersionAbc123' } },
+    });
+    const role = r.TrafficShiftCodeDeployRole?.Properties as { Policies: unknown };
+    expect(role.Policies).toEqual([
+      {
+        PolicyName: 'traffic-shift-hooks-and-triggers',
+        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [{ 'Fn::GetAtt': ['CheckLambdaFunction', 'Arn'] }] }] },
+      },
+    ]);
+    // The hook is not shifted; other functions' roles get nothing.
+    expect(r.CheckTrafficShiftAlias).toBeUndefined();
+    expect(plan.functions.find((f) => f.name === 'check')).toMatchObject({ mode: 'untouched', reason: 'pre-traffic hook of api; hooks are never shifted' });
+    expect(r.IamRoleLambdaExecution).toBe(template.Resources.IamRoleLambdaExecution);
+  });
+
+  it('gives a hook that shares the service role a copy of it, so no other function gains hook permissions', () => {
+    const { template } = build({ api: { type: 'AllAtOnce', postTrafficHook: 'check' }, other: undefined, check: undefined }, withHook());
+    const r = template.Resources;
+    expect(r.CheckTrafficShiftHookRole).toEqual({ Type: 'AWS::IAM::Role', Properties: { Policies: [{ PolicyName: 'logs' }] } });
+    expect(r.CheckLambdaFunction?.Properties?.Role).toEqual({ 'Fn::GetAtt': ['CheckTrafficShiftHookRole', 'Arn'] });
+    expect(r.CheckTrafficShiftHookPolicy?.Properties?.Roles).toEqual([{ Ref: 'CheckTrafficShiftHookRole' }]);
+    expect(r.IamRoleLambdaExecution?.Properties).toEqual({ RoleName: 'svc-prod-lambdaRole', Policies: [{ PolicyName: 'logs' }] });
+    expect(r.ApiTrafficShiftAlias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { AfterAllowTrafficHook: { Ref: 'CheckLambdaFunction' } } });
+  });
+
+  it('grants a role given by ARN through its name, and shares one hook between functions without the single-version variable', () => {
+    const { template, plan } = build(
+      { api: { type: 'AllAtOnce', preTrafficHook: 'check' }, other: { type: 'AllAtOnce', preTrafficHook: 'check' }, check: undefined },
+      withHook('arn:aws:iam::123456789012:role/path/hook-role'),
+    );
+    const policy = template.Resources.CheckTrafficShiftHookPolicy?.Properties as { Roles: unknown; PolicyDocument: { Statement: { Resource: unknown }[] } };
+    expect(policy.Roles).toEqual(['hook-role']);
+    expect(policy.PolicyDocument.Statement[0]?.Resource).toEqual([groupArn('ApiTrafficShiftDeploymentGroup'), groupArn('OtherTrafficShiftDeploymentGroup')]);
+    expect(template.Resources.CheckLambdaFunction?.Properties?.Environment).toEqual({ Variables: { STAGE: 'prod' } });
+    expect(plan.warnings).toEqual([expect.stringContaining('hook check checks api, other: with more than one function it gets no TRAFFIC_SHIFT_NEW_VERSION_ARN')]);
+  });
+
+  it('calls an existing function by name and lets CodeDeploy invoke its ARN', () => {
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:shared-checks';
+    const { template, plan } = build({ api: { type: 'AllAtOnce', preTrafficHook: arn } }, compiledTemplate(['api']));
+    expect(template.Resources.ApiTrafficShiftAlias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { BeforeAllowTrafficHook: 'shared-checks' } });
+    expect(JSON.stringify(template.Resources.TrafficShiftCodeDeployRole)).toContain(arn);
+    expect(plan.warnings[0]).toContain('make sure its role allows it');
+  });
+
+  it('rejects a hook that is neither a function of the service nor a Lambda ARN', () => {
+    expect(() => build({ api: { type: 'AllAtOnce', preTrafficHook: 'nope' } }, compiledTemplate(['api']))).toThrow(
+      /functions\.api\.deploymentSettings\.preTrafficHook is "nope"; expected the name of a function in this service \(api\)/,
+    );
+  });
+});
+
+describe('smoke tests and bake time', () => {
+  it('generates one shared pre-traffic hook that invokes the new version with each payload', () => {
+    const smokeTest = [{ name: 'health', payload: { path: '/health' }, expect: { statusCode: 200, body: { ok: true } } }];
+    const { template } = build({ api: { type: 'Canary10Percent5Minutes', smokeTest }, worker: { type: 'AllAtOnce', smokeTest: { payload: {} } } }, compiledTemplate(['api', 'worker']));
+    const r = template.Resources;
+    const hook = r.TrafficShiftSmokeTestHook?.Properties as Record<string, any>;
+    expect(hook.Runtime).toBe('nodejs22.x');
+    expect(hook.Code.ZipFile).toContain('exports.handler');
+    expect(hook.Environment.Variables.TRAFFIC_SHIFT_PHASE).toBe('smoke');
+    expect(hook.Environment.Variables.TRAFFIC_SHIFT_CONFIG).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          '{"',
+          { Ref: 'ApiTrafficShiftDeploymentGroup' },
+          '":{"function":"api","target":"',
+          { Ref: 'ApiLambdaVersionAbc123' },
+          '","tests":[{"name":"health","payload":{"path":"/health"},"expect":{"statusCode":200,"body":{"ok":true}}}]},"',
+          { Ref: 'WorkerTrafficShiftDeploymentGroup' },
+          '":{"function":"worker","target":"',
+          { Ref: 'WorkerLambdaVersionAbc123' },
+          '","tests":[{"name":"test 1","payload":{}}]}}',
+        ],
+      ],
+    });
+    expect(r.ApiTrafficShiftAlias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { BeforeAllowTrafficHook: { Ref: 'TrafficShiftSmokeTestHook' } } });
+    const statements = (r.TrafficShiftHookRole?.Properties as any).Policies[0].PolicyDocument.Statement;
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['codedeploy:PutLifecycleEventHookExecutionStatus', 'codedeploy:GetDeployment'],
+        Resource: [groupArn('ApiTrafficShiftDeploymentGroup'), groupArn('WorkerTrafficShiftDeploymentGroup')],
+      },
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [{ Ref: 'ApiLambdaVersionAbc123' }, { Ref: 'WorkerLambdaVersionAbc123' }] },
+    ]);
+    expect(r.TrafficShiftBakeHook).toBeUndefined();
+  });
+
+  it('rejects smokeTest together with preTrafficHook', () => {
+    expect(() => build({ api: { type: 'AllAtOnce', smokeTest: { payload: {} }, preTrafficHook: 'arn:aws:lambda:us-east-1:123456789012:function:x' } }, compiledTemplate(['api']))).toThrow(
+      /functions\.api\.deploymentSettings\.smokeTest .*either smokeTest or preTrafficHook, not both/,
+    );
+  });
+
+  it('runs BlueGreen as all at once plus a 10-minute bake that watches the alarms', () => {
+    const { template, plan } = build({ api: { type: 'BlueGreen' } }, compiledTemplate(['api']));
+    const r = template.Resources;
+    expect(r.ApiTrafficShiftDeploymentGroup?.Properties?.DeploymentConfigName).toBe('CodeDeployDefault.LambdaAllAtOnce');
+    expect(r.ApiTrafficShiftAlias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { AfterAllowTrafficHook: { Ref: 'TrafficShiftBakeHook' } } });
+    expect(r.ApiTrafficShiftAlias?.DependsOn).toEqual(['TrafficShiftBakeHookSelfInvokePolicy']);
+    expect((r.TrafficShiftBakeHook?.Properties as any).Environment.Variables.TRAFFIC_SHIFT_CONFIG).toEqual({
+      'Fn::Join': ['', ['{"', { Ref: 'ApiTrafficShiftDeploymentGroup' }, '":{"function":"api","bakeMinutes":10,"alarms":["', { Ref: 'ApiTrafficShiftErrorsAlarm' }, '"]}}']],
+    });
+    expect(r.TrafficShiftBakeHookSelfInvokePolicy?.Properties).toMatchObject({
+      Roles: [{ Ref: 'TrafficShiftHookRole' }],
+      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': ['TrafficShiftBakeHook', 'Arn'] } }] },
+    });
+    expect(JSON.stringify(r.TrafficShiftHookRole)).toContain('cloudwatch:DescribeAlarms');
+    expect(plan.functions[0]?.hooks).toEqual(['post-traffic: bake 10m watching the alarms, by TrafficShiftBakeHook']);
+  });
+
+  it('bakes after a canary when asked, and bounds the bake by the one-hour hook limit', () => {
+    const { template } = build({ api: { type: 'Canary10Percent5Minutes', bakeTime: 30 } }, compiledTemplate(['api']));
+    expect(JSON.stringify(template.Resources.TrafficShiftBakeHook)).toContain('\\"bakeMinutes\\":30');
+    expect(() => build({ api: { type: 'BlueGreen', bakeTime: 56 } }, compiledTemplate(['api']))).toThrow('whole minutes from 1 to 55');
+    expect(() => build({ api: { type: 'InPlace', bakeTime: 5 } }, compiledTemplate(['api']))).toThrow('no bakeTime with type InPlace');
+    expect(() => build({ api: { type: 'BlueGreen', postTrafficHook: 'arn:aws:lambda:us-east-1:123456789012:function:x' } }, compiledTemplate(['api']))).toThrow('(BlueGreen always bakes)');
+  });
+
+  it('rejects smoke tests too large for the hook environment', () => {
+    const smokeTest = { payload: { blob: 'x'.repeat(5000) } };
+    expect(() => build({ api: { type: 'AllAtOnce', smokeTest } }, compiledTemplate(['api']))).toThrow(/functions\.api take about \d+ bytes .* 4096-byte limit/);
+  });
+});
+
+describe('triggers', () => {
+  it('passes triggers to the group and lets the role publish to those topics only', () => {
+    const trigger = { TriggerName: 'notify', TriggerTargetArn: { Ref: 'DeployTopic' }, TriggerEvents: ['DeploymentFailure', 'DeploymentRollback'] };
+    const { template } = build({ api: { type: 'AllAtOnce', triggerConfigurations: [trigger] } }, compiledTemplate(['api']));
+    expect(template.Resources.ApiTrafficShiftDeploymentGroup?.Properties?.TriggerConfigurations).toEqual([trigger]);
+    expect((template.Resources.TrafficShiftCodeDeployRole?.Properties as any).Policies[0].PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: [{ Ref: 'DeployTopic' }] },
+    ]);
+  });
+
+  it.each([
+    [{ TriggerTargetArn: 'arn:aws:sns:us-east-1:123456789012:t', TriggerEvents: ['DeploymentStart'] }, 'TriggerName'],
+    [{ TriggerName: 'n', TriggerTargetArn: 'topic', TriggerEvents: ['DeploymentStart'] }, 'TriggerTargetArn'],
+    [{ TriggerName: 'n', TriggerTargetArn: 'arn:aws:sns:us-east-1:123456789012:t', TriggerEvents: ['Boom'] }, 'TriggerEvents'],
+  ])('validates %j', (trigger, key) => {
+    expect(() => build({ api: { type: 'AllAtOnce', triggerConfigurations: [trigger] } }, compiledTemplate(['api']))).toThrow(
+      `functions.api.deploymentSettings.triggerConfigurations[0].${key}`,
+    );
+  });
+});
