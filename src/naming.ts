@@ -9,6 +9,7 @@ import { shortName, type Strategy } from './config/strategy';
 export const naming = {
   application: (): string => 'TrafficShiftApplication',
   codeDeployRole: (): string => 'TrafficShiftCodeDeployRole',
+  codeDeployPolicy: (): string => 'TrafficShiftCodeDeployPolicy',
   deploymentConfig: (strategy: Strategy): string => `TrafficShiftConfig${shortName(strategy)}`,
   alias: (normalizedName: string): string => `${normalizedName}TrafficShiftAlias`,
   deploymentGroup: (normalizedName: string): string => `${normalizedName}TrafficShiftDeploymentGroup`,

@@ -15,7 +15,7 @@ import { application, deploymentGroup, rollbackEvents } from './deployment-group
 import { wireHooks, type HookedFunction } from './hooks';
 import { refTarget } from './intrinsics';
 import { retargetToAliases } from './retarget';
-import { codeDeployRole } from './role';
+import { codeDeployPolicy, codeDeployRole } from './role';
 import { describeFinding, findBypasses } from './verify';
 
 export interface FunctionPlan {
@@ -117,12 +117,22 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
 
   const hooks = wireHooks(resources, hooked);
   for (const [logicalId, resource] of Object.entries(hooks.replaced)) resources[logicalId] = resource;
+  const ownRoleUsers = hooked.filter((h) => h.fn.codeDeployRole === undefined);
+  const roleGrants = codeDeployPolicy({
+    invokes: unique(ownRoleUsers.flatMap((h) => hooks.invokedByCodeDeploy.get(h.fn.name) ?? [])),
+    publishes: unique(ownRoleUsers.flatMap((h) => h.fn.health.triggers.map((t) => t.targetArn))),
+  });
 
   for (const fn of shifted) {
     const wiring = hooks.aliases.get(fn.name);
     const versionLogicalId = hooked.find((h) => h.fn === fn)?.versionLogicalId ?? findVersion(input, fn);
     const alias = aliasResource(fn, versionLogicalId, aliasExtras.get(fn.name) ?? {}, wiring?.hooks ?? {});
-    if (wiring && wiring.dependsOn.length > 0) alias.DependsOn = [...new Set(wiring.dependsOn)];
+    // CodeDeploy starts as soon as the alias changes: every permission the rollout needs must exist by then.
+    const dependsOn = [
+      ...(wiring?.dependsOn ?? []),
+      ...(roleGrants && fn.codeDeployRole === undefined && ownRoleUsers.some((h) => h.fn === fn) ? [naming.codeDeployPolicy()] : []),
+    ];
+    if (dependsOn.length > 0) alias.DependsOn = [...new Set(dependsOn)];
     add(naming.alias(fn.normalizedName), alias);
     const plan = plans.get(fn.name) as FunctionPlan;
     plan.hooks = wiring?.described ?? [];
@@ -154,15 +164,9 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
     sharedResources.push(logicalId);
   };
   if (hooked.length > 0) addShared(naming.application(), application());
-  const ownRoleUsers = hooked.filter((h) => h.fn.codeDeployRole === undefined);
   if (ownRoleUsers.length > 0) {
-    addShared(
-      naming.codeDeployRole(),
-      codeDeployRole(settings.permissionsBoundary, {
-        invokes: unique(ownRoleUsers.flatMap((h) => hooks.invokedByCodeDeploy.get(h.fn.name) ?? [])),
-        publishes: unique(ownRoleUsers.flatMap((h) => h.fn.health.triggers.map((t) => t.targetArn))),
-      }),
-    );
+    addShared(naming.codeDeployRole(), codeDeployRole(settings.permissionsBoundary));
+    if (roleGrants) addShared(naming.codeDeployPolicy(), roleGrants);
   }
   const configs = new Map(
     hooked.flatMap(({ fn }) => {

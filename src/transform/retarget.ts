@@ -64,13 +64,19 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
     return undefined;
   };
 
+  const aliasIds = new Set(byReplacedAlias.values());
   const resources: Record<string, CfnResource> = {};
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     let next = mapValue(resource, replace) as CfnResource;
     const original = dependsOnList(next.DependsOn);
-    if (original.some((id) => byReplacedAlias.has(id) && byReplacedAlias.get(id) !== id)) {
-      const dependsOn = [...new Set(original.map((id) => byReplacedAlias.get(id) ?? id))];
-      next = { ...next, DependsOn: dependsOn.length === 1 ? (dependsOn[0] as string) : dependsOn };
+    if (original.some((id) => byReplacedAlias.has(id))) {
+      // The framework's DependsOn on the alias is redundant once the resource holds a Ref of it.
+      const { DependsOn: _old, ...rest } = next;
+      const { Properties } = rest;
+      const referenced = (id: string): boolean => JSON.stringify(Properties ?? {}).includes(`{"Ref":"${id}"}`);
+      const kept = [...new Set(original.map((id) => byReplacedAlias.get(id) ?? id))].filter((id) => !(aliasIds.has(id) && referenced(id)));
+      const unchanged = kept.length === original.length && kept.every((id, i) => id === original[i]);
+      next = unchanged ? next : kept.length === 0 ? rest : { ...rest, DependsOn: kept.length === 1 ? (kept[0] as string) : kept };
     }
     resources[logicalId] = next;
   }

@@ -147,7 +147,7 @@ describe('hooks', () => {
         BeforeAllowTrafficHook: { Ref: 'CheckLambdaFunction' },
       },
     });
-    expect(r.ApiTrafficShiftAlias?.DependsOn).toEqual(['CheckTrafficShiftHookPolicy']);
+    expect(r.ApiTrafficShiftAlias?.DependsOn).toEqual(['CheckTrafficShiftHookPolicy', 'TrafficShiftCodeDeployPolicy']);
     expect(r.CheckTrafficShiftHookPolicy).toEqual({
       Type: 'AWS::IAM::Policy',
       Properties: {
@@ -165,13 +165,16 @@ describe('hooks', () => {
     expect(r.CheckLambdaFunction?.Properties?.Environment).toEqual({
       Variables: { STAGE: 'prod', TRAFFIC_SHIFT_NEW_VERSION_ARN: { Ref: 'ApiLambdaVersionAbc123' } },
     });
-    const role = r.TrafficShiftCodeDeployRole?.Properties as { Policies: unknown };
-    expect(role.Policies).toEqual([
-      {
+    // A policy of its own, not inline on the role: the role → hook → hook permissions → group → role cycle.
+    expect(r.TrafficShiftCodeDeployRole?.Properties?.Policies).toBeUndefined();
+    expect(r.TrafficShiftCodeDeployPolicy).toEqual({
+      Type: 'AWS::IAM::Policy',
+      Properties: {
         PolicyName: 'traffic-shift-hooks-and-triggers',
+        Roles: [{ Ref: 'TrafficShiftCodeDeployRole' }],
         PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [{ 'Fn::GetAtt': ['CheckLambdaFunction', 'Arn'] }] }] },
       },
-    ]);
+    });
     // The hook is not shifted; other functions' roles get nothing.
     expect(r.CheckTrafficShiftAlias).toBeUndefined();
     expect(plan.functions.find((f) => f.name === 'check')).toMatchObject({ mode: 'untouched', reason: 'pre-traffic hook of api; hooks are never shifted' });
@@ -204,7 +207,7 @@ describe('hooks', () => {
     const arn = 'arn:aws:lambda:us-east-1:123456789012:function:shared-checks';
     const { template, plan } = build({ api: { type: 'AllAtOnce', preTrafficHook: arn } }, compiledTemplate(['api']));
     expect(template.Resources.ApiTrafficShiftAlias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { BeforeAllowTrafficHook: 'shared-checks' } });
-    expect(JSON.stringify(template.Resources.TrafficShiftCodeDeployRole)).toContain(arn);
+    expect((template.Resources.TrafficShiftCodeDeployPolicy?.Properties as any).PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [arn] }]);
     expect(plan.warnings[0]).toContain('make sure its role allows it');
   });
 
@@ -264,7 +267,7 @@ describe('smoke tests and bake time', () => {
     const r = template.Resources;
     expect(r.ApiTrafficShiftDeploymentGroup?.Properties?.DeploymentConfigName).toBe('CodeDeployDefault.LambdaAllAtOnce');
     expect(r.ApiTrafficShiftAlias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { AfterAllowTrafficHook: { Ref: 'TrafficShiftBakeHook' } } });
-    expect(r.ApiTrafficShiftAlias?.DependsOn).toEqual(['TrafficShiftBakeHookSelfInvokePolicy']);
+    expect(r.ApiTrafficShiftAlias?.DependsOn).toEqual(['TrafficShiftBakeHookSelfInvokePolicy', 'TrafficShiftCodeDeployPolicy']);
     expect((r.TrafficShiftBakeHook?.Properties as any).Environment.Variables.TRAFFIC_SHIFT_CONFIG).toEqual({
       'Fn::Join': ['', ['{"', { Ref: 'ApiTrafficShiftDeploymentGroup' }, '":{"function":"api","bakeMinutes":10,"alarms":["', { Ref: 'ApiTrafficShiftErrorsAlarm' }, '"]}}']],
     });
@@ -295,7 +298,7 @@ describe('triggers', () => {
     const trigger = { TriggerName: 'notify', TriggerTargetArn: { Ref: 'DeployTopic' }, TriggerEvents: ['DeploymentFailure', 'DeploymentRollback'] };
     const { template } = build({ api: { type: 'AllAtOnce', triggerConfigurations: [trigger] } }, compiledTemplate(['api']));
     expect(template.Resources.ApiTrafficShiftDeploymentGroup?.Properties?.TriggerConfigurations).toEqual([trigger]);
-    expect((template.Resources.TrafficShiftCodeDeployRole?.Properties as any).Policies[0].PolicyDocument.Statement).toEqual([
+    expect((template.Resources.TrafficShiftCodeDeployPolicy?.Properties as any).PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: 'sns:Publish', Resource: [{ Ref: 'DeployTopic' }] },
     ]);
   });
