@@ -82,7 +82,9 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
       mode: fn.strategy.kind === 'inPlace' ? 'inPlace' : 'shifted',
       strategy: shortName(fn.strategy),
       alias: fn.alias,
-      timeline: describeTimeline(fn.strategy),
+      timeline:
+        describeTimeline(fn.strategy) +
+        (fn.strategy.kind !== 'inPlace' && fn.health.bakeMinutes !== undefined ? `, then ${fn.health.bakeMinutes}m bake watching the alarms` : ''),
       alarms: [],
       hooks: [],
       addedResources: [naming.alias(fn.normalizedName)],
