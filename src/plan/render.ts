@@ -12,6 +12,7 @@ export function renderPlan(plan: Plan): string {
     lines.push(`  alias        ${fn.alias}`);
     if (fn.deploymentConfig) lines.push(`  config       ${fn.deploymentConfig}`);
     lines.push(`  traffic      ${fn.timeline}`);
+    lines.push(...field('events', eventLines(fn.events ?? [])));
     if (fn.mode === 'shifted') {
       lines.push(...field('alarms', fn.alarms));
       lines.push(...field('hooks', fn.hooks));
@@ -34,6 +35,13 @@ const ROLLBACK_WORDS: Record<string, string> = {
   DEPLOYMENT_STOP_ON_ALARM: 'when an alarm fires',
   DEPLOYMENT_STOP_ON_REQUEST: 'when stopped by hand',
 };
+
+/** Event sources through the alias; permissions are counted, not listed (each event source has one or more). */
+function eventLines(events: string[]): string[] {
+  const permissions = events.filter((e) => e.startsWith('permission for '));
+  const sources = events.filter((e) => !e.startsWith('permission for ')).map((e) => `${e} → alias`);
+  return [...sources, ...(permissions.length > 0 ? [`${permissions.length} invoke permission(s), all on the alias`] : [])];
+}
 
 function field(label: string, values: string[]): string[] {
   const [first, ...rest] = values.length > 0 ? values : ['none'];

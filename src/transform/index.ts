@@ -16,6 +16,7 @@ import { wireHooks, type HookedFunction } from './hooks';
 import { refTarget } from './intrinsics';
 import { retargetToAliases } from './retarget';
 import { codeDeployPolicy, codeDeployRole } from './role';
+import { eventSourcesThroughAlias, rewireEventSources } from './event-sources';
 import { describeFinding, findBypasses } from './verify';
 
 export interface FunctionPlan {
@@ -27,6 +28,8 @@ export interface FunctionPlan {
   alias?: string;
   timeline?: string;
   reason?: string;
+  /** Event sources that reach the function through its alias. */
+  events?: string[];
   alarms: string[];
   hooks: string[];
   rollback?: string[];
@@ -179,8 +182,9 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   for (const logicalId of [...configs.keys()].sort()) addShared(logicalId, configs.get(logicalId) as CfnResource);
   for (const [logicalId, resource] of Object.entries(hooks.added)) addShared(logicalId, resource);
 
-  const template = retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted);
+  const template = rewireEventSources(retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted), shifted);
   checkNoBypass(template, shifted);
+  for (const [name, events] of eventSourcesThroughAlias(template, shifted)) (plans.get(name) as FunctionPlan).events = events;
   checkNoAlarmCycle(template, hooked);
   const functions = settings.functions.map(
     (fn): FunctionPlan =>

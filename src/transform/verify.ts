@@ -5,6 +5,7 @@
  */
 import type { ShiftedFunction } from '../config/resolve';
 import type { CfnResource, CfnTemplate } from '../types/cloudformation';
+import { eventSourceModule } from './events';
 import { getAttTarget, isObject, refTarget } from './intrinsics';
 
 export interface BypassFinding {
@@ -13,6 +14,8 @@ export interface BypassFinding {
   resourceType: string;
   /** Where in the resource, e.g. `Properties.Targets[0].Arn`. */
   path: string;
+  /** What to do instead, when pointing at the alias is not the answer. */
+  hint?: string;
 }
 
 /**
@@ -49,19 +52,31 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
     byLogicalId.set(fn.logicalId, watched);
     if (watched.physicalName) byPhysicalName.push(watched);
   }
+  // A published version is as direct as the function itself: it runs the new code for all of its traffic.
+  const versions = new Map<string, Watched>();
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const owner = resource.Type === 'AWS::Lambda::Version' ? byLogicalId.get(refTarget(resource.Properties?.FunctionName) ?? '') : undefined;
+    if (owner) versions.set(id, owner);
+  }
 
   const findings: BypassFinding[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (NOT_INVOKERS.has(resource.Type) || hasQualifier(resource)) continue;
+    const hint = eventSourceModule(resource.Type)?.bypassHint ?? (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource' ? CUSTOM_RESOURCE_HINT : undefined);
     const report = (watched: Watched, path: string): void => {
       if (allowed(watched.fn, logicalId)) return;
-      findings.push({ functionName: watched.fn.name, resource: logicalId, resourceType: resource.Type, path });
+      findings.push({ functionName: watched.fn.name, resource: logicalId, resourceType: resource.Type, path, ...(hint && { hint }) });
     };
     walk(resource, 'Resource', (node, path, next) => {
       // Join parts: `[Fn.Arn, ":live"]` or `[Fn.Arn, ":", "live"]` is qualified; a bare ARN is not.
       const fnRef = functionReference(node, byLogicalId);
       if (fnRef) {
         if (!isQualifiedBy(next)) report(fnRef, path);
+        return true;
+      }
+      const version = versions.get(refTarget(node) ?? '');
+      if (version) {
+        report(version, path);
         return true;
       }
       if (isObject(node) && node['Fn::Sub'] !== undefined) {
@@ -74,7 +89,7 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
       }
       if (typeof node === 'string') {
         for (const watched of byPhysicalName) {
-          if (mentionsUnqualified(node, watched.physicalName as string, next)) report(watched, path);
+          if (node === watched.physicalName || mentionsUnqualified(node, watched.physicalName as string, next)) report(watched, path);
         }
       }
       return false;
@@ -82,6 +97,9 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
   }
   return findings.map(({ path, ...f }) => ({ ...f, path: path.replace(/^Resource\.?/, '') }));
 }
+
+const CUSTOM_RESOURCE_HINT =
+  'CloudFormation invokes a custom resource handler directly during the deploy; if that is intended, list the resource in allowBypass';
 
 /** Resources that name the function and its qualifier separately (function URLs, async invocation settings). */
 const QUALIFIED_BY_PROPERTY: Record<string, string> = {
@@ -159,6 +177,6 @@ function walk(node: unknown, path: string, visit: (node: unknown, path: string, 
 }
 
 export function describeFinding(f: BypassFinding): string {
-  return `${f.resource} (${f.resourceType}) at ${f.path} invokes function "${f.functionName}" without its alias`;
+  return `${f.resource} (${f.resourceType}) at ${f.path} invokes function "${f.functionName}" without its alias${f.hint ? ` — ${f.hint}` : ''}`;
 }
 

@@ -32,6 +32,8 @@ describe('plan rendering', () => {
         '  alias        live',
         '  config       CodeDeployDefault.LambdaCanary10Percent5Minutes',
         '  traffic      0m → 10%, 5m → 100%',
+        '  events       http GET (ApiGatewayMethodApiGet) → alias',
+        '               1 invoke permission(s), all on the alias',
         '  alarms       errors: any error in 60s',
         '  hooks        none',
         '  rollback     when the deployment fails',

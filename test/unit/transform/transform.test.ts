@@ -196,6 +196,7 @@ describe('applyTrafficShift', () => {
         deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
         alias: 'live',
         timeline: '0m → 10%, 5m → 100%',
+        events: ['http GET (ApiGatewayMethodApiGet)', 'permission for apigateway.amazonaws.com'],
         alarms: [],
         hooks: [],
         rollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'],

@@ -1,0 +1,49 @@
+/**
+ * Existing S3 buckets, existing Cognito user pools and EventBridge without CloudFormation: the framework configures
+ * them through its own custom resources, which build the function ARN from a `FunctionName` property and ignore
+ * `targetAlias`. `<name>:<alias>` there yields the alias ARN (and Lambda's AddPermission accepts it), so the
+ * notification, trigger or target is set on the alias.
+ */
+import type { CfnResource } from '../../types/cloudformation';
+import { show, type EventSourceModule } from './types';
+
+export const frameworkCustomResources: EventSourceModule = {
+  resourceTypes: ['Custom::S3', 'Custom::CognitoUserPool', 'Custom::EventBridge'],
+  describe: (logicalId, resource) => {
+    const p = resource.Properties ?? {};
+    if (resource.Type === 'Custom::S3') return `s3 ${show(p.BucketName)} (existing bucket)`;
+    if (resource.Type === 'Custom::CognitoUserPool') return `cognitoUserPool ${show(p.UserPoolName)} (existing pool)`;
+    return `eventBridge ${logicalId} (custom resource)`;
+  },
+  rewire: (resource, { fn, physicalName }): CfnResource | undefined => {
+    if (physicalName === undefined || resource.Properties?.FunctionName !== physicalName) return undefined;
+    return { ...resource, Properties: { ...resource.Properties, FunctionName: `${physicalName}:${fn.alias}` } };
+  },
+};
+
+/** The framework's role for its custom resources, which call lambda:AddPermission on the function. */
+export const CUSTOM_RESOURCES_ROLE = 'IamRoleCustomResourcesLambdaExecution';
+
+/**
+ * Lets the framework's custom resources add permissions on the alias: where the role names the function exactly,
+ * the alias ARN is added beside it.
+ */
+export function allowOnAlias(role: CfnResource, physicalName: string, alias: string): CfnResource {
+  const exact = `arn:\${AWS::Partition}:lambda:*:*:function:${physicalName}`;
+  const policies = role.Properties?.Policies;
+  if (!Array.isArray(policies) || !JSON.stringify(policies).includes(JSON.stringify(exact))) return role;
+  const widen = (statement: Record<string, unknown>): Record<string, unknown> => {
+    const resource = statement.Resource as { 'Fn::Sub'?: unknown } | undefined;
+    return resource?.['Fn::Sub'] === exact ? { ...statement, Resource: [resource, { 'Fn::Sub': `${exact}:${alias}` }] } : statement;
+  };
+  return {
+    ...role,
+    Properties: {
+      ...role.Properties,
+      Policies: policies.map((policy: { PolicyDocument?: { Statement?: Record<string, unknown>[] } }) => ({
+        ...policy,
+        PolicyDocument: { ...policy.PolicyDocument, Statement: (policy.PolicyDocument?.Statement ?? []).map(widen) },
+      })),
+    },
+  };
+}
