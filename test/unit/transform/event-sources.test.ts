@@ -1,0 +1,98 @@
+import { resolveSettings, type ShiftedFunction } from '../../../src/config/resolve';
+import { applyTrafficShift } from '../../../src/transform';
+import { eventSourcesThroughAlias, rewireEventSources } from '../../../src/transform/event-sources';
+import { EVENT_SOURCE_MODULES, eventSourceModule } from '../../../src/transform/events';
+import type { CfnResource, CfnTemplate } from '../../../src/types/cloudformation';
+import { compiledTemplate, service } from '../../support/service';
+
+const settings = () => resolveSettings(service({ api: { type: 'Canary10Percent5Minutes' } }));
+const shifted = () => settings().functions as ShiftedFunction[];
+
+function withResources(resources: Record<string, CfnResource>): CfnTemplate {
+  const template = compiledTemplate(['api']);
+  (template.Resources.ApiLambdaFunction as CfnResource).Properties = { FunctionName: 'svc-prod-api' };
+  Object.assign(template.Resources, resources);
+  return template;
+}
+
+const customResourcesRole: CfnResource = {
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    Policies: [
+      {
+        PolicyName: 'custom-resources',
+        PolicyDocument: {
+          Statement: [
+            { Effect: 'Allow', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:*:function:svc-prod-api' }, Action: ['lambda:AddPermission', 'lambda:RemovePermission'] },
+            { Effect: 'Allow', Resource: '*', Action: ['cognito-idp:DescribeUserPool'] },
+          ],
+        },
+      },
+    ],
+  },
+};
+
+describe('the registry', () => {
+  it('knows each resource type once', () => {
+    const types = EVENT_SOURCE_MODULES.flatMap((m) => m.resourceTypes);
+    expect(new Set(types).size).toBe(types.length);
+    expect(eventSourceModule('AWS::Lambda::EventSourceMapping')?.describe('X', { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: 'arn:aws:sqs:us-east-1:1:q' } })).toBe(
+      'sqs arn:aws:sqs:us-east-1:1:q',
+    );
+  });
+});
+
+describe('framework custom resources (existing S3 bucket, existing Cognito pool, EventBridge)', () => {
+  it.each(['Custom::S3', 'Custom::CognitoUserPool', 'Custom::EventBridge'])('%s: names the alias, and its role may add permissions on it', (type) => {
+    const template = withResources({
+      ExistingSource: { Type: type, Properties: { ServiceToken: { 'Fn::GetAtt': ['Handler', 'Arn'] }, FunctionName: 'svc-prod-api' } },
+      IamRoleCustomResourcesLambdaExecution: customResourcesRole,
+    });
+    const out = rewireEventSources(template, shifted());
+    expect(out.Resources.ExistingSource?.Properties?.FunctionName).toBe('svc-prod-api:live');
+    const statements = (out.Resources.IamRoleCustomResourcesLambdaExecution?.Properties as any).Policies[0].PolicyDocument.Statement;
+    expect(statements[0].Resource).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:*:function:svc-prod-api' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:*:function:svc-prod-api:live' },
+    ]);
+    expect(statements[1]).toEqual(customResourcesRole.Properties && (customResourcesRole.Properties as any).Policies[0].PolicyDocument.Statement[1]);
+    expect(template.Resources.ExistingSource?.Properties?.FunctionName).toBe('svc-prod-api');
+  });
+
+  it('leaves custom resources of other functions alone', () => {
+    const other = { Type: 'Custom::S3', Properties: { FunctionName: 'svc-prod-other' } };
+    expect(rewireEventSources(withResources({ Other: other }), shifted()).Resources.Other).toBe(other);
+  });
+});
+
+describe('the bypass check and the event list', () => {
+  it('stops a Lambda@Edge association with a hint that says why and what to do', () => {
+    const distribution: CfnResource = {
+      Type: 'AWS::CloudFront::Distribution',
+      Properties: { DistributionConfig: { DefaultCacheBehavior: { LambdaFunctionAssociations: [{ EventType: 'viewer-request', LambdaFunctionARN: { Ref: 'ApiLambdaVersionAbc123' } }] } } },
+    };
+    expect(() => applyTrafficShift(settings(), withResources({ CloudFrontDistribution: distribution }))).toThrow(
+      /CloudFrontDistribution \(AWS::CloudFront::Distribution\) at Properties\.DistributionConfig\.DefaultCacheBehavior\.LambdaFunctionAssociations\[0\]\.LambdaFunctionARN invokes function "api" without its alias — Lambda@Edge runs a published version.*enabled: false/,
+    );
+  });
+
+  it('flags a custom resource of the user that calls the function by name, suggesting allowBypass', () => {
+    const custom = { Type: 'AWS::CloudFormation::CustomResource', Properties: { ServiceToken: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } } };
+    expect(() => applyTrafficShift(settings(), withResources({ Seed: custom }))).toThrow(/Seed .* at Properties\.ServiceToken .* — CloudFormation invokes a custom resource handler directly/);
+  });
+
+  it('lists what reaches each alias', () => {
+    const template = withResources({
+      Queue: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:jobs', FunctionName: { Ref: 'ApiTrafficShiftAlias' } } },
+      Rule: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 hour)', Targets: [{ Arn: { Ref: 'ApiTrafficShiftAlias' }, Id: 'x' }] } },
+      Unrelated: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(2 hours)', Targets: [{ Arn: 'arn:aws:sns:us-east-1:123456789012:t', Id: 'y' }] } },
+      Existing: { Type: 'Custom::S3', Properties: { FunctionName: 'svc-prod-api:live', BucketName: 'uploads' } },
+    });
+    // The http method of the fixture still has the framework's joined form: only Refs of the alias count here.
+    expect(eventSourcesThroughAlias(template, shifted()).get('api')).toEqual([
+      'sqs arn:aws:sqs:us-east-1:123456789012:jobs',
+      'schedule rate(1 hour)',
+      's3 uploads (existing bucket)',
+    ]);
+  });
+});
