@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'TRAFFIC_SHIFT_UNKNOWN_FUNCTION'
   | 'TRAFFIC_SHIFT_LOGICAL_ID_COLLISION'
   | 'TRAFFIC_SHIFT_MISSING_RESOURCE'
-  | 'TRAFFIC_SHIFT_BYPASS';
+  | 'TRAFFIC_SHIFT_BYPASS'
+  | 'TRAFFIC_SHIFT_RESOURCE_LIMIT';
 
 /** `functions.api.deploymentSettings.alias` or `custom.deploymentSettings.alias`: where the user wrote a value. */
 export function settingPath(functionName: string | undefined, key?: string): string {

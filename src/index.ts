@@ -92,7 +92,9 @@ class TrafficShiftPlugin {
   }
 
   private reportSummary(): void {
-    if (!this.plan || this.showFullPlan) return;
+    if (!this.plan) return;
+    for (const warning of this.plan.warnings) this.log.warning(`serverless-traffic-shift: ${warning}`);
+    if (this.showFullPlan) return;
     this.log.notice('serverless-traffic-shift:');
     for (const line of summaryLines(this.plan)) this.log.notice(`  ${line}`);
   }

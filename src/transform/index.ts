@@ -185,12 +185,35 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   const template = rewireEventSources(retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted), shifted);
   checkNoBypass(template, shifted);
   for (const [name, events] of eventSourcesThroughAlias(template, shifted)) (plans.get(name) as FunctionPlan).events = events;
+  checkResourceBudget(input, template, hooks.warnings);
   checkNoAlarmCycle(template, hooked);
   const functions = settings.functions.map(
     (fn): FunctionPlan =>
       plans.get(fn.name) ?? { name: fn.name, mode: 'untouched', reason: fn.kind === 'untouched' ? fn.reason : undefined, alarms: [], hooks: [], addedResources: [] },
   );
   return { template, plan: { stage: settings.stage, functions, sharedResources, warnings: hooks.warnings } };
+}
+
+/** CloudFormation's limit on resources in one stack. */
+export const MAX_STACK_RESOURCES = 500;
+const WARN_STACK_RESOURCES = 450;
+
+function checkResourceBudget(input: CfnTemplate, output: CfnTemplate, warnings: string[]): void {
+  const before = Object.keys(input.Resources).length;
+  const after = Object.keys(output.Resources).length;
+  const advice =
+    'Options: turn off optional newVersionAlarms, set enabled: false on functions that need no gradual rollout, ' +
+    'or split the service into several stacks.';
+  if (after > MAX_STACK_RESOURCES) {
+    throw new ServerlessError(
+      `The stack would have ${after} resources, over CloudFormation's limit of ${MAX_STACK_RESOURCES}: the service has ${before} ` +
+        `and serverless-traffic-shift adds ${after - before}. ${advice}`,
+      'TRAFFIC_SHIFT_RESOURCE_LIMIT',
+    );
+  }
+  if (after > WARN_STACK_RESOURCES) {
+    warnings.push(`the stack has ${after} resources (${after - before} added by serverless-traffic-shift), close to CloudFormation's limit of ${MAX_STACK_RESOURCES}. ${advice}`);
+  }
 }
 
 function unique(values: unknown[]): unknown[] {

@@ -207,3 +207,24 @@ describe('applyTrafficShift', () => {
     ]);
   });
 });
+
+describe('CloudFormation resource budget', () => {
+  const padded = (count: number): CfnTemplate => {
+    const template = compiledTemplate(['api']);
+    for (let i = Object.keys(template.Resources).length; i < count; i += 1) template.Resources[`Topic${i}`] = { Type: 'AWS::SNS::Topic' };
+    return template;
+  };
+
+  it('fails over 500 resources, saying how many the plugin added', () => {
+    expect(() => transform({ api: canary }, padded(497))).toThrow(
+      expect.objectContaining({ code: 'TRAFFIC_SHIFT_RESOURCE_LIMIT', message: expect.stringContaining('The stack would have 501 resources') }),
+    );
+    expect(() => transform({ api: canary }, padded(497))).toThrow('serverless-traffic-shift adds 4');
+  });
+
+  it('warns above 450', () => {
+    const { plan } = transform({ api: canary }, padded(450));
+    expect(plan.warnings).toEqual([expect.stringContaining('the stack has 454 resources (4 added by serverless-traffic-shift)')]);
+    expect(transform({ api: canary }, padded(440)).plan.warnings).toEqual([]);
+  });
+});
