@@ -6,7 +6,6 @@ import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
 import type { CfnResource, CfnTemplate } from '../types/cloudformation';
 import { eventSourceModule } from './events';
-import { allowOnAlias, CUSTOM_RESOURCES_ROLE } from './events/framework-custom-resources';
 
 interface Target {
   fn: ShiftedFunction;
@@ -30,8 +29,6 @@ export function rewireEventSources(template: CfnTemplate, functions: readonly Sh
       const rewired = module.rewire(resources[logicalId] as CfnResource, target);
       if (!rewired) continue;
       resources[logicalId] = rewired;
-      const role = resources[CUSTOM_RESOURCES_ROLE];
-      if (role && target.physicalName) resources[CUSTOM_RESOURCES_ROLE] = allowOnAlias(role, target.physicalName, target.fn.alias);
     }
   }
   return { ...template, Resources: resources };

@@ -12,6 +12,7 @@ import { absorbFrameworkAliases, aliasResource, findVersion } from './alias';
 import { describeGeneratedAlarm, generatedAlarms } from './alarms';
 import { customDeploymentConfig, deploymentConfigName } from './deployment-config';
 import { application, deploymentGroup, rollbackEvents } from './deployment-group';
+import { grantAliases } from './grants';
 import { wireHooks, type HookedFunction } from './hooks';
 import { refTarget } from './intrinsics';
 import { retargetToAliases } from './retarget';
@@ -182,7 +183,7 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   for (const logicalId of [...configs.keys()].sort()) addShared(logicalId, configs.get(logicalId) as CfnResource);
   for (const [logicalId, resource] of Object.entries(hooks.added)) addShared(logicalId, resource);
 
-  const template = rewireEventSources(retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted), shifted);
+  const template = grantAliases(rewireEventSources(retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted), shifted), shifted);
   checkNoBypass(template, shifted);
   for (const [name, events] of eventSourcesThroughAlias(template, shifted)) (plans.get(name) as FunctionPlan).events = events;
   checkResourceBudget(input, template, hooks.warnings);

@@ -61,13 +61,16 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
 
   const findings: BypassFinding[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    if (NOT_INVOKERS.has(resource.Type) || hasQualifier(resource)) continue;
+    if (NOT_INVOKERS.has(resource.Type)) continue;
+    // A function URL or async config on the alias names the function and its qualifier apart: that one property is fine.
+    const qualifiedProperty = hasQualifier(resource) ? QUALIFIED_TARGET_PROPERTY[resource.Type] : undefined;
     const hint = eventSourceModule(resource.Type)?.bypassHint ?? (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource' ? CUSTOM_RESOURCE_HINT : undefined);
     const report = (watched: Watched, path: string): void => {
       if (allowed(watched.fn, logicalId)) return;
       findings.push({ functionName: watched.fn.name, resource: logicalId, resourceType: resource.Type, path, ...(hint && { hint }) });
     };
     walk(resource, 'Resource', (node, path, next) => {
+      if (qualifiedProperty !== undefined && path === `Resource.Properties.${qualifiedProperty}`) return true;
       // Join parts: `[Fn.Arn, ":live"]` or `[Fn.Arn, ":", "live"]` is qualified; a bare ARN is not.
       const fnRef = functionReference(node, byLogicalId);
       if (fnRef) {
@@ -105,6 +108,12 @@ const CUSTOM_RESOURCE_HINT =
 const QUALIFIED_BY_PROPERTY: Record<string, string> = {
   'AWS::Lambda::EventInvokeConfig': 'Qualifier',
   'AWS::Lambda::Url': 'Qualifier',
+};
+
+/** The property naming the function in those resources. */
+const QUALIFIED_TARGET_PROPERTY: Record<string, string> = {
+  'AWS::Lambda::EventInvokeConfig': 'FunctionName',
+  'AWS::Lambda::Url': 'TargetFunctionArn',
 };
 
 function hasQualifier(resource: CfnResource): boolean {

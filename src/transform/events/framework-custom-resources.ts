@@ -21,29 +21,3 @@ export const frameworkCustomResources: EventSourceModule = {
   },
 };
 
-/** The framework's role for its custom resources, which call lambda:AddPermission on the function. */
-export const CUSTOM_RESOURCES_ROLE = 'IamRoleCustomResourcesLambdaExecution';
-
-/**
- * Lets the framework's custom resources add permissions on the alias: where the role names the function exactly,
- * the alias ARN is added beside it.
- */
-export function allowOnAlias(role: CfnResource, physicalName: string, alias: string): CfnResource {
-  const exact = `arn:\${AWS::Partition}:lambda:*:*:function:${physicalName}`;
-  const policies = role.Properties?.Policies;
-  if (!Array.isArray(policies) || !JSON.stringify(policies).includes(JSON.stringify(exact))) return role;
-  const widen = (statement: Record<string, unknown>): Record<string, unknown> => {
-    const resource = statement.Resource as { 'Fn::Sub'?: unknown } | undefined;
-    return resource?.['Fn::Sub'] === exact ? { ...statement, Resource: [resource, { 'Fn::Sub': `${exact}:${alias}` }] } : statement;
-  };
-  return {
-    ...role,
-    Properties: {
-      ...role.Properties,
-      Policies: policies.map((policy: { PolicyDocument?: { Statement?: Record<string, unknown>[] } }) => ({
-        ...policy,
-        PolicyDocument: { ...policy.PolicyDocument, Statement: (policy.PolicyDocument?.Statement ?? []).map(widen) },
-      })),
-    },
-  };
-}

@@ -48,7 +48,7 @@ describe('framework custom resources (existing S3 bucket, existing Cognito pool,
       ExistingSource: { Type: type, Properties: { ServiceToken: { 'Fn::GetAtt': ['Handler', 'Arn'] }, FunctionName: 'svc-prod-api' } },
       IamRoleCustomResourcesLambdaExecution: customResourcesRole,
     });
-    const out = rewireEventSources(template, shifted());
+    const out = applyTrafficShift(settings(), template).template;
     expect(out.Resources.ExistingSource?.Properties?.FunctionName).toBe('svc-prod-api:live');
     const statements = (out.Resources.IamRoleCustomResourcesLambdaExecution?.Properties as any).Policies[0].PolicyDocument.Statement;
     expect(statements[0].Resource).toEqual([
@@ -57,6 +57,7 @@ describe('framework custom resources (existing S3 bucket, existing Cognito pool,
     ]);
     expect(statements[1]).toEqual(customResourcesRole.Properties && (customResourcesRole.Properties as any).Policies[0].PolicyDocument.Statement[1]);
     expect(template.Resources.ExistingSource?.Properties?.FunctionName).toBe('svc-prod-api');
+    expect(rewireEventSources(template, shifted()).Resources.IamRoleCustomResourcesLambdaExecution).toBe(customResourcesRole);
   });
 
   it('leaves custom resources of other functions alone', () => {
@@ -93,6 +94,48 @@ describe('the bypass check and the event list', () => {
       'sqs arn:aws:sqs:us-east-1:123456789012:jobs',
       'schedule rate(1 hour)',
       's3 uploads (existing bucket)',
+    ]);
+  });
+});
+
+describe('grants follow the alias', () => {
+  it('adds the alias wherever an Allow statement names the unqualified function, and nothing else', () => {
+    const template = withResources({
+      DestinationRole: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          Policies: [
+            {
+              PolicyName: 'p',
+              PolicyDocument: {
+                Statement: [
+                  { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api' } },
+                  { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [{ 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, { Ref: 'ApiTrafficShiftAlias' }] },
+                  { Effect: 'Deny', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } },
+                  { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      StandalonePolicy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } }] } },
+      },
+    });
+    const { template: out } = applyTrafficShift(settings(), template);
+    const statements = (out.Resources.DestinationRole?.Properties as any).Policies[0].PolicyDocument.Statement;
+    expect(statements[0].Resource).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api:live' },
+    ]);
+    expect(statements[1].Resource).toEqual([{ 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, { Ref: 'ApiTrafficShiftAlias' }]);
+    expect(statements[2]).toEqual({ Effect: 'Deny', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } });
+    expect(statements[3]).toEqual({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' });
+    expect((out.Resources.StandalonePolicy?.Properties as any).PolicyDocument.Statement[0].Resource).toEqual([
+      { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] },
+      { Ref: 'ApiTrafficShiftAlias' },
     ]);
   });
 });

@@ -79,3 +79,21 @@ describe('the transform fails on a bypass', () => {
     expect(() => applyTrafficShift(settings, templateWith({}))).toThrow('functions.api.deploymentSettings.allowBypass names Gone');
   });
 });
+
+describe('async invocation settings', () => {
+  it('accepts the function named with its alias as qualifier, but not a destination on another shifted function', () => {
+    const functions = resolveSettings(service({ api: { type: 'AllAtOnce' }, handler: { type: 'AllAtOnce' } })).functions as ShiftedFunction[];
+    const template = compiledTemplate(['api', 'handler']);
+    template.Resources.ApiEventInvokeConfig = {
+      Type: 'AWS::Lambda::EventInvokeConfig',
+      Properties: {
+        FunctionName: { Ref: 'ApiLambdaFunction' },
+        Qualifier: 'live',
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['HandlerLambdaFunction', 'Arn'] } } },
+      },
+    };
+    expect(findBypasses(template, functions)).toEqual([
+      { functionName: 'handler', resource: 'ApiEventInvokeConfig', resourceType: 'AWS::Lambda::EventInvokeConfig', path: 'Properties.DestinationConfig.OnFailure.Destination' },
+    ]);
+  });
+});
