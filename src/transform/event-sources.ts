@@ -55,7 +55,7 @@ export function eventSourcesThroughAlias(template: CfnTemplate, functions: reado
     }
     const qualified = byQualifiedName.get(resource.Properties?.FunctionName as string);
     if (qualified) reached.add(qualified);
-    for (const target of reached) found.get(target.fn.name)?.push(module.describe(logicalId, resource));
+    for (const target of reached) found.get(target.fn.name)?.push(module.describe(logicalId, resource, template));
   }
   return found;
 }

@@ -1,12 +1,12 @@
 /** One module per kind of resource that invokes a Lambda function; the registry (index.ts) collects them. */
 import type { ShiftedFunction } from '../../config/resolve';
-import type { CfnResource } from '../../types/cloudformation';
+import type { CfnResource, CfnTemplate } from '../../types/cloudformation';
 
 export interface EventSourceModule {
   /** CloudFormation resource types this module knows. */
   resourceTypes: readonly string[];
   /** The event source in the words of serverless.yml, for the plan: `sqs arn:aws:sqs:…:queue`. */
-  describe(logicalId: string, resource: CfnResource): string;
+  describe(logicalId: string, resource: CfnResource, template: CfnTemplate): string;
   /**
    * Rewires a resource that the framework's `targetAlias` mechanism does not reach, for one shifted function.
    * Returns the new resource, or undefined when there is nothing to change.

@@ -36,9 +36,13 @@ describe('the registry', () => {
   it('knows each resource type once', () => {
     const types = EVENT_SOURCE_MODULES.flatMap((m) => m.resourceTypes);
     expect(new Set(types).size).toBe(types.length);
-    expect(eventSourceModule('AWS::Lambda::EventSourceMapping')?.describe('X', { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: 'arn:aws:sqs:us-east-1:1:q' } })).toBe(
-      'sqs arn:aws:sqs:us-east-1:1:q',
-    );
+    const mapping = eventSourceModule('AWS::Lambda::EventSourceMapping');
+    const template = { Resources: { Jobs: { Type: 'AWS::SQS::Queue' }, Orders: { Type: 'AWS::DynamoDB::Table' } } };
+    const describe = (source: unknown) => mapping?.describe('X', { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: source } }, template);
+    expect(describe('arn:aws:sqs:us-east-1:1:q')).toBe('sqs arn:aws:sqs:us-east-1:1:q');
+    expect(describe({ 'Fn::GetAtt': ['Jobs', 'Arn'] })).toBe('sqs Jobs.Arn');
+    expect(describe({ 'Fn::GetAtt': ['Orders', 'StreamArn'] })).toBe('stream (dynamodb) Orders.StreamArn');
+    expect(describe({ 'Fn::ImportValue': 'shared-queue' })).toBe('event source mapping import shared-queue');
   });
 });
 
