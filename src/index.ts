@@ -3,7 +3,7 @@
  * framework, and hands settings and template to the pure transform. Nothing here builds template resources.
  */
 import { resolveSettings, type ResolvedSettings, type ServiceDescription } from './config/resolve';
-import { functionSettingsSchema, serviceSettingsSchema } from './config/schema';
+import { forFramework, functionSettingsSchema, serviceSettingsSchema } from './config/schema';
 import { naming } from './naming';
 import { createLogger, type FrameworkUtils, type Logger } from './log';
 import { renderPlan, summaryLines } from './plan/render';
@@ -58,8 +58,8 @@ class TrafficShiftPlugin {
     utils?: FrameworkUtils,
   ) {
     this.log = createLogger(utils);
-    serverless.configSchemaHandler?.defineCustomProperties({ properties: { deploymentSettings: serviceSettingsSchema } });
-    serverless.configSchemaHandler?.defineFunctionProperties('aws', { properties: { deploymentSettings: functionSettingsSchema } });
+    serverless.configSchemaHandler?.defineCustomProperties({ properties: { deploymentSettings: forFramework(serviceSettingsSchema) } });
+    serverless.configSchemaHandler?.defineFunctionProperties('aws', { properties: { deploymentSettings: forFramework(functionSettingsSchema) } });
     this.hooks = {
       'before:package:compileFunctions': () => this.prepareFunctions(),
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.transformTemplate(),

@@ -101,3 +101,21 @@ export type ServiceSettingsInput = FromSchema<typeof serviceSettingsSchema>;
 
 export const FUNCTION_KEYS = Object.keys(functionKeys) as (keyof typeof functionKeys)[];
 export const SERVICE_ONLY_KEYS = Object.keys(serviceOnlyKeys) as (keyof typeof serviceOnlyKeys)[];
+
+/**
+ * The shape the framework validates. Serverless v3 validates with AJV `coerceTypes: 'array'`, which rewrites the
+ * configuration in place (`stages: prod` becomes `[prod]`, `enabled: "false"` becomes `false`) before the plugin can
+ * reject it. So the framework gets the keys only (no unknown key passes), with the value types left to the plugin's
+ * own checks, which say what is accepted.
+ */
+export function forFramework(schema: Record<string, unknown>): Record<string, unknown> {
+  if (schema.type === 'object') {
+    const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+    return {
+      type: 'object',
+      ...(properties && { properties: Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, forFramework(value)])) }),
+      ...(schema.additionalProperties === false && { additionalProperties: false }),
+    };
+  }
+  return {};
+}

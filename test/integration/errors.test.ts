@@ -23,12 +23,7 @@ const CASES: ErrorCase[] = [
   { fixture: 'error-canary-100', key: 'type', what: 'a custom canary of 100%' },
   { fixture: 'error-linear-too-long', key: 'type', what: 'a custom linear lasting 2970 minutes (over 2880)' },
   { fixture: 'error-alias-name', key: 'alias', what: 'the alias name "live v1"' },
-  {
-    fixture: 'error-stages-string',
-    key: 'stages',
-    what: 'stages written as a string',
-    knownBug: 'the framework coerces `stages: prod` to [prod] before the plugin reads it, so packaging succeeds',
-  },
+  { fixture: 'error-stages-string', key: 'stages', what: 'stages written as a string' },
   { fixture: 'error-unknown-key', key: 'typo', what: 'an unknown key (typo: 1)' },
   { fixture: 'error-role-arn', key: 'codeDeployRole', what: 'a codeDeployRole that is not a role ARN' },
   { fixture: 'error-boundary-per-function', key: 'codeDeployRolePermissionsBoundary', what: 'a permissions boundary set on a function' },
