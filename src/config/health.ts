@@ -142,7 +142,8 @@ function resolveHook(settings: Settings, key: 'preTrafficHook' | 'postTrafficHoo
   const fn = functions[value];
   if (fn) return { kind: 'function', name: value, ...fn };
   const arn = LAMBDA_ARN.exec(value);
-  if (arn) return { kind: 'arn', arn: value, functionName: arn[1] as string };
+  // CodeDeploy calls hooks by name (with the qualifier, when the ARN has one) in the deployment's account and region.
+  if (arn) return { kind: 'arn', arn: value, functionName: `${arn[1] as string}${arn[2] ?? ''}` };
   throw invalidSetting(source(key), key, value, expected);
 }
 

@@ -313,3 +313,11 @@ describe('triggers', () => {
     );
   });
 });
+
+describe('hooks given by ARN', () => {
+  it('keeps the qualifier of a qualified ARN', () => {
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:shared-checks:prod';
+    const { template } = build({ api: { type: 'AllAtOnce', postTrafficHook: arn } }, compiledTemplate(['api']));
+    expect(template.Resources.ApiTrafficShiftAlias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { AfterAllowTrafficHook: 'shared-checks:prod' } });
+  });
+});
