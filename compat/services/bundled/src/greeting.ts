@@ -1,0 +1,1 @@
+export const greeting = (name = 'world'): string => `hello, ${name}`;
