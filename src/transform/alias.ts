@@ -35,12 +35,23 @@ export function aliasResource(
   };
 }
 
+/** Function logical id → logical ids of its AWS::Lambda::Version resources: one pass over the template for all functions. */
+export function versionsByFunction(template: CfnTemplate): Map<string, string[]> {
+  const versions = new Map<string, string[]>();
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Version') continue;
+    const functionId = refTarget(resource.Properties?.FunctionName);
+    if (functionId === undefined) continue;
+    const list = versions.get(functionId);
+    if (list) list.push(id);
+    else versions.set(functionId, [id]);
+  }
+  return versions;
+}
+
 /** The version the framework publishes for the function (the plugin turns versioning on for shifted functions). */
-export function findVersion(template: CfnTemplate, fn: ShiftedFunction): string {
-  const versions = Object.keys(template.Resources).filter((id) => {
-    const resource = template.Resources[id] as CfnResource;
-    return resource.Type === 'AWS::Lambda::Version' && refTarget(resource.Properties?.FunctionName) === fn.logicalId;
-  });
+export function findVersion(versionsOf: Map<string, string[]>, fn: ShiftedFunction): string {
+  const versions = versionsOf.get(fn.logicalId) ?? [];
   if (versions.length === 1) return versions[0] as string;
   throw new ServerlessError(
     versions.length === 0

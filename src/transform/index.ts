@@ -8,7 +8,7 @@ import { describeTimeline, predefinedConfigName, shortName } from '../config/str
 import { invalidSetting, ServerlessError } from '../errors';
 import { naming } from '../naming';
 import { getAtt, ref, type CfnResource, type CfnTemplate } from '../types/cloudformation';
-import { absorbFrameworkAliases, aliasResource, findVersion } from './alias';
+import { absorbFrameworkAliases, aliasResource, findVersion, versionsByFunction } from './alias';
 import { describeGeneratedAlarm, generatedAlarms } from './alarms';
 import { customDeploymentConfig, deploymentConfigName } from './deployment-config';
 import { application, deploymentGroup, rollbackEvents } from './deployment-group';
@@ -70,12 +70,15 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   const hooked: HookedFunction[] = [];
   const aliasExtras = new Map<string, Record<string, unknown>>();
   const sharedResources: string[] = [];
+  const versionsOf = versionsByFunction(input);
+  const versionOf = new Map<string, string>();
 
   for (const fn of shifted) {
     if (!(fn.logicalId in resources)) {
       throw new ServerlessError(`Function "${fn.name}" has no ${fn.logicalId} in the compiled template.`, 'TRAFFIC_SHIFT_MISSING_RESOURCE');
     }
-    const versionLogicalId = findVersion(input, fn);
+    const versionLogicalId = findVersion(versionsOf, fn);
+    versionOf.set(fn.name, versionLogicalId);
     if (!fn.retainVersions) {
       const { DeletionPolicy: _retain, ...version } = resources[versionLogicalId] as CfnResource;
       resources[versionLogicalId] = version;
@@ -124,6 +127,7 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   const hooks = wireHooks(resources, hooked);
   for (const [logicalId, resource] of Object.entries(hooks.replaced)) resources[logicalId] = resource;
   const ownRoleUsers = hooked.filter((h) => h.fn.codeDeployRole === undefined);
+  const usesOwnRole = new Set(ownRoleUsers.map((h) => h.fn));
   const roleGrants = codeDeployPolicy({
     invokes: unique(ownRoleUsers.flatMap((h) => hooks.invokedByCodeDeploy.get(h.fn.name) ?? [])),
     publishes: unique(ownRoleUsers.flatMap((h) => h.fn.health.triggers.map((t) => t.targetArn))),
@@ -131,12 +135,12 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
 
   for (const fn of shifted) {
     const wiring = hooks.aliases.get(fn.name);
-    const versionLogicalId = hooked.find((h) => h.fn === fn)?.versionLogicalId ?? findVersion(input, fn);
+    const versionLogicalId = versionOf.get(fn.name) as string;
     const alias = aliasResource(fn, versionLogicalId, aliasExtras.get(fn.name) ?? {}, wiring?.hooks ?? {});
     // CodeDeploy starts as soon as the alias changes: every permission the rollout needs must exist by then.
     const dependsOn = [
       ...(wiring?.dependsOn ?? []),
-      ...(roleGrants && fn.codeDeployRole === undefined && ownRoleUsers.some((h) => h.fn === fn) ? [naming.codeDeployPolicy()] : []),
+      ...(roleGrants && usesOwnRole.has(fn) ? [naming.codeDeployPolicy()] : []),
     ];
     if (dependsOn.length > 0) alias.DependsOn = [...new Set(dependsOn)];
     add(naming.alias(fn.normalizedName), alias);

@@ -46,11 +46,16 @@ interface Watched {
 export function findBypasses(template: CfnTemplate, functions: readonly ShiftedFunction[], allowed: (fn: ShiftedFunction, resource: string) => boolean = () => false): BypassFinding[] {
   const byLogicalId = new Map<string, Watched>();
   const byPhysicalName: Watched[] = [];
+  // Exact matches by lookup: a string node costs no work per function unless it holds a `:function:` ARN.
+  const withPhysicalName = new Map<string, Watched[]>();
   for (const fn of functions) {
     const name = template.Resources[fn.logicalId]?.Properties?.FunctionName;
     const watched: Watched = { fn, ...(typeof name === 'string' && { physicalName: name }) };
     byLogicalId.set(fn.logicalId, watched);
-    if (watched.physicalName) byPhysicalName.push(watched);
+    if (watched.physicalName) {
+      byPhysicalName.push(watched);
+      withPhysicalName.set(watched.physicalName, [...(withPhysicalName.get(watched.physicalName) ?? []), watched]);
+    }
   }
   // A published version is as direct as the function itself: it runs the new code for all of its traffic.
   const versions = new Map<string, Watched>();
@@ -85,14 +90,20 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
       if (isObject(node) && node['Fn::Sub'] !== undefined) {
         const text = Array.isArray(node['Fn::Sub']) ? node['Fn::Sub'][0] : node['Fn::Sub'];
         if (typeof text === 'string') {
-          for (const [id, watched] of byLogicalId) {
-            if (new RegExp(`\\$\\{${id}(\\.Arn)?\\}(?!:[A-Za-z0-9_-])`).test(text)) report(watched, path);
+          // `${Fn}` or `${Fn.Arn}` not followed by a qualifier, reported once per function, in function order.
+          const unqualified = new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)(\.Arn)?\}(?!:[A-Za-z0-9_-])/g)].map((m) => m[1] as string));
+          if (unqualified.size > 0) {
+            for (const [id, watched] of byLogicalId) if (unqualified.has(id)) report(watched, path);
           }
         }
       }
       if (typeof node === 'string') {
-        for (const watched of byPhysicalName) {
-          if (node === watched.physicalName || mentionsUnqualified(node, watched.physicalName as string, next)) report(watched, path);
+        if (node.includes(':function:')) {
+          for (const watched of byPhysicalName) {
+            if (node === watched.physicalName || mentionsUnqualified(node, watched.physicalName as string, next)) report(watched, path);
+          }
+        } else {
+          for (const watched of withPhysicalName.get(node) ?? []) report(watched, path);
         }
       }
       return false;

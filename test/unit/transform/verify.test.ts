@@ -97,3 +97,25 @@ describe('async invocation settings', () => {
     ]);
   });
 });
+
+describe('several shifted functions', () => {
+  const functions = resolveSettings(service({ api: { type: 'AllAtOnce' }, handler: { type: 'AllAtOnce' }, worker: { type: 'AllAtOnce' } })).functions as ShiftedFunction[];
+  const template = (invoker: CfnResource): CfnTemplate => {
+    const t = compiledTemplate(['api', 'handler', 'worker']);
+    (t.Resources.ApiLambdaFunction as CfnResource).Properties = { FunctionName: 'svc-prod-api' };
+    (t.Resources.WorkerLambdaFunction as CfnResource).Properties = { FunctionName: 'svc-prod-worker' };
+    t.Resources.Invoker = invoker;
+    return t;
+  };
+
+  it('reports each function a Fn::Sub names without a qualifier once, in function order', () => {
+    const sub = { 'Fn::Sub': '${WorkerLambdaFunction.Arn} ${ApiLambdaFunction} ${WorkerLambdaFunction} ${HandlerLambdaFunction.Arn}:live' };
+    expect(findBypasses(template({ Type: 'AWS::SNS::Subscription', Properties: { Endpoint: sub } }), functions).map((f) => f.functionName)).toEqual(['api', 'worker']);
+  });
+
+  it('finds a deployed name written alone, and only that function', () => {
+    expect(findBypasses(template({ Type: 'Custom::Thing', Properties: { Target: 'svc-prod-worker', Other: 'svc-prod-api-v2' } }), functions)).toEqual([
+      expect.objectContaining({ functionName: 'worker', path: 'Properties.Target' }),
+    ]);
+  });
+});
