@@ -1,0 +1,517 @@
+/**
+ * Every event type of the README table "Event sources and the bypass check" reaches a shifted function through its
+ * alias (fixtures `event-sources/*`, every function shifted by `custom.deploymentSettings`):
+ * - api: http (token and request authorizers that are shifted functions themselves, one with a route of its own,
+ *   and an external one), httpApi (Lambda request and JWT authorizers), websocket (routes and authorizer), alb, url;
+ * - messaging: sns (by name, by ARN, with filter policies), sqs, stream (DynamoDB, Kinesis, EFO consumer), msk,
+ *   kafka, activemq, rabbitmq;
+ * - aws-services: schedule (rule and scheduler), eventBridge (default bus, custom bus, existing bus, patterns),
+ *   cloudwatchEvent, cloudwatchLog, s3 (two events on one function, and `existing: true`), cognitoUserPool (new and
+ *   existing), alexaSkill, alexaSmartHome, iot (and a hand-written rule of several actions), iotFleetProvisioning,
+ *   destinations, provisionedConcurrency (with a function URL and an sqs event);
+ * - eventbridge-custom-resource: eventBridge with `provider.eventBridge.useCloudFormation: false`;
+ * - cloudfront / cloudfront-disabled: Lambda@Edge stops the build; `enabled: false` on that function packages.
+ *
+ * Services are packaged by the `serverless` executable in child processes, a few at a time; `serverless traffic plan`
+ * runs once on aws-services. Each property path asserted here was read from the template the framework wrote.
+ */
+import * as path from 'path';
+import { describeWithCfnLint, idsOfType, lintAgainstBaselines, packageFixtureExpectingFailure, properties, REPO_ROOT, type CfnTemplate, type PackagingFailure } from './helpers';
+import {
+  aliasOf,
+  dependsOnTransitively,
+  expectTemplate,
+  inParallel,
+  invokingReferences,
+  planEvents,
+  spawnBaseline,
+  spawnServerless,
+  valueAt,
+  type Written,
+} from './event-helpers';
+
+const SERVICES = {
+  api: 'event-sources/api',
+  messaging: 'event-sources/messaging',
+  aws: 'event-sources/aws-services',
+  eventBridgeCustomResource: 'event-sources/eventbridge-custom-resource',
+  edgeDisabled: 'event-sources/cloudfront-disabled',
+} as const;
+type Service = keyof typeof SERVICES;
+const SERVICE_NAMES = Object.keys(SERVICES) as Service[];
+
+const templates = {} as Record<Service, CfnTemplate>;
+let plan: Written;
+let cloudFront: PackagingFailure;
+
+beforeAll(async () => {
+  // The failing Lambda@Edge service is packaged in-process (the error object carries the code) while the others
+  // package in child processes.
+  const failure = packageFixtureExpectingFailure('event-sources/cloudfront');
+  const packagings = inParallel(
+    SERVICE_NAMES.map((service) => async () => {
+      templates[service] = expectTemplate(SERVICES[service], await spawnServerless(SERVICES[service], ['package']));
+      // The plan packages again in the same directory: only after the template above was read.
+      if (service === 'aws') plan = await spawnServerless(SERVICES.aws, ['traffic', 'plan']);
+    }),
+  );
+  [cloudFront] = await Promise.all([failure, packagings]);
+});
+
+/** Rows of [path in the template, expected value]; each row is one assertion with its path in the title. */
+type Rows = [string, unknown][];
+
+function expectRows(service: Service, rows: Rows): void {
+  it.each(rows)(`${SERVICES[service]}: %s`, (at, expected) => {
+    expect(valueAt(templates[service], at)).toEqual(expected);
+  });
+}
+
+const A = aliasOf;
+/** `Fn::Join[1][5]`: where the function ARN sits in the framework's `arn:…:apigateway:…/functions/<arn>/invocations`. */
+const IN_URI = 'Fn::Join[1][5]';
+
+describe('every service: no invoking position names a shifted function without its alias', () => {
+  it.each(SERVICE_NAMES)('%s', (service) => {
+    const template = templates[service];
+    const shifted = idsOfType(template, 'AWS::Lambda::Alias').map((id) => (properties(template, id).FunctionName as { Ref: string }).Ref);
+    // Every function of the service has its alias, except the framework's custom resource handlers (not in
+    // functions:) and the Lambda@Edge function that says enabled: false.
+    const functions = idsOfType(template, 'AWS::Lambda::Function').filter((id) => !id.startsWith('CustomDashresource') && id !== 'EdgeLambdaFunction');
+    expect([...shifted].sort()).toEqual(functions);
+    for (const functionId of shifted) expect([functionId, invokingReferences(template, functionId)]).toEqual([functionId, []]);
+  });
+
+  it.each(SERVICE_NAMES)('%s: every AWS::Lambda::Permission is on an alias of the plugin, or on a function outside the stack', (service) => {
+    const template = templates[service];
+    for (const id of idsOfType(template, 'AWS::Lambda::Permission')) {
+      const target = properties(template, id).FunctionName;
+      const onAlias = typeof target === 'object' && target !== null && /TrafficShiftAlias$/.test(String((target as { Ref?: unknown }).Ref));
+      const external = typeof target === 'string' && target.startsWith('arn:aws:lambda:us-east-1:123456789012:function:external-');
+      // The Lambda@Edge function of edgeDisabled is not shifted: its permission stays on its version.
+      const unshiftedEdge = service === 'edgeDisabled' && id === 'EdgeLambdaFunctionInvokePermission';
+      expect([id, onAlias || external || unshiftedEdge]).toEqual([id, true]);
+    }
+  });
+});
+
+describe('http (REST API)', () => {
+  expectRows('api', [
+    [`ApiGatewayMethodOpenGet.Properties.Integration.Uri.${IN_URI}`, A('Rest')],
+    [`ApiGatewayMethodTokGet.Properties.Integration.Uri.${IN_URI}`, A('Rest')],
+    [`ApiGatewayMethodReqPost.Properties.Integration.Uri.${IN_URI}`, A('Rest')],
+    [`ApiGatewayMethodExtGet.Properties.Integration.Uri.${IN_URI}`, A('Rest')],
+    ['RestLambdaPermissionApiGateway.Properties.FunctionName', A('Rest')],
+  ]);
+
+  it('integrates every method through the whole invocation URI of the alias', () => {
+    const handlers: Record<string, string> = {
+      ApiGatewayMethodExtGet: 'Rest',
+      ApiGatewayMethodOpenGet: 'Rest',
+      ApiGatewayMethodReqPost: 'Rest',
+      ApiGatewayMethodTokGet: 'Rest',
+      ApiGatewayMethodWhoamiGet: 'TokenAuth',
+    };
+    expect(idsOfType(templates.api, 'AWS::ApiGateway::Method')).toEqual(Object.keys(handlers));
+    for (const [id, fn] of Object.entries(handlers)) {
+      expect([id, valueAt(templates.api, `${id}.Properties.Integration.Uri`)]).toEqual([
+        id,
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', A(fn), '/invocations']] },
+      ]);
+    }
+  });
+});
+
+describe('http authorizers: token and request authorizers that are shifted functions of the service', () => {
+  expectRows('api', [
+    ['TokenAuthApiGatewayAuthorizer.Properties.Type', 'TOKEN'],
+    [`TokenAuthApiGatewayAuthorizer.Properties.AuthorizerUri.${IN_URI}`, A('TokenAuth')],
+    ['TokenAuthLambdaPermissionApiGateway.Properties.FunctionName', A('TokenAuth')],
+    ['ApiGatewayMethodTokGet.Properties.AuthorizerId', { Ref: 'TokenAuthApiGatewayAuthorizer' }],
+    // The token authorizer serves a route of its own too (one permission covers both uses).
+    [`ApiGatewayMethodWhoamiGet.Properties.Integration.Uri.${IN_URI}`, A('TokenAuth')],
+    ['RequestAuthApiGatewayAuthorizer.Properties.Type', 'REQUEST'],
+    [`RequestAuthApiGatewayAuthorizer.Properties.AuthorizerUri.${IN_URI}`, A('RequestAuth')],
+    ['RequestAuthLambdaPermissionApiGateway.Properties.FunctionName', A('RequestAuth')],
+    ['ApiGatewayMethodReqPost.Properties.AuthorizerId', { Ref: 'RequestAuthApiGatewayAuthorizer' }],
+    // An authorizer outside the stack is left as the user wrote it.
+    [`ExtTokApiGatewayAuthorizer.Properties.AuthorizerUri.${IN_URI}`, 'arn:aws:lambda:us-east-1:123456789012:function:external-authorizer'],
+    ['ExtTokLambdaPermissionApiGateway.Properties.FunctionName', 'arn:aws:lambda:us-east-1:123456789012:function:external-authorizer'],
+  ]);
+});
+
+describe('httpApi: routes, a Lambda request authorizer and a JWT authorizer', () => {
+  expectRows('api', [
+    ['HttpApiIntegrationItems.Properties.IntegrationUri', A('Items')],
+    ['ItemsLambdaPermissionHttpApi.Properties.FunctionName', A('Items')],
+    ['HttpApiAuthorizerLambdaReq.Properties.AuthorizerType', 'REQUEST'],
+    [`HttpApiAuthorizerLambdaReq.Properties.AuthorizerUri.${IN_URI}`, A('HttpAuth')],
+    ['LambdaReqLambdaAuthorizerPermissionHttpApi.Properties.FunctionName', A('HttpAuth')],
+    ['HttpApiRouteGetLam.Properties.AuthorizerId', { Ref: 'HttpApiAuthorizerLambdaReq' }],
+    ['HttpApiRouteGetJwt.Properties.AuthorizerId', { Ref: 'HttpApiAuthorizerJwtAuth' }],
+    ['HttpApiRouteGetJwt.Properties.AuthorizationType', 'JWT'],
+  ]);
+
+  it('keeps the JWT authorizer, which calls no function, exactly as the framework compiles it', () => {
+    expect(templates.api.Resources.HttpApiAuthorizerJwtAuth).toEqual({
+      Type: 'AWS::ApiGatewayV2::Authorizer',
+      Properties: {
+        ApiId: { Ref: 'HttpApi' },
+        Name: 'jwtAuth',
+        IdentitySource: ['$request.header.Authorization'],
+        AuthorizerType: 'JWT',
+        JwtConfiguration: { Audience: ['aud1'], Issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc' },
+      },
+    });
+  });
+});
+
+describe('websocket: routes and their authorizer', () => {
+  expectRows('api', [
+    [`WsConnectWebsocketsIntegration.Properties.IntegrationUri.${IN_URI}`, A('WsConnect')],
+    ['WsConnectLambdaPermissionWebsockets.Properties.FunctionName', A('WsConnect')],
+    [`WsMessageWebsocketsIntegration.Properties.IntegrationUri.${IN_URI}`, A('WsMessage')],
+    ['WsMessageLambdaPermissionWebsockets.Properties.FunctionName', A('WsMessage')],
+    [`WsAuthWebsocketsAuthorizer.Properties.AuthorizerUri.${IN_URI}`, A('WsAuth')],
+    ['WsAuthLambdaPermissionWebsockets.Properties.FunctionName', A('WsAuth')],
+  ]);
+});
+
+describe('alb', () => {
+  expectRows('api', [
+    ['AlbTargetAlbTargetGroup50dc6c495c0c9188.Properties.TargetType', 'lambda'],
+    ['AlbTargetAlbTargetGroup50dc6c495c0c9188.Properties.Targets', [{ Id: A('AlbTarget') }]],
+    ['AlbTargetLambdaPermissionAlb.Properties.FunctionName', A('AlbTarget')],
+    ['AlbTargetLambdaPermissionRegisterTarget.Properties.FunctionName', A('AlbTarget')],
+  ]);
+});
+
+describe('url (function URLs)', () => {
+  expectRows('api', [
+    ['UrlPublicLambdaFunctionUrl.Properties.TargetFunctionArn', A('UrlPublic')],
+    ['UrlPublicLambdaFunctionUrl.Properties.AuthType', 'NONE'],
+    ['UrlPublicLambdaPermissionFnUrl.Properties.FunctionName', A('UrlPublic')],
+    ['UrlPublicLambdaPermissionFnUrl.Properties.Action', 'lambda:InvokeFunctionUrl'],
+    ['UrlIamLambdaFunctionUrl.Properties.TargetFunctionArn', A('UrlIam')],
+    ['UrlIamLambdaFunctionUrl.Properties.AuthType', 'AWS_IAM'],
+  ]);
+});
+
+describe('sns: topic by name (inline subscription), by ARN, with filter policies', () => {
+  expectRows('messaging', [
+    ['SNSTopicMytopic.Properties.Subscription', [{ Endpoint: A('Topics'), Protocol: 'lambda' }]],
+    ['TopicsLambdaPermissionMytopicSNS.Properties.FunctionName', A('Topics')],
+    ['TopicsSnsSubscriptionExttopic.Properties.Endpoint', A('Topics')],
+    ['TopicsSnsSubscriptionExttopic.Properties.TopicArn', 'arn:aws:sns:us-east-1:123456789012:ext-topic'],
+    ['TopicsLambdaPermissionExttopicSNS.Properties.FunctionName', A('Topics')],
+    ['TopicsSnsSubscriptionFilteredtopic.Properties.Endpoint', A('Topics')],
+    ['TopicsSnsSubscriptionFilteredtopic.Properties.FilterPolicy', { kind: ['a', 'b'] }],
+    ['TopicsLambdaPermissionFilteredtopicSNS.Properties.FunctionName', A('Topics')],
+    ['TopicsSnsSubscriptionExttopic2.Properties.Endpoint', A('Topics')],
+    ['TopicsSnsSubscriptionExttopic2.Properties.FilterPolicy', { kind: ['c'] }],
+    ['TopicsLambdaPermissionExttopic2SNS.Properties.FunctionName', A('Topics')],
+  ]);
+});
+
+describe('poll-based sources: AWS::Lambda::EventSourceMapping FunctionName', () => {
+  expectRows('messaging', [
+    ['QueueEventSourceMappingSQSMyqueue.Properties.FunctionName', A('Queue')],
+    ['QueueEventSourceMappingSQSMyQueue.Properties.FunctionName', A('Queue')],
+    ['StreamsEventSourceMappingDynamodbMytable.Properties.FunctionName', A('Streams')],
+    ['StreamsEventSourceMappingKinesisMystream.Properties.FunctionName', A('Streams')],
+    ['StreamsEventSourceMappingKinesisMyefostream.Properties.FunctionName', A('Streams')],
+    ['StreamsEventSourceMappingKinesisMyefostream.Properties.EventSourceArn', { Ref: 'StreamsmyDashefoDashstreamConsumerStreamConsumer' }],
+    ['MskEventSourceMappingMSKMyclusterMytopic.Properties.FunctionName', A('Msk')],
+    ['KafkaEventSourceMappingKafkaMytopic.Properties.FunctionName', A('Kafka')],
+    ['ActivemqEventSourceMappingActiveMQMyqueue.Properties.FunctionName', A('Activemq')],
+    ['RabbitmqEventSourceMappingRabbitMQMyqueue.Properties.FunctionName', A('Rabbitmq')],
+  ]);
+
+  it('has exactly these event source mappings', () => {
+    expect(idsOfType(templates.messaging, 'AWS::Lambda::EventSourceMapping')).toEqual([
+      'ActivemqEventSourceMappingActiveMQMyqueue',
+      'KafkaEventSourceMappingKafkaMytopic',
+      'MskEventSourceMappingMSKMyclusterMytopic',
+      'QueueEventSourceMappingSQSMyQueue',
+      'QueueEventSourceMappingSQSMyqueue',
+      'RabbitmqEventSourceMappingRabbitMQMyqueue',
+      'StreamsEventSourceMappingDynamodbMytable',
+      'StreamsEventSourceMappingKinesisMyefostream',
+      'StreamsEventSourceMappingKinesisMystream',
+    ]);
+  });
+});
+
+/** The IAM statement (of any role's inline policies) whose Resource list holds `arn`; throws when none does. */
+function statementWith(template: CfnTemplate, arn: unknown): { path: string; Action: unknown; Resource: unknown[] } {
+  for (const roleId of idsOfType(template, 'AWS::IAM::Role')) {
+    const policies = (properties(template, roleId).Policies ?? []) as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[];
+    for (const [p, policy] of policies.entries()) {
+      for (const [s, statement] of policy.PolicyDocument.Statement.entries()) {
+        const resources = [statement.Resource].flat();
+        if (resources.some((r) => JSON.stringify(r) === JSON.stringify(arn))) {
+          return { path: `${roleId}.Properties.Policies[${p}].PolicyDocument.Statement[${s}]`, Action: statement.Action, Resource: resources };
+        }
+      }
+    }
+  }
+  throw new Error(`No IAM statement names ${JSON.stringify(arn)}`);
+}
+
+const lambdaArn = (scope: string, name: string): { 'Fn::Sub': string } => ({ 'Fn::Sub': `arn:\${AWS::Partition}:lambda:${scope}:function:${name}` });
+const HERE = '${AWS::Region}:${AWS::AccountId}';
+
+describe('schedule: EventBridge rule and EventBridge Scheduler', () => {
+  expectRows('aws', [
+    ['ScheduledEventsRuleSchedule1.Properties.Targets[0].Arn', A('Scheduled')],
+    ['ScheduledLambdaPermissionEventsRuleSchedule1.Properties.FunctionName', A('Scheduled')],
+    ['ScheduledSchedulerSchedule2.Properties.Target.Arn', A('Scheduled')],
+    ['ScheduledSchedulerSchedule2.Properties.Target.RoleArn', { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] }],
+  ]);
+
+  it("lets the scheduler's role invoke the alias", () => {
+    const statement = statementWith(templates.aws, lambdaArn(HERE, 'es-aws-dev-scheduled'));
+    expect([statement.Action].flat()).toContain('lambda:InvokeFunction');
+    expect(statement.Resource).toContainEqual(lambdaArn(HERE, 'es-aws-dev-scheduled:live'));
+  });
+});
+
+describe('eventBridge: default bus, custom bus, existing bus, patterns (native CloudFormation)', () => {
+  expectRows('aws', [
+    ['Esawsdevbusrule1EventBridgeRule.Properties.Targets[0].Arn', A('Bus')],
+    ['BusEventBridgeLambdaPermission1.Properties.FunctionName', A('Bus')],
+    ['Esawsdevbusrule2EventBridgeRule.Properties.EventBusName', 'my-custom-bus'],
+    ['Esawsdevbusrule2EventBridgeRule.Properties.Targets[0].Arn', A('Bus')],
+    ['BusEventBridgeLambdaPermission2.Properties.FunctionName', A('Bus')],
+    ['Esawsdevbusrule3EventBridgeRule.Properties.EventBusName', 'ext-bus'],
+    ['Esawsdevbusrule3EventBridgeRule.Properties.Targets[0].Arn', A('Bus')],
+    ['BusEventBridgeLambdaPermission3.Properties.FunctionName', A('Bus')],
+  ]);
+});
+
+describe('eventBridge with provider.eventBridge.useCloudFormation: false (Custom::EventBridge)', () => {
+  expectRows('eventBridgeCustomResource', [
+    ['BusCustomEventBridge1.Properties.FunctionName', 'es-ebcr-dev-bus:live'],
+    ['BusCustomEventBridge2.Properties.FunctionName', 'es-ebcr-dev-bus:live'],
+    ['BusCustomEventBridge3.Properties.FunctionName', 'es-ebcr-dev-bus:live'],
+  ]);
+});
+
+describe('cloudwatchEvent and cloudwatchLog', () => {
+  expectRows('aws', [
+    ['CwEventEventsRuleCloudWatchEvent1.Properties.Targets[0].Arn', A('CwEvent')],
+    ['CwEventLambdaPermissionEventsRuleCloudWatchEvent1.Properties.FunctionName', A('CwEvent')],
+    ['CwEventEventsRuleCloudWatchEvent2.Properties.Targets[0].Arn', A('CwEvent')],
+    ['CwEventLambdaPermissionEventsRuleCloudWatchEvent2.Properties.FunctionName', A('CwEvent')],
+    ['CwLogLogsSubscriptionFilterCloudWatchLog1.Properties.DestinationArn', A('CwLog')],
+    ['CwLogLogsSubscriptionFilterCloudWatchLog2.Properties.DestinationArn', A('CwLog')],
+    ['CwLogLambdaPermissionLogsSubscriptionFilterCloudWatchLog.Properties.FunctionName', A('CwLog')],
+  ]);
+});
+
+describe('s3: a bucket the framework creates (two events on one function), and an existing bucket', () => {
+  expectRows('aws', [
+    ['S3BucketEsawsnewbucket.Properties.NotificationConfiguration.LambdaConfigurations[0].Event', 's3:ObjectCreated:*'],
+    ['S3BucketEsawsnewbucket.Properties.NotificationConfiguration.LambdaConfigurations[0].Function', A('Uploads')],
+    ['S3BucketEsawsnewbucket.Properties.NotificationConfiguration.LambdaConfigurations[1].Event', 's3:ObjectRemoved:*'],
+    ['S3BucketEsawsnewbucket.Properties.NotificationConfiguration.LambdaConfigurations[1].Function', A('Uploads')],
+    ['UploadsLambdaPermissionEsawsnewbucketS3.Properties.FunctionName', A('Uploads')],
+    ['ExistingUploadsCustomS31.Properties.FunctionName', 'es-aws-dev-existingUploads:live'],
+    ['ExistingUploadsCustomS31.Properties.BucketName', 'es-aws-existing-bucket'],
+  ]);
+});
+
+describe('cognitoUserPool: a new pool, and an existing pool', () => {
+  expectRows('aws', [
+    ['CognitoUserPoolMyNewPool.Properties.LambdaConfig', { PreSignUp: A('Signup'), PostConfirmation: A('Signup') }],
+    ['SignupLambdaPermissionCognitoUserPoolMyNewPoolTriggerSourcePreSignUp.Properties.FunctionName', A('Signup')],
+    ['SignupLambdaPermissionCognitoUserPoolMyNewPoolTriggerSourcePostConfirmation.Properties.FunctionName', A('Signup')],
+    ['ExistingPoolTriggerCustomCognitoUserPool1.Properties.FunctionName', 'es-aws-dev-existingPoolTrigger:live'],
+  ]);
+
+  it("lets the framework's custom resource add and remove the permission on the alias of the existing pool's trigger", () => {
+    const statement = statementWith(templates.aws, lambdaArn('*:*', 'es-aws-dev-existingPoolTrigger'));
+    expect(statement.path).toMatch(/^IamRoleCustomResourcesLambdaExecution\./);
+    expect(statement.Action).toEqual(['lambda:AddPermission', 'lambda:RemovePermission']);
+    expect(statement.Resource).toContainEqual(lambdaArn('*:*', 'es-aws-dev-existingPoolTrigger:live'));
+  });
+});
+
+describe("the framework's custom resources (existing S3 bucket, existing user pool, EventBridge without CloudFormation)", () => {
+  const cases: [Service, string, string][] = [
+    ['aws', 'ExistingUploadsCustomS31', 'ExistingUploadsTrafficShiftAlias'],
+    ['aws', 'ExistingPoolTriggerCustomCognitoUserPool1', 'ExistingPoolTriggerTrafficShiftAlias'],
+    ['eventBridgeCustomResource', 'BusCustomEventBridge1', 'BusTrafficShiftAlias'],
+    ['eventBridgeCustomResource', 'BusCustomEventBridge2', 'BusTrafficShiftAlias'],
+    ['eventBridgeCustomResource', 'BusCustomEventBridge3', 'BusTrafficShiftAlias'],
+  ];
+  // The handler calls lambda:AddPermission on `<name>:live` (and S3/EventBridge then target that ARN) as soon as it
+  // runs; nothing orders it after the alias, so on the stack's first deploy (or when the function becomes shifted)
+  // the call can reach Lambda before the alias exists: ResourceNotFoundException, and the stack rolls back.
+  it.failing.each(cases)(
+    '%s: %s is created after %s [KNOWN PLUGIN BUG: a custom resource naming "<name>:live" does not depend on the alias]',
+    (service, customResource, alias) => {
+      expect(dependsOnTransitively(templates[service], customResource, alias)).toBe(true);
+    },
+  );
+
+  // Each handler's first call is lambda:AddPermission with StatementId `${FunctionName}-${bucket, pool or rule}`
+  // (its getStatementId strips '.', ':' and '*' from the second part only). Lambda accepts a StatementId of
+  // [a-zA-Z0-9-_] only (botocore model: pattern ([a-zA-Z0-9-_]+), max 100; serverless/serverless#6418 is the same
+  // handler failing on a space), so the ':' of '<name>:live' fails the custom resource and the deploy.
+  it.failing.each(cases)(
+    '%s: the handler of %s can add its permission: a valid StatementId [KNOWN PLUGIN BUG: FunctionName "<name>:live" puts a ":" into the StatementId the framework\'s handler builds]',
+    (service, customResource) => {
+      const resource = templates[service].Resources[customResource];
+      const p = (resource?.Properties ?? {}) as Record<string, unknown>;
+      const [handler, second] =
+        resource?.Type === 'Custom::S3'
+          ? ['s3', p.BucketName]
+          : resource?.Type === 'Custom::CognitoUserPool'
+            ? ['cognito-user-pool', p.UserPoolName]
+            : ['event-bridge', (p.EventBridgeConfig as { RuleName: string }).RuleName];
+      const statementId = frameworkStatementId(handler, String(p.FunctionName), String(second));
+      expect(statementId).toMatch(/^[a-zA-Z0-9_-]{1,100}$/);
+    },
+  );
+});
+
+/** The StatementId the framework's custom resource handler (`custom-resources/resources/<handler>`) passes to AddPermission. */
+function frameworkStatementId(handler: string, functionName: string, second: string): string {
+  const file = path.join(REPO_ROOT, 'node_modules', 'serverless', 'lib', 'plugins', 'aws', 'custom-resources', 'resources', handler, 'lib', 'permissions.js');
+  // The module creates a Lambda client when loaded; only its pure getStatementId is used, so the SDK is stubbed.
+  jest.doMock(require.resolve('@aws-sdk/client-lambda', { paths: [path.dirname(file)] }), () => ({ LambdaClient: class {}, AddPermissionCommand: class {}, RemovePermissionCommand: class {} }));
+  const permissions = require(file) as { getStatementId(functionName: string, other: string): string };
+  return permissions.getStatementId(functionName, second);
+}
+
+describe('alexaSkill and alexaSmartHome', () => {
+  expectRows('aws', [
+    ['SkillLambdaPermissionAlexaSkill1.Properties.FunctionName', A('Skill')],
+    ['SkillLambdaPermissionAlexaSkill1.Properties.EventSourceToken', 'amzn1.ask.skill.xx-xx-xx-xx'],
+    ['SkillLambdaPermissionAlexaSkill2.Properties.FunctionName', A('Skill')],
+    ['SkillLambdaPermissionAlexaSkill2.Properties.EventSourceToken', 'amzn1.ask.skill.yy-yy-yy-yy'],
+    ['SmartHomeLambdaPermissionAlexaSmartHome1.Properties.FunctionName', A('SmartHome')],
+    ['SmartHomeLambdaPermissionAlexaSmartHome1.Properties.Principal', 'alexa-connectedhome.amazon.com'],
+  ]);
+});
+
+describe('iot and iotFleetProvisioning', () => {
+  // The framework compiles each iot event to a rule with a single Lambda action; the rule of several actions (and
+  // a Lambda error action) is written in resources: with `Fn::Join [":", [Fn.Arn, "live"]]`.
+  expectRows('aws', [
+    ['DeviceIotTopicRule1.Properties.TopicRulePayload.Actions', [{ Lambda: { FunctionArn: A('Device') } }]],
+    ['DeviceLambdaPermissionIotTopicRule1.Properties.FunctionName', A('Device')],
+    ['DeviceIotTopicRule2.Properties.TopicRulePayload.Actions', [{ Lambda: { FunctionArn: A('Device') } }]],
+    ['DeviceLambdaPermissionIotTopicRule2.Properties.FunctionName', A('Device')],
+    ['MultiActionTopicRule.Properties.TopicRulePayload.Actions[0].Republish.Topic', 'republished'],
+    ['MultiActionTopicRule.Properties.TopicRulePayload.Actions[1].Lambda.FunctionArn', A('Device')],
+    ['MultiActionTopicRule.Properties.TopicRulePayload.ErrorAction.Lambda.FunctionArn', A('Device')],
+    ['MultiActionTopicRulePermission.Properties.FunctionName', A('Device')],
+    ['FleetIotProvisioningTemplate.Properties.PreProvisioningHook.TargetArn', A('Fleet')],
+    ['FleetLambdaPermissionIotProvisioningTemplate.Properties.FunctionName', A('Fleet')],
+  ]);
+});
+
+describe('destinations: asynchronous invocation settings on the alias, onFailure another shifted function', () => {
+  expectRows('aws', [
+    ['AsyncLambdaEvConf.Properties.FunctionName', { Ref: 'AsyncLambdaFunction' }],
+    ['AsyncLambdaEvConf.Properties.Qualifier', 'live'],
+    ['AsyncLambdaEvConf.DependsOn', 'AsyncTrafficShiftAlias'],
+    ['AsyncLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination', A('FailureHandler')],
+    ['AsyncLambdaEvConf.Properties.DestinationConfig.OnSuccess.Destination', 'arn:aws:sns:us-east-1:123456789012:success-topic'],
+  ]);
+
+  it("lets the function's role invoke the destination's alias", () => {
+    const statement = statementWith(templates.aws, lambdaArn(HERE, 'es-aws-dev-failureHandler'));
+    expect(statement.path).toMatch(/^IamRoleLambdaExecution\./);
+    expect([statement.Action].flat()).toEqual(['lambda:InvokeFunction']);
+    expect(statement.Resource).toContainEqual(lambdaArn(HERE, 'es-aws-dev-failureHandler:live'));
+  });
+});
+
+describe('provisionedConcurrency (with a function URL, a schedule and an sqs event)', () => {
+  expectRows('aws', [
+    ['WarmTrafficShiftAlias.Properties.ProvisionedConcurrencyConfig', { ProvisionedConcurrentExecutions: 2 }],
+    ['WarmEventsRuleSchedule1.Properties.Targets[0].Arn', A('Warm')],
+    ['WarmLambdaPermissionEventsRuleSchedule1.Properties.FunctionName', A('Warm')],
+    ['WarmEventSourceMappingSQSWarmqueue.Properties.FunctionName', A('Warm')],
+    ['WarmLambdaFunctionUrl.Properties.TargetFunctionArn', A('Warm')],
+    ['WarmLambdaPermissionFnUrl.Properties.FunctionName', A('Warm')],
+  ]);
+
+  it("replaces the framework's provisioned alias: nothing is left of it", () => {
+    expect(templates.aws.Resources.WarmProvConcLambdaAlias).toBeUndefined();
+    expect(JSON.stringify(templates.aws)).not.toMatch(/ProvConcLambdaAlias|"provisioned"/);
+  });
+});
+
+describe('cloudFront (Lambda@Edge)', () => {
+  it('stops the packaging of a shifted Lambda@Edge function with TRAFFIC_SHIFT_BYPASS and writes no template', () => {
+    expect(cloudFront.error.code).toBe('TRAFFIC_SHIFT_BYPASS');
+    expect(cloudFront.templateWritten).toBe(false);
+  });
+
+  it('names the distribution and the association, says why (Lambda@Edge) and what to do (enabled: false)', () => {
+    const { message } = cloudFront.error;
+    expect(message).toContain('CloudFrontDistribution (AWS::CloudFront::Distribution) at Properties.DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations[0].LambdaFunctionARN');
+    expect(message).toContain('Lambda@Edge');
+    expect(message).toContain('enabled: false');
+    expect(message).toContain('function "edge"');
+  });
+
+  it('packages with enabled: false on the Lambda@Edge function, which stays on its version, while the other function is shifted', () => {
+    const template = templates.edgeDisabled;
+    expect(idsOfType(template, 'AWS::Lambda::Alias')).toEqual(['ApiTrafficShiftAlias']);
+    const edgeVersion = valueAt(template, 'CloudFrontDistribution.Properties.DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations[0].LambdaFunctionARN') as { Ref: string };
+    expect(edgeVersion.Ref).toMatch(/^EdgeLambdaVersion/);
+    expect(template.Resources[edgeVersion.Ref]?.Type).toBe('AWS::Lambda::Version');
+    expect(valueAt(template, 'HttpApiIntegrationApi.Properties.IntegrationUri')).toEqual(A('Api'));
+  });
+});
+
+describe('serverless traffic plan (aws-services, spawned)', () => {
+  it('exits 0', () => {
+    expect({ exitCode: plan.exitCode, output: plan.exitCode === 0 ? '' : `${plan.stdout}\n${plan.stderr}` }).toEqual({ exitCode: 0, output: '' });
+  });
+
+  it('lists, per function, the event sources it found, each "→ alias"', () => {
+    const events = planEvents(plan.stdout);
+    expect(events).toEqual({
+      scheduled: ['schedule rate(10 minutes) → alias', 'schedule (scheduler) cron(0 12 * * ? *) → alias', '1 invoke permission(s), all on the alias'],
+      bus: [
+        'schedule rate(10 minutes) → alias',
+        'eventBridge rule es-aws-dev-bus-rule-2 on bus my-custom-bus → alias',
+        'eventBridge rule es-aws-dev-bus-rule-3 on bus ext-bus → alias',
+        '3 invoke permission(s), all on the alias',
+      ],
+      cwEvent: ['eventBridge rule CwEventEventsRuleCloudWatchEvent1 → alias', 'eventBridge rule named-rule → alias', '2 invoke permission(s), all on the alias'],
+      cwLog: ['cloudwatchLog /aws/lambda/some-other-fn → alias', 'cloudwatchLog /my/app/logs → alias', '1 invoke permission(s), all on the alias'],
+      uploads: ['s3 es-aws-new-bucket → alias', '1 invoke permission(s), all on the alias'],
+      existingUploads: ['s3 es-aws-existing-bucket (existing bucket) → alias'],
+      signup: ['cognitoUserPool MyNewPool → alias', '2 invoke permission(s), all on the alias'],
+      existingPoolTrigger: ['cognitoUserPool ExistingPool (existing pool) → alias'],
+      skill: ['2 invoke permission(s), all on the alias'],
+      smartHome: ['1 invoke permission(s), all on the alias'],
+      device: ["iot SELECT * FROM 'some_topic' → alias", "iot SELECT * FROM 'other' → alias", "iot SELECT * FROM 'multi' → alias", '3 invoke permission(s), all on the alias'],
+      fleet: ['iotFleetProvisioning FleetIotProvisioningTemplate → alias', '1 invoke permission(s), all on the alias'],
+      async: [],
+      failureHandler: ['destinations (asynchronous invocation settings) → alias'],
+      warm: ['function url → alias', 'schedule rate(1 hour) → alias', 'sqs arn:aws:sqs:us-east-1:123456789012:warm-queue → alias', '2 invoke permission(s), all on the alias'],
+    });
+  });
+
+  it.failing('names the alexaSkill and alexaSmartHome event sources [KNOWN PLUGIN BUG: the plan only counts their permissions]', () => {
+    const events = planEvents(plan.stdout);
+    expect(events.skill?.filter((line) => /^alexaSkill .* → alias$/.test(line))).toHaveLength(2);
+    expect(events.smartHome?.filter((line) => /^alexaSmartHome .* → alias$/.test(line))).toHaveLength(1);
+  });
+});
+
+describeWithCfnLint('cfn-lint: nothing the plugin introduced, compared with each service packaged without it', () => {
+  it('finds no rule on any resource that it does not find in the baseline', async () => {
+    const baselines = await inParallel(SERVICE_NAMES.map((service) => () => spawnBaseline(SERVICES[service])));
+    const pairs = Object.fromEntries(SERVICE_NAMES.map((service, i) => [service, { withPlugin: templates[service], baseline: baselines[i] as CfnTemplate }]));
+    expect(await lintAgainstBaselines(pairs)).toEqual(Object.fromEntries(SERVICE_NAMES.map((service) => [service, []])));
+  });
+});
