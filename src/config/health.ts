@@ -139,7 +139,8 @@ function resolveHook(settings: Settings, key: 'preTrafficHook' | 'postTrafficHoo
   const expected = `the name of a function in this service (${Object.keys(functions).join(', ')}) or the ARN of an existing Lambda function in the same account and region`;
   if (typeof value !== 'string') throw invalidSetting(source(key), key, value, expected);
   if (value === self) throw invalidSetting(source(key), key, value, `a function other than "${self}" itself: a hook checks the function it belongs to`);
-  const fn = functions[value];
+  // Own keys only: `toString` or `__proto__` would otherwise find Object.prototype members and pass for functions.
+  const fn = Object.prototype.hasOwnProperty.call(functions, value) ? functions[value] : undefined;
   if (fn) return { kind: 'function', name: value, ...fn };
   const arn = LAMBDA_ARN.exec(value);
   // CodeDeploy calls hooks by name (with the qualifier, when the ARN has one) in the deployment's account and region.

@@ -216,6 +216,12 @@ describe('hooks', () => {
       /functions\.api\.deploymentSettings\.preTrafficHook is "nope"; expected the name of a function in this service \(api\)/,
     );
   });
+
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty'])('rejects a hook named %s, a property of every object but no function of the service', (name) => {
+    expect(() => build({ api: { type: 'AllAtOnce', postTrafficHook: name } }, compiledTemplate(['api']))).toThrow(
+      `functions.api.deploymentSettings.postTrafficHook is "${name}"; expected the name of a function in this service (api)`,
+    );
+  });
 });
 
 describe('smoke tests and bake time', () => {
