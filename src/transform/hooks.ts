@@ -8,7 +8,7 @@
  */
 import type { HookTarget } from '../config/health';
 import type { ShiftedFunction } from '../config/resolve';
-import { ServerlessError } from '../errors';
+import { ServerlessError, settingPath } from '../errors';
 import { HOOK_HANDLER_SOURCE } from '../hooks/source';
 import { naming } from '../naming';
 import { getAtt, partitionArn, ref, type CfnResource } from '../types/cloudformation';
@@ -262,11 +262,14 @@ function jsonWithRefs(value: unknown): { value: unknown; estimatedSize: number }
   return { value: { 'Fn::Join': ['', parts.filter((p) => p !== '')] }, estimatedSize: size };
 }
 
-function checkSize(size: number, key: string, users: HookedFunction[]): void {
+function checkSize(size: number, key: 'smokeTest' | 'bakeTime', users: HookedFunction[]): void {
   if (size <= ENVIRONMENT_LIMIT - 200) return;
   throw new ServerlessError(
-    `The ${key} settings of ${users.map((t) => `functions.${t.fn.name}`).join(', ')} take about ${size} bytes in the generated hook's ` +
-      `environment, over Lambda's ${ENVIRONMENT_LIMIT}-byte limit; shorten the smoke test payloads and expectations.`,
+    `${users.map((t) => settingPath(t.fn.name, key)).join(', ')}: about ${size} bytes together in the generated hook's environment, ` +
+      `over Lambda's ${ENVIRONMENT_LIMIT}-byte limit; ` +
+      (key === 'smokeTest'
+        ? 'shorten the smoke test payloads and expectations.'
+        : 'the bake hook lists every baking function with its alarms: bake fewer functions, or watch fewer alarms.'),
     'TRAFFIC_SHIFT_INVALID_SETTING',
   );
 }

@@ -295,7 +295,9 @@ describe('smoke tests and bake time', () => {
 
   it('rejects smoke tests too large for the hook environment', () => {
     const smokeTest = { payload: { blob: 'x'.repeat(5000) } };
-    expect(() => build({ api: { type: 'AllAtOnce', smokeTest } }, compiledTemplate(['api']))).toThrow(/functions\.api take about \d+ bytes .* 4096-byte limit/);
+    expect(() => build({ api: { type: 'AllAtOnce', smokeTest } }, compiledTemplate(['api']))).toThrow(
+      /^functions\.api\.deploymentSettings\.smokeTest: about \d+ bytes together in the generated hook's environment, over Lambda's 4096-byte limit; shorten the smoke test payloads/,
+    );
   });
 });
 
