@@ -275,7 +275,7 @@ function checkNoAlarmCycle(template: CfnTemplate, hooked: readonly HookedFunctio
 /** Fails the build when anything still invokes a shifted function without its alias. */
 function checkNoBypass(template: CfnTemplate, shifted: readonly ShiftedFunction[]): void {
   for (const fn of shifted) {
-    const stale = fn.allowBypass.filter((id) => !(id in template.Resources));
+    const stale = fn.allowBypass.filter((id) => !Object.prototype.hasOwnProperty.call(template.Resources, id));
     if (stale.length > 0) {
       throw new ServerlessError(
         `functions.${fn.name}.deploymentSettings.allowBypass names ${stale.join(', ')}, which the template does not contain; ` +

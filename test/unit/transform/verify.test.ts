@@ -78,6 +78,11 @@ describe('the transform fails on a bypass', () => {
     const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['Gone'] } }));
     expect(() => applyTrafficShift(settings, templateWith({}))).toThrow('functions.api.deploymentSettings.allowBypass names Gone');
   });
+
+  it.each(['hasOwnProperty', 'toString', 'constructor'])('and rejects allowBypass: [%s], a property of every object but no resource', (id) => {
+    const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: [id] } }));
+    expect(() => applyTrafficShift(settings, templateWith({}))).toThrow(`functions.api.deploymentSettings.allowBypass names ${id}, which the template does not contain`);
+  });
 });
 
 describe('async invocation settings', () => {
