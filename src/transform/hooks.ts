@@ -12,7 +12,7 @@ import { ServerlessError, settingPath } from '../errors';
 import { HOOK_HANDLER_SOURCE } from '../hooks/source';
 import { naming } from '../naming';
 import { getAtt, partitionArn, ref, type CfnResource } from '../types/cloudformation';
-import { getAttTarget, isObject } from './intrinsics';
+import { getAttTarget, isObject, refTarget } from './intrinsics';
 
 export const NEW_VERSION_ENV = 'TRAFFIC_SHIFT_NEW_VERSION_ARN';
 /** Lambda's limit on the environment of one function, in bytes. */
@@ -215,16 +215,30 @@ function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiri
     },
   });
   if (smoke.length > 0) {
-    const config = jsonWithRefs(
-      Object.fromEntries(smoke.map((t) => [token(t.groupLogicalId), { function: t.fn.name, target: token(t.versionLogicalId), tests: t.fn.health.smokeTests }])),
-    );
+    // { "<group name>": { function, target: "<version ARN>", tests } }
+    const config = new JsonWithRefs().text('{');
+    smoke.forEach((t, i) => {
+      config.text(i === 0 ? '"' : ',"').ref(t.groupLogicalId).text('":{"function":').json(t.fn.name).text(',"target":"').ref(t.versionLogicalId);
+      config.text('","tests":').json(t.fn.health.smokeTests).text('}');
+    });
+    config.text('}');
     wiring.added[naming.smokeTestHook()] = hookFunction('smoke', config.value, 'serverless-traffic-shift: smoke tests the new version before traffic moves');
     checkSize(config.estimatedSize, 'smokeTest', smoke);
   }
   if (bake.length > 0) {
-    const config = jsonWithRefs(
-      Object.fromEntries(bake.map((t) => [token(t.groupLogicalId), { function: t.fn.name, bakeMinutes: t.fn.health.bakeMinutes, alarms: t.alarmNames.map(alarmToken) }])),
-    );
+    // { "<group name>": { function, bakeMinutes, alarms: ["<alarm name>", ...] } }
+    const config = new JsonWithRefs().text('{');
+    bake.forEach((t, i) => {
+      config.text(i === 0 ? '"' : ',"').ref(t.groupLogicalId).text('":{"function":').json(t.fn.name).text(',"bakeMinutes":').json(t.fn.health.bakeMinutes).text(',"alarms":[');
+      t.alarmNames.forEach((name, j) => {
+        const alarmId = refTarget(name);
+        if (j > 0) config.text(',');
+        if (alarmId === undefined) config.json(name);
+        else config.text('"').ref(alarmId).text('"');
+      });
+      config.text(']}');
+    });
+    config.text('}');
     const bakeId = naming.bakeHook();
     wiring.added[bakeId] = hookFunction('bake', config.value, 'serverless-traffic-shift: watches the alarms for the bake time after traffic moved');
     // A bake longer than one invocation hands over to a fresh invocation of the same hook.
@@ -241,25 +255,39 @@ function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiri
   }
 }
 
-const TOKEN = '\u0000ref:';
-const token = (logicalId: string): string => `${TOKEN}${logicalId}\u0000`;
-const alarmToken = (name: unknown): unknown => (isObject(name) && typeof name.Ref === 'string' ? token(name.Ref) : name);
+/**
+ * JSON text with Refs in it, as an Fn::Join CloudFormation resolves at deploy time. Values from the settings go in
+ * whole through JSON.stringify and Refs only where the caller puts them, so no text in a payload can become a Ref.
+ */
+class JsonWithRefs {
+  private readonly parts: unknown[] = [];
+  private size = 0;
 
-/** JSON text in which `token(id)` stands for `Ref: id`, as an Fn::Join CloudFormation resolves at deploy time. */
-function jsonWithRefs(value: unknown): { value: unknown; estimatedSize: number } {
-  const text = JSON.stringify(value);
-  const parts: unknown[] = [];
-  let size = 0;
-  const pattern = /\\u0000ref:([A-Za-z0-9]+)\\u0000/g;
-  let last = 0;
-  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
-    parts.push(text.slice(last, m.index), ref(m[1] as string));
-    size += m.index - last + REF_SIZE_ESTIMATE;
-    last = m.index + m[0].length;
+  text(text: string): this {
+    const last = this.parts.length - 1;
+    if (typeof this.parts[last] === 'string') this.parts[last] += text;
+    else this.parts.push(text);
+    this.size += text.length;
+    return this;
   }
-  parts.push(text.slice(last));
-  size += text.length - last;
-  return { value: { 'Fn::Join': ['', parts.filter((p) => p !== '')] }, estimatedSize: size };
+
+  json(value: unknown): this {
+    return this.text(JSON.stringify(value) ?? 'null');
+  }
+
+  ref(logicalId: string): this {
+    this.parts.push(ref(logicalId));
+    this.size += REF_SIZE_ESTIMATE;
+    return this;
+  }
+
+  get value(): unknown {
+    return { 'Fn::Join': ['', this.parts] };
+  }
+
+  get estimatedSize(): number {
+    return this.size;
+  }
 }
 
 function checkSize(size: number, key: 'smokeTest' | 'bakeTime', users: HookedFunction[]): void {

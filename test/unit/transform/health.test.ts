@@ -262,6 +262,20 @@ describe('smoke tests and bake time', () => {
     expect(r.TrafficShiftBakeHook).toBeUndefined();
   });
 
+  it('passes payloads and alarm names through as text, whatever characters they hold', () => {
+    // Once turned into a Ref by the placeholder the plugin used inside this JSON text.
+    const tricky = 'a\u0000ref:IamRoleLambdaExecution\u0000b';
+    const { template } = build(
+      { api: { type: 'Canary10Percent5Minutes', smokeTest: { payload: { note: tricky } } }, worker: { type: 'BlueGreen', alarms: [{ name: tricky }] } },
+      compiledTemplate(['api', 'worker']),
+    );
+    const config = (id: string) => (template.Resources[id]?.Properties as any).Environment.Variables.TRAFFIC_SHIFT_CONFIG['Fn::Join'][1] as unknown[];
+    expect(config('TrafficShiftSmokeTestHook').filter((part) => typeof part !== 'string')).toEqual([{ Ref: 'ApiTrafficShiftDeploymentGroup' }, { Ref: 'ApiLambdaVersionAbc123' }]);
+    expect(config('TrafficShiftSmokeTestHook').join('')).toContain(JSON.stringify(tricky));
+    expect(config('TrafficShiftBakeHook').filter((part) => typeof part !== 'string')).toEqual([{ Ref: 'WorkerTrafficShiftDeploymentGroup' }, { Ref: 'WorkerTrafficShiftErrorsAlarm' }]);
+    expect(config('TrafficShiftBakeHook').join('')).toContain(JSON.stringify(tricky));
+  });
+
   it('rejects smokeTest together with preTrafficHook', () => {
     expect(() => build({ api: { type: 'AllAtOnce', smokeTest: { payload: {} }, preTrafficHook: 'arn:aws:lambda:us-east-1:123456789012:function:x' } }, compiledTemplate(['api']))).toThrow(
       /functions\.api\.deploymentSettings\.smokeTest .*either smokeTest or preTrafficHook, not both/,
