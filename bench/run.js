@@ -7,8 +7,9 @@
  *   each after one warm-up run; wall time is the median. A probe plugin (probe.js) times the plugin's two hooks inside
  *   those runs: what a user waits for (each run is a fresh process, so the plugin's code runs cold).
  * - The warm-up run also captures what the plugin receives (service description, compiled template with the
- *   framework's targetAlias wiring); resolveSettings + applyTrafficShift are then timed in-process on it, warm,
- *   many times (median), and the transform is checked to leave its input unchanged.
+ *   framework's targetAlias wiring). Once every size is packaged, resolveSettings + applyTrafficShift are timed
+ *   in-process on those inputs, warm, in rounds that take each size in turn (so no size gets a better-tuned JIT or a
+ *   quieter machine than another); median per size. The transform is checked to leave its input unchanged.
  * - Resources and template bytes added: the written templates with and without the plugin.
  *
  * Plain JavaScript on dist/ (`npm run bench` builds first), so it runs on a fresh clone after `npm ci`.
@@ -29,10 +30,11 @@ const TEMPLATE = path.join('.serverless', 'cloudformation-template-update-stack.
 
 const SIZES = (process.env.BENCH_SIZES ?? '10,50,150').split(',').map(Number);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
-/** In-process: at least this many timed runs, and more until this much time has passed (capped). */
-const MIN_TRANSFORM_RUNS = 20;
-const MAX_TRANSFORM_RUNS = 300;
-const TRANSFORM_BUDGET_MS = 1500;
+/** In-process: warm-up rounds, then at least this many timed rounds, and more until this much time has passed. */
+const WARMUP_ROUNDS = 5;
+const MIN_ROUNDS = 15;
+const MAX_ROUNDS = 200;
+const ROUNDS_BUDGET_MS = 4000;
 
 function requireDist(relative) {
   const file = path.join(ROOT, 'dist', relative);
@@ -72,26 +74,30 @@ function packageOnce(dir, { capture } = {}) {
   return { wallMs, status: result.status, output: `${result.stdout}\n${result.stderr}`, templateText: written, probe };
 }
 
-/** resolveSettings + applyTrafficShift on the captured input, warm, many times. */
-function timeTransform(description, template) {
-  const before = JSON.stringify(template);
-  const once = () => {
+/** resolveSettings + applyTrafficShift on the captured inputs of every size, warm, in interleaved rounds. */
+function timeTransforms(inputs) {
+  const once = ({ description, template }) => {
     const start = nowMs();
-    let outcome;
+    let error;
     try {
-      outcome = { result: applyTrafficShift(resolveSettings(description), template) };
-    } catch (error) {
-      outcome = { error };
+      applyTrafficShift(resolveSettings(description), template);
+    } catch (caught) {
+      error = caught;
     }
-    return { ms: nowMs() - start, ...outcome };
+    return { ms: nowMs() - start, error };
   };
-  const first = once();
-  for (let i = 0; i < 3; i += 1) once();
-  const samples = [];
+  const before = inputs.map((input) => JSON.stringify(input.template));
+  const outcomes = inputs.map(once);
+  for (let round = 0; round < WARMUP_ROUNDS; round += 1) inputs.forEach(once);
+  const samples = inputs.map(() => []);
   const started = nowMs();
-  while (samples.length < MIN_TRANSFORM_RUNS || (nowMs() - started < TRANSFORM_BUDGET_MS && samples.length < MAX_TRANSFORM_RUNS)) samples.push(once().ms);
-  if (JSON.stringify(template) !== before) throw new Error('applyTrafficShift changed its input template');
-  return { firstMs: first.ms, medianMs: median(samples), runs: samples.length, result: first.result, error: first.error };
+  for (let round = 0; round < MIN_ROUNDS || (nowMs() - started < ROUNDS_BUDGET_MS && round < MAX_ROUNDS); round += 1) {
+    inputs.forEach((input, i) => samples[i].push(once(input).ms));
+  }
+  inputs.forEach((input, i) => {
+    if (JSON.stringify(input.template) !== before[i]) throw new Error('applyTrafficShift changed its input template');
+  });
+  return inputs.map((_, i) => ({ medianMs: median(samples[i]), runs: samples[i].length, error: outcomes[i].error }));
 }
 
 function measure(size, workDir) {
@@ -116,10 +122,10 @@ function measure(size, workDir) {
     }
   }
 
-  const description = JSON.parse(fs.readFileSync(`${capture}.service.json`, 'utf8'));
-  const received = JSON.parse(fs.readFileSync(`${capture}.template.json`, 'utf8'));
-  const transform = timeTransform(description, received);
-  if (transform.error && !(budgetError && transform.error.code === 'TRAFFIC_SHIFT_RESOURCE_LIMIT')) throw transform.error;
+  const input = {
+    description: JSON.parse(fs.readFileSync(`${capture}.service.json`, 'utf8')),
+    template: JSON.parse(fs.readFileSync(`${capture}.template.json`, 'utf8')),
+  };
 
   const last = (variant) => runs[variant][runs[variant].length - 1];
   const baseline = JSON.parse(last('without').templateText);
@@ -137,7 +143,7 @@ function measure(size, workDir) {
     bytesAdded: shifted ? Buffer.byteLength(shifted) - Buffer.byteLength(last('without').templateText) : undefined,
     hookMs,
     prepareMs: median(runs.with.map((r) => r.probe.prepareMs)),
-    transform,
+    input,
     wallWithout: median(runs.without.map((r) => r.wallMs)),
     wallWith,
     sharePct: (100 * hookMs) / wallWith,
@@ -186,10 +192,17 @@ function main() {
     if (process.env.BENCH_KEEP) console.log(`services kept in ${workDir}`);
     else fs.rmSync(workDir, { recursive: true, force: true });
   }
+  process.stdout.write('  transform in-process, all sizes in turn ... ');
+  timeTransforms(rows.map((r) => r.input)).forEach((transform, i) => {
+    const row = rows[i];
+    if (transform.error && !(row.budgetError && transform.error.code === 'TRAFFIC_SHIFT_RESOURCE_LIMIT')) throw transform.error;
+    row.transform = transform;
+  });
+  console.log(`done (${((nowMs() - started) / 1000).toFixed(0)}s)`);
 
   console.log(`\n${table(rows)}\n`);
   console.log('hooks in package: the plugin\'s two hooks (prepareFunctions + transformTemplate) inside `serverless package`, median of the runs (cold code: one call per process).');
-  console.log('transform warm: resolveSettings + applyTrafficShift in-process on the template the plugin received, after warm-up, median (the steady-state cost).');
+  console.log('transform warm: resolveSettings + applyTrafficShift in-process on the template the plugin received, after warm-up, in rounds taking each size in turn; median (the steady-state cost).');
   console.log('share: the plugin\'s hooks as a part of the `serverless package` wall time with the plugin.');
   if (rows.some((r) => r.budgetError)) {
     console.log(
