@@ -17,9 +17,21 @@ interface FrameworkLog {
   warning?: (message: string) => void;
 }
 
+/** One redrawn line of the framework's v3 progress footer (`utils.progress.get(name)`). */
+export interface ProgressLine {
+  notice(text: string): void;
+  remove(): void;
+}
+
+/** The framework's v3 progress API for plugins; it draws only in interactive terminals. */
+export interface FrameworkProgress {
+  get(name: string): ProgressLine;
+}
+
 export interface FrameworkUtils {
   log?: FrameworkLog;
   writeText?: (text: string) => void;
+  progress?: FrameworkProgress;
 }
 
 export function createLogger(utils: FrameworkUtils | undefined): Logger {

@@ -1,0 +1,63 @@
+/**
+ * Before the stack update: which functions this deploy will shift, and why the others will not. CodeDeploy starts a
+ * deployment only when an existing alias with an UpdatePolicy moves to a new version; the framework names versions
+ * by a hash of code and configuration, so a version logical id the stack already has means nothing changed. Pure.
+ */
+import { naming } from '../naming';
+import type { CfnTemplate } from '../types/cloudformation';
+import { getAttTarget, refTarget } from '../transform/intrinsics';
+import type { ServiceFunction, StackResource } from './discovery';
+import type { HookLabels } from './model';
+
+export type Expectation =
+  | { name: string; shifts: true }
+  | { name: string; shifts: false; reason: string };
+
+/**
+ * @param deployed the stack's resources before the update; undefined when the stack did not exist before this deploy.
+ */
+export function expectShifts(
+  template: CfnTemplate,
+  functions: readonly ServiceFunction[],
+  deployed: readonly StackResource[] | undefined,
+): Expectation[] {
+  const deployedIds = new Set((deployed ?? []).map((r) => r.logicalId));
+  return functions.map((fn): Expectation => {
+    const none = (reason: string): Expectation => ({ name: fn.name, shifts: false, reason });
+    if (fn.inPlace) {
+      return none(
+        `it moves in place in this stage (${fn.inPlaceReason ?? 'type InPlace'}): the alias goes to the new version at once, without CodeDeploy`,
+      );
+    }
+    const aliasId = naming.alias(fn.normalizedName);
+    if (deployed === undefined || !deployedIds.has(aliasId)) {
+      return none(
+        `${deployed === undefined ? 'first deploy of the stack' : `first deploy of its alias "${fn.alias}"`}: CloudFormation creates the alias ` +
+          'on the new version directly; gradual shifting starts with the next deploy that changes its code or configuration',
+      );
+    }
+    const alias = template.Resources[aliasId];
+    const version = getAttTarget(alias?.Properties?.FunctionVersion, 'Version');
+    if (version === undefined) return { name: fn.name, shifts: true };
+    if (deployedIds.has(version)) {
+      return none('its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift');
+    }
+    return { name: fn.name, shifts: true };
+  });
+}
+
+/** Who runs the pre- and post-traffic hooks of a function, in words, from its alias's UpdatePolicy in the template. */
+export function hookLabels(template: CfnTemplate | undefined, normalizedName: string, functionNames: ReadonlyMap<string, string>): HookLabels {
+  const update = template?.Resources[naming.alias(normalizedName)]?.UpdatePolicy?.CodeDeployLambdaAliasUpdate as Record<string, unknown> | undefined;
+  const label = (hook: unknown): string | undefined => {
+    if (hook === undefined) return undefined;
+    const id = refTarget(hook);
+    if (id === naming.smokeTestHook()) return `smoke tests (${id})`;
+    if (id === naming.bakeHook()) return `bake watching the alarms (${id})`;
+    if (id !== undefined) return `function ${functionNames.get(id) ?? id}`;
+    return typeof hook === 'string' ? `function ${hook}` : 'function';
+  };
+  const before = label(update?.BeforeAllowTrafficHook);
+  const after = label(update?.AfterAllowTrafficHook);
+  return { ...(before && { before }), ...(after && { after }) };
+}

@@ -1,0 +1,62 @@
+/**
+ * Two ways to show the live view. In an interactive terminal, one line per function through the framework's v3
+ * progress API (`utils.progress`), redrawn at each poll with a countdown. Elsewhere (CI, pipes), plain log lines,
+ * printed only when a function's line changes.
+ */
+import type { FrameworkProgress, ProgressLine } from '../log';
+import { progressLine } from './render';
+import type { RolloutView } from './model';
+import type { ProgressSink } from './watcher';
+
+/** The framework's own rule (@serverless/utils/log-reporters/node.js): both ends are terminals and CI is not set. */
+export function isInteractive(
+  streams: { stdin?: { isTTY?: boolean }; stdout?: { isTTY?: boolean } } = process,
+  env: Record<string, string | undefined> = process.env,
+): boolean {
+  return Boolean(streams.stdin?.isTTY && streams.stdout?.isTTY && !env.CI);
+}
+
+export const LINE_PREFIX = '[traffic] ';
+
+/** Plain lines: each function's line is printed when it differs from the last one printed for it. */
+export function plainSink(print: (line: string) => void): ProgressSink {
+  const last = new Map<string, string>();
+  const emit = (views: readonly RolloutView[], now: Date): void => {
+    for (const view of views) {
+      const line = progressLine(view, { now, countdown: false });
+      if (last.get(view.name) === line) continue;
+      last.set(view.name, line);
+      print(`${LINE_PREFIX}${line}`);
+    }
+  };
+  // Closing does not repeat "waiting" for a function no deployment came for: the deploy says why.
+  return { update: emit, close: (views, now) => emit(views.filter((v) => v.phase !== 'waiting'), now) };
+}
+
+/** Redrawn lines through the framework's progress API; on close the lines go and the final state is printed once. */
+export function interactiveSink(progress: FrameworkProgress, print: (line: string) => void): ProgressSink {
+  const lines = new Map<string, ProgressLine>();
+  return {
+    update(views, now) {
+      for (const view of views) {
+        let line = lines.get(view.name);
+        if (!line) {
+          line = progress.get(`traffic-shift-${view.name}`);
+          lines.set(view.name, line);
+        }
+        line.notice(progressLine(view, { now, countdown: true }));
+      }
+    },
+    close(views, now) {
+      for (const line of lines.values()) line.remove();
+      lines.clear();
+      for (const view of views) {
+        if (view.phase !== 'waiting') print(`${LINE_PREFIX}${progressLine(view, { now, countdown: false })}`);
+      }
+    },
+  };
+}
+
+export function chooseSink(progress: FrameworkProgress | undefined, print: (line: string) => void, interactive: boolean): ProgressSink {
+  return progress && interactive ? interactiveSink(progress, print) : plainSink(print);
+}

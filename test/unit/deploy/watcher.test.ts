@@ -1,0 +1,267 @@
+/**
+ * The live view against scripted CodeDeploy/CloudWatch timelines (aws-sdk-client-mock): what the user sees in a
+ * non-interactive terminal (plain lines at each change), the warnings, and the requests made.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
+import { plainSink } from '../../../src/deploy/progress';
+import { RolloutWatcher, type WatchedFunction } from '../../../src/deploy/watcher';
+import { alarmRollback, ALARM_REASON, canarySuccess, hookFailure, linearSuccess } from './scenarios';
+import {
+  APP,
+  BatchGetDeploymentsCommand,
+  BatchGetDeploymentTargetsCommand,
+  callCounts,
+  FakeClock,
+  ListDeploymentsCommand,
+  mocks,
+  play,
+  total,
+  type Script,
+} from './timeline';
+
+const m = mocks();
+afterEach(() => m.reset());
+
+const API: WatchedFunction = {
+  name: 'api',
+  alias: 'live',
+  applicationName: APP,
+  groupName: 'svc-dev-ApiTrafficShiftDeploymentGroup-X1',
+  hooks: { before: 'smoke tests (TrafficShiftSmokeTestHook)' },
+};
+const WORKER: WatchedFunction = { name: 'worker', alias: 'live', applicationName: APP, groupName: 'svc-dev-WorkerTrafficShiftDeploymentGroup-X2', hooks: {} };
+
+function setup(functions: WatchedFunction[], script: Script, options: { targetCallsPerPoll?: number } = {}) {
+  const clock = new FakeClock();
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  play(m, clock, script);
+  const watcher = new RolloutWatcher({
+    codeDeploy: new CodeDeployClient({ region: 'us-east-1' }),
+    cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+    functions,
+    since: clock.now(),
+    sink: plainSink((line) => lines.push(line)),
+    warn: (w) => warnings.push(w),
+    clock,
+    intervalMs: 5000,
+    ...options,
+  });
+  /** Polls as the deploy does until CloudFormation would be done at `second`, then ends the view. */
+  const runUntil = async (second: number) => {
+    while (clock.second < second) {
+      await watcher.poll();
+      await clock.sleep(watcher.intervalMs);
+    }
+    return watcher.finish({ timeoutMs: 60000 });
+  };
+  return { clock, lines, warnings, watcher, runUntil };
+}
+
+const apiAlarm = { alarmsOfGroup: { [API.groupName]: ['svc-dev-api-errors'] } };
+
+describe('canary success', () => {
+  it('shows each change once: created, pre-traffic hook, 10% with the next shift, 100%, done', async () => {
+    const { lines, warnings, runUntil } = setup([API], { deployments: [canarySuccess()], ...apiAlarm });
+    const views = await runUntil(400);
+    const hook = 'pre-traffic hook smoke tests (TrafficShiftSmokeTestHook)';
+    expect(lines).toEqual([
+      '[traffic] api: waiting for CloudFormation to start the CodeDeploy deployment',
+      `[traffic] api: deployment d-CANARY1 created (Canary10Percent5Minutes) · ${hook} pending · alarms: 1 OK`,
+      `[traffic] api: 0% on version 7, 100% on version 6, checks before any traffic moves (Canary10Percent5Minutes) · ${hook} running · alarms: 1 OK`,
+      `[traffic] api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:40 UTC · ${hook} passed · alarms: 1 OK`,
+      `[traffic] api: 100% on version 7 (Canary10Percent5Minutes) · step 2/2 · ${hook} passed · alarms: 1 OK`,
+      '[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, 5m 25s)',
+    ]);
+    expect(warnings).toEqual([]);
+    expect(views.map((v) => [v.name, v.phase, v.failed])).toEqual([['api', 'succeeded', false]]);
+  });
+
+  it('a redrawn line counts down to the next shift', async () => {
+    const { watcher, clock, runUntil } = setup([API], { deployments: [canarySuccess()] });
+    while (clock.second < 100) {
+      await watcher.poll();
+      await clock.sleep(5000);
+    }
+    const { progressLine } = await import('../../../src/deploy/render');
+    const [view] = watcher.views();
+    expect(progressLine(view!, { now: clock.now(), countdown: true })).toContain('100% at 08:45:40 UTC (in 4m 00s)');
+    await runUntil(400);
+  });
+});
+
+describe('linear success', () => {
+  it('prints every step of a linear schedule and no line twice', async () => {
+    const { lines, warnings, runUntil } = setup([WORKER], { deployments: [linearSuccess()] });
+    await runUntil(600);
+    const steps = lines.filter((l) => l.includes('· step'));
+    expect(steps).toHaveLength(10);
+    expect(steps[0]).toBe('[traffic] worker: 10% on version 4, 90% on version 3 (Linear10PercentEvery1Minute) · step 1/10 · 20% at 08:41:30 UTC');
+    expect(steps[4]).toBe('[traffic] worker: 50% on version 4, 50% on version 3 (Linear10PercentEvery1Minute) · step 5/10 · 60% at 08:45:30 UTC');
+    expect(steps[9]).toBe('[traffic] worker: 100% on version 4 (Linear10PercentEvery1Minute) · step 10/10');
+    expect(lines[lines.length - 1]).toBe('[traffic] worker: done, 100% on version 4 (Linear10PercentEvery1Minute, 9m 05s)');
+    expect(new Set(lines).size).toBe(lines.length);
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads the schedule of a custom deployment configuration once', async () => {
+    const custom = 'svc-dev-TrafficShiftConfigLinear25PercentEvery2Minutes-Q';
+    const { lines, runUntil } = setup([WORKER], {
+      deployments: [linearSuccess({ configName: custom })],
+      configs: { [custom]: { type: 'TimeBasedLinear', percentage: 25, interval: 2 } },
+    });
+    await runUntil(600);
+    expect(lines.some((l) => l.includes('(Linear25PercentEvery2Minutes) · step 1/4 · 50% at 08:42:30 UTC'))).toBe(true);
+    expect(callCounts(m).GetDeploymentConfigCommand).toBe(1);
+  });
+});
+
+describe('alarm rollback', () => {
+  it('names the alarm and its reason, remembered after the alarm went back to OK, and follows the rollback', async () => {
+    const { lines, runUntil } = setup([{ ...API, hooks: {} }], {
+      deployments: alarmRollback(),
+      ...apiAlarm,
+      alarms: [{ name: 'svc-dev-api-errors', states: [{ at: 0, state: 'OK' }, { at: 95, state: 'ALARM', reason: ALARM_REASON }, { at: 130, state: 'OK' }] }],
+    });
+    const views = await runUntil(200);
+    expect(lines).toContain('[traffic] api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:25 UTC · alarms: ALARM: svc-dev-api-errors');
+    const cause = `alarm "svc-dev-api-errors" fired: ${ALARM_REASON}`;
+    expect(lines).toContain(`[traffic] api: rolling back to version 6: ${cause} · alarms: ALARM: svc-dev-api-errors`);
+    expect(lines[lines.length - 1]).toBe(`[traffic] api: rolled back (deployment d-ALARM1): ${cause} Alias "live" is back on version 6.`);
+    expect(views[0]).toMatchObject({ phase: 'rolledBack', failed: true, finished: true, cause });
+  });
+});
+
+describe('hook failure', () => {
+  it('names the hook and its message', async () => {
+    const { lines, runUntil } = setup([API], { deployments: [hookFailure()] });
+    const [view] = await runUntil(100);
+    expect(view?.cause).toBe(
+      'the pre-traffic hook (smoke tests (TrafficShiftSmokeTestHook)) reported failure or did not report within an hour: ' +
+        'smoke test "GET /health" of api: expected statusCode 200, got 502',
+    );
+    expect(lines[lines.length - 1]).toBe(`[traffic] api: rollout failed (deployment d-HOOK1): ${view?.cause}. Alias "live" goes back to version 6.`);
+  });
+});
+
+describe('throttling', () => {
+  it('backs off while AWS throttles, says so, recovers, and still shows the outcome', async () => {
+    const { lines, warnings, watcher, clock, runUntil } = setup([API], { deployments: [canarySuccess()] });
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    const intervals: number[] = [];
+    // ListDeployments is throttled between 30s and 80s (after the SDK's own retries).
+    m.codeDeploy.on(ListDeploymentsCommand).callsFake(() => {
+      if (clock.second >= 30 && clock.second < 80) throw throttled;
+      return { deployments: clock.second >= 20 ? ['d-CANARY1'] : [] };
+    });
+    while (clock.second < 400) {
+      await watcher.poll();
+      intervals.push(watcher.intervalMs);
+      await clock.sleep(watcher.intervalMs);
+    }
+    await runUntil(0);
+    expect(warnings).toEqual([
+      'AWS is throttling the progress view (ThrottlingException: Rate exceeded); reading every 10s now.',
+      'AWS is throttling the progress view (ThrottlingException: Rate exceeded); reading every 20s now.',
+      'AWS is throttling the progress view (ThrottlingException: Rate exceeded); reading every 40s now.',
+    ]);
+    expect(Math.max(...intervals)).toBe(40000);
+    // Back to the base interval after three good polls per halving.
+    expect(intervals[intervals.length - 1]).toBe(5000);
+    expect(lines[lines.length - 1]).toBe('[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, 5m 25s)');
+  });
+});
+
+describe('a deployment that cannot be read', () => {
+  it('warns once when its traffic cannot be read, shows its status instead, and carries on', async () => {
+    const { lines, warnings, runUntil } = setup([API], { deployments: [canarySuccess()] });
+    m.codeDeploy.on(BatchGetDeploymentTargetsCommand).rejects(Object.assign(new Error('User is not authorized to perform: codedeploy:BatchGetDeploymentTargets'), { name: 'AccessDeniedException' }));
+    const [view] = await runUntil(400);
+    expect(warnings).toEqual([
+      'Could not read the traffic of api (deployment d-CANARY1): AccessDeniedException: User is not authorized to perform: codedeploy:BatchGetDeploymentTargets. The view carries on without it.',
+    ]);
+    expect(lines).toContain('[traffic] api: deployment d-CANARY1 in progress (Canary10Percent5Minutes) · pre-traffic hook smoke tests (TrafficShiftSmokeTestHook) pending');
+    expect(view?.phase).toBe('succeeded');
+  });
+
+  it('warns once when deployments cannot be read at all, and never throws', async () => {
+    const { lines, warnings, runUntil } = setup([API], { deployments: [canarySuccess()] });
+    m.codeDeploy.on(BatchGetDeploymentsCommand).rejects(Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' }));
+    const [view] = await runUntil(60);
+    expect(warnings).toEqual(['Could not read CodeDeploy deployments d-CANARY1: AccessDeniedException: Access denied. The view carries on without it.']);
+    expect(lines).toEqual(['[traffic] api: waiting for CloudFormation to start the CodeDeploy deployment']);
+    expect(view?.phase).toBe('waiting');
+  });
+
+  it('ignores deployments of other stacks and those that had ended before the deploy', async () => {
+    const { lines, runUntil } = setup([API], {
+      deployments: [
+        canarySuccess({ id: 'd-OLD', createdAt: 0, phases: [{ at: 0, status: 'Succeeded', weight: 1 }] }),
+        canarySuccess({ id: 'd-OTHER', application: 'other-app', createdAt: 5 }),
+        canarySuccess(),
+      ],
+    });
+    await runUntil(400);
+    expect(lines.join('\n')).not.toMatch(/d-OLD|d-OTHER/);
+    expect(lines[lines.length - 1]).toContain('done');
+  });
+});
+
+describe('requests per poll', () => {
+  function fleet(n: number): { functions: WatchedFunction[]; script: Script } {
+    const functions: WatchedFunction[] = [];
+    const script: Script = { deployments: [], alarmsOfGroup: {} };
+    for (let i = 0; i < n; i += 1) {
+      const group = `group-${i}`;
+      functions.push({ name: `fn${i}`, alias: 'live', applicationName: APP, groupName: group, hooks: {} });
+      script.alarmsOfGroup![group] = [`fn${i}-errors`, `fn${i}-throttles`];
+      script.deployments.push(
+        canarySuccess({
+          id: `d-${i}`,
+          group,
+          functionName: `svc-dev-fn${i}`,
+          createdAt: 0,
+          phases: [
+            { at: 0, status: 'Created' },
+            { at: 1, status: 'InProgress', weight: 0.1, events: { BeforeAllowTraffic: { status: 'Skipped' }, AllowTraffic: { status: 'InProgress', start: 1 } } },
+          ],
+        }),
+      );
+    }
+    return { functions, script };
+  }
+
+  it.each([1, 10, 50])('one poll for %i functions makes 1 ListDeployments, ceil(n/25) BatchGetDeployments, ceil(alarms/100) DescribeAlarms and at most 4 target reads', async (n) => {
+    const { functions, script } = fleet(n);
+    const { watcher, clock } = setup(functions, script);
+    await watcher.poll(); // first poll: discovers the deployments and reads each group's alarms once
+    const first = callCounts(m);
+    expect(first.BatchGetDeploymentGroupsCommand).toBe(Math.ceil(n / 25));
+    for (let poll = 0; poll < 3; poll += 1) {
+      m.codeDeploy.resetHistory();
+      m.cloudWatch.resetHistory();
+      await clock.sleep(5000);
+      await watcher.poll();
+      const counts = callCounts(m);
+      expect(counts.ListDeploymentsCommand).toBe(1);
+      expect(counts.BatchGetDeploymentsCommand).toBe(Math.ceil(n / 25));
+      expect(counts.DescribeAlarmsCommand).toBe(Math.ceil((2 * n) / 100));
+      expect((counts.ListDeploymentTargetsCommand ?? 0) + (counts.BatchGetDeploymentTargetsCommand ?? 0)).toBeLessThanOrEqual(4);
+      expect(counts.BatchGetDeploymentGroupsCommand).toBeUndefined();
+      expect(total(counts)).toBeLessThanOrEqual(1 + Math.ceil(n / 25) + Math.ceil((2 * n) / 100) + 4);
+    }
+    // 50 functions, 100 alarm names: 1 + 2 + 1 + 4 = 8 requests.
+    if (n === 50) expect(total(callCounts(m))).toBe(8);
+  });
+
+  it('every rollout gets its traffic read in turn', async () => {
+    const { functions, script } = fleet(10);
+    const { watcher, clock } = setup(functions, script);
+    for (let poll = 0; poll < 8; poll += 1) {
+      await watcher.poll();
+      await clock.sleep(5000);
+    }
+    expect(watcher.views().every((v) => v.toVersion === '7' && v.percent === 10)).toBe(true);
+  });
+});
