@@ -26,23 +26,27 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 export function mapValue(value: unknown, replace: (node: unknown) => unknown): unknown {
   const replaced = replace(value);
   if (replaced !== undefined) return replaced;
+  // Copies start at the first changed child: walking an unchanged subtree allocates nothing but its key lists.
   if (Array.isArray(value)) {
-    let changed = false;
-    const items = value.map((item) => {
+    let items: unknown[] | undefined;
+    for (let i = 0; i < value.length; i += 1) {
+      const item: unknown = value[i];
       const next = mapValue(item, replace);
-      if (next !== item) changed = true;
-      return next;
-    });
-    return changed ? items : value;
+      if (items === undefined && next !== item) items = value.slice(0, i);
+      items?.push(next);
+    }
+    return items ?? value;
   }
   if (isObject(value)) {
-    let changed = false;
-    const entries = Object.entries(value).map(([key, item]) => {
-      const next = mapValue(item, replace);
-      if (next !== item) changed = true;
-      return [key, next] as const;
-    });
-    return changed ? Object.fromEntries(entries) : value;
+    const keys = Object.keys(value);
+    let entries: [string, unknown][] | undefined;
+    for (let i = 0; i < keys.length; i += 1) {
+      const key = keys[i] as string;
+      const next = mapValue(value[key], replace);
+      if (entries === undefined && next !== value[key]) entries = keys.slice(0, i).map((k) => [k, value[k]]);
+      entries?.push([key, next]);
+    }
+    return entries ? Object.fromEntries(entries) : value;
   }
   return value;
 }
