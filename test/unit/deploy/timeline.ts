@@ -23,14 +23,24 @@ import type { Clock } from '../../../src/deploy/watcher';
 export const T0 = Date.parse('2026-11-28T08:40:00Z');
 export const at = (second: number): Date => new Date(T0 + second * 1000);
 
+/**
+ * Virtual time: each `sleep` advances it. With `yielding`, a sleep first lets other tasks run (a macrotask), so a
+ * watcher polling in the background advances in step with a test that waits for a given second.
+ */
 export class FakeClock implements Clock {
   second = 0;
+  constructor(private readonly yielding = false) {}
   now(): Date {
     return at(this.second);
   }
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.yielding) await new Promise((resolve) => setImmediate(resolve));
     if (signal?.aborted) return;
     this.second += ms / 1000;
+  }
+  /** Resolves once virtual time reached `second` (for background watchers on a yielding clock). */
+  async reach(second: number): Promise<void> {
+    while (this.second < second) await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

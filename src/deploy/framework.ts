@@ -1,0 +1,144 @@
+/**
+ * What the deploy-time features take from the Serverless Framework: the stage, region, stack name and credentials it
+ * resolved (so `--stage`, `--region` and `--aws-profile` work as for `sls deploy`), the compiled template, the
+ * command options, and its logging and progress API. Everything else in src/deploy receives a `TrafficContext`.
+ *
+ * The framework's provider (serverless 3.x, lib/plugins/aws/provider.js) resolves credentials with the AWS SDK v2:
+ * `getCredentials()` returns `{ credentials?: AWS.Credentials }` from the default profile, `provider.profile`, the
+ * AWS_* / AWS_<STAGE>_* environment variables or `--aws-profile`, in that order of precedence. They are handed to the
+ * SDK v3 clients as a credential provider; without them, the SDK v3 default chain applies.
+ */
+import type { ResolvedSettings } from '../config/resolve';
+import { createLogger, type FrameworkProgress, type FrameworkUtils, type Logger } from '../log';
+import type { CfnTemplate } from '../types/cloudformation';
+import { createClients, type AwsClients, type Credentials } from './aws';
+import { serviceFunctions, type ServiceFunction } from './discovery';
+import { isInteractive } from './progress';
+import { systemClock, type Clock } from './watcher';
+
+export interface CommandOptions {
+  function?: string;
+  weight?: string;
+  version?: string;
+}
+
+export interface TrafficContext {
+  stage: string;
+  region: string;
+  stackName: string;
+  clients: AwsClients;
+  /** The functions the plugin manages, from the service configuration. */
+  functions(): ServiceFunction[];
+  /** Service function logical id (`ApiLambdaFunction`) → name in serverless.yml (`api`), for every function. */
+  functionNames(): Map<string, string>;
+  /** The compiled template of this deploy, when packaged. */
+  template(): CfnTemplate | undefined;
+  /** The framework found nothing to deploy (unchanged artifacts and template). */
+  deploySkipped(): boolean;
+  /** The framework's change set had no changes. */
+  changeSetEmpty(): boolean;
+  options: CommandOptions;
+  /** ` --stage prod --region eu-west-1`: appended to the commands the messages suggest. */
+  cliSuffix: string;
+  logger: Logger;
+  progress?: FrameworkProgress;
+  interactive: boolean;
+  clock: Clock;
+}
+
+/** The slice of serverless 3.x the deploy-time features use. */
+interface FrameworkServerless {
+  service: {
+    getAllFunctions(): string[];
+    getFunction(name: string): { name?: string };
+    provider: {
+      compiledCloudFormationTemplate?: CfnTemplate;
+      shouldNotDeploy?: boolean;
+      deploymentWithEmptyChangeSet?: boolean;
+    };
+  };
+  getProvider(name: 'aws'): {
+    getStage(): string;
+    getRegion(): string;
+    getCredentials(): { credentials?: unknown } | undefined;
+    naming: { getStackName(): string; getLambdaLogicalId(name: string): string };
+  };
+}
+
+export interface FrameworkInput {
+  serverless: unknown;
+  options: Record<string, unknown>;
+  utils?: FrameworkUtils;
+  settings: () => ResolvedSettings;
+}
+
+export function frameworkContext(input: FrameworkInput): TrafficContext {
+  const serverless = input.serverless as FrameworkServerless;
+  const provider = serverless.getProvider('aws');
+  const stage = provider.getStage();
+  const region = provider.getRegion();
+  let clients: AwsClients | undefined;
+  const option = (name: string): string | undefined => {
+    const value = input.options[name];
+    return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
+  };
+  const profile = option('aws-profile');
+  const options: CommandOptions = {
+    ...(option('function') !== undefined && { function: option('function') }),
+    ...(option('weight') !== undefined && { weight: option('weight') }),
+    ...(option('version') !== undefined && { version: option('version') }),
+  };
+  return {
+    stage,
+    region,
+    stackName: provider.naming.getStackName(),
+    // Credentials are resolved on first use, so a hook that needs no AWS call never fails on them.
+    get clients(): AwsClients {
+      if (!clients) {
+        const credentials = credentialsFromFramework(provider.getCredentials()?.credentials);
+        clients = createClients({ region, ...(credentials && { credentials }) });
+      }
+      return clients;
+    },
+    functions: () => serviceFunctions(input.settings(), (name) => serverless.service.getFunction(name).name ?? name),
+    functionNames: () => new Map(serverless.service.getAllFunctions().map((name) => [provider.naming.getLambdaLogicalId(name), name])),
+    template: () => serverless.service.provider.compiledCloudFormationTemplate,
+    deploySkipped: () => serverless.service.provider.shouldNotDeploy === true,
+    changeSetEmpty: () => serverless.service.provider.deploymentWithEmptyChangeSet === true,
+    options,
+    cliSuffix: ` --stage ${stage} --region ${region}${profile ? ` --aws-profile ${profile}` : ''}`,
+    logger: createLogger(input.utils),
+    ...(input.utils?.progress && { progress: input.utils.progress }),
+    interactive: isInteractive(),
+    clock: systemClock,
+  };
+}
+
+interface V2Credentials {
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  expireTime?: Date | null;
+  getPromise?: () => Promise<void>;
+}
+
+/**
+ * The framework's SDK v2 credentials as an SDK v3 credential provider. `getPromise()` refreshes them when they
+ * expire (assumed roles, SSO, MFA sessions), so the v3 clients see the same identity as the framework.
+ */
+export function credentialsFromFramework(credentials: unknown): Credentials | undefined {
+  if (!credentials || typeof credentials !== 'object') return undefined;
+  const v2 = credentials as V2Credentials;
+  return async () => {
+    if (typeof v2.getPromise === 'function') await v2.getPromise();
+    if (!v2.accessKeyId || !v2.secretAccessKey) {
+      throw new Error('The AWS credentials resolved by the Serverless Framework have no access key.');
+    }
+    return {
+      accessKeyId: v2.accessKeyId,
+      secretAccessKey: v2.secretAccessKey,
+      ...(v2.sessionToken && { sessionToken: v2.sessionToken }),
+      ...(v2.expireTime && { expiration: v2.expireTime }),
+    };
+  };
+}

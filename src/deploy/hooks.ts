@@ -1,0 +1,171 @@
+/**
+ * What `sls deploy` gains: a refusal to start while an alias is weighted by hand, a word for every function that will
+ * not shift and why, the live view while CloudFormation updates the stack, and the cause of a failed rollout in the
+ * deploy's error. Nothing here fails a deploy because something could not be read: it says so and carries on.
+ *
+ * Lifecycle (serverless 3.x, lib/plugins/aws/deploy): `before:deploy:deploy` checks the aliases;
+ * `before:aws:deploy:deploy:updateStack` starts the view in the background (the framework's own hook for
+ * `aws:deploy:deploy:updateStack` then updates and monitors the stack); `after:aws:deploy:deploy:updateStack` ends it
+ * after a successful update; the `error` hook ends it after a failed one and puts the cause in front of the error.
+ */
+import { deploymentsInProgress, errorText, listStackResources, mapLimit, readAlias } from './aws';
+import { handWeightRefusal, isWeighted, type AliasState } from './alias';
+import { currentAliases } from './commands';
+import { discoverTargets, type StackResource } from './discovery';
+import { TrafficError } from './errors';
+import type { TrafficContext } from './framework';
+import { failureSummary } from './model';
+import { expectShifts, hookLabels } from './prediction';
+import { chooseSink, LINE_PREFIX } from './progress';
+import { RolloutWatcher } from './watcher';
+
+/** What one deploy remembers between its hooks. */
+interface DeploySession {
+  /** The stack's resources before the update; undefined when it did not exist (or could not be read: `readFailed`). */
+  before?: StackResource[];
+  checked: boolean;
+  readFailed: boolean;
+  watcher?: RolloutWatcher;
+  watchedCount: number;
+}
+
+const AFTER_SUCCESS_TIMEOUT_MS = 30000;
+const AFTER_FAILURE_TIMEOUT_MS = 90000;
+
+export function deployHooks(context: () => TrafficContext): Record<string, (error?: unknown) => Promise<void>> {
+  const session: DeploySession = { checked: false, readFailed: false, watchedCount: 0 };
+  return {
+    'before:deploy:deploy': () => refuseHandWeights(context(), session),
+    'before:aws:deploy:deploy:updateStack': () => startView(context(), session),
+    'after:aws:deploy:deploy:updateStack': () => finishView(context(), session),
+    // Runs for any failed command: only a deploy that started the view has something to add.
+    error: async (error) => (session.watcher ? explainFailure(context(), session, error) : undefined),
+  };
+}
+
+const warn = (ctx: TrafficContext, message: string): void => ctx.logger.warning(`serverless-traffic-shift: ${message}`);
+
+/**
+ * Requests: ListStackResources (one per 100 resources), GetAlias per deployed alias (8 in flight; Lambda has no batch
+ * read), and only when an alias is weighted, ListDeployments + BatchGetDeployments to tell a rollout from a hand weight.
+ */
+export async function refuseHandWeights(ctx: TrafficContext, session: DeploySession): Promise<void> {
+  try {
+    session.before = await listStackResources(ctx.clients.cloudFormation, ctx.stackName);
+    session.checked = true;
+    if (!session.before) return;
+    const targets = discoverTargets(ctx.functions(), session.before).filter((t) => t.aliasInStack);
+    const states = await mapLimit(targets, 8, (t) => readAlias(ctx.clients.lambda, t.functionName, t.alias));
+    const weighted = targets.flatMap((t, i) => (states[i] && isWeighted(states[i] as AliasState) ? [{ target: t, state: states[i] as AliasState }] : []));
+    if (weighted.length === 0) return;
+    const application = weighted.find((w) => w.target.applicationName)?.target.applicationName;
+    const groups = weighted.flatMap((w) => (w.target.deploymentGroupName ? [w.target.deploymentGroupName] : []));
+    const running = application ? await deploymentsInProgress(ctx.clients.codeDeploy, application, groups) : new Map();
+    // A weight CodeDeploy is shifting is not a hand weight: CloudFormation will refuse the concurrent update itself.
+    const byHand = weighted.filter((w) => !w.target.deploymentGroupName || !running.has(w.target.deploymentGroupName));
+    if (byHand.length > 0) {
+      throw new TrafficError(handWeightRefusal(byHand.map((w) => ({ name: w.target.name, state: w.state })), ctx.cliSuffix), 'TRAFFIC_SHIFT_MANUAL_WEIGHT');
+    }
+  } catch (error) {
+    if (error instanceof TrafficError) throw error;
+    session.readFailed = true;
+    warn(ctx, `could not check the aliases before deploying (${errorText(error)}); deploying anyway.`);
+  }
+}
+
+export async function startView(ctx: TrafficContext, session: DeploySession): Promise<void> {
+  if (ctx.deploySkipped()) {
+    ctx.logger.notice(`${LINE_PREFIX}nothing shifts: code and configuration are unchanged since the last deploy, so the framework skips the stack update.`);
+    return;
+  }
+  try {
+    const template = ctx.template();
+    if (!template) return;
+    const functions = ctx.functions();
+    if (functions.length === 0) return;
+    const stackIsNew = session.checked && session.before === undefined;
+    // The stack exists now (the framework creates an empty one for a first deploy): read what it holds.
+    const resources = session.before ?? (await listStackResources(ctx.clients.cloudFormation, ctx.stackName)) ?? [];
+    const expectations = expectShifts(template, functions, stackIsNew ? undefined : resources);
+    for (const e of expectations) if (!e.shifts) ctx.logger.notice(`${LINE_PREFIX}${e.name}: nothing shifts: ${e.reason}.`);
+    const shifting = new Set(expectations.filter((e) => e.shifts).map((e) => e.name));
+    if (shifting.size === 0) return;
+    const names = ctx.functionNames();
+    const targets = discoverTargets(functions, resources).filter((t) => shifting.has(t.name));
+    const watched = targets.flatMap((t) =>
+      t.applicationName && t.deploymentGroupName
+        ? [{ name: t.name, alias: t.alias, applicationName: t.applicationName, groupName: t.deploymentGroupName, hooks: hookLabels(template, t.normalizedName, names) }]
+        : [],
+    );
+    for (const t of targets) {
+      if (!t.deploymentGroupName) {
+        ctx.logger.notice(`${LINE_PREFIX}${t.name}: shifts through a deployment group this deploy creates; its progress shows from the next deploy on.`);
+      }
+    }
+    if (watched.length === 0) return;
+    ctx.logger.notice(`${LINE_PREFIX}following the rollout of ${watched.map((w) => w.name).join(', ')} (CodeDeploy)`);
+    session.watchedCount = watched.length;
+    session.watcher = new RolloutWatcher({
+      codeDeploy: ctx.clients.codeDeploy,
+      cloudWatch: ctx.clients.cloudWatch,
+      functions: watched,
+      since: ctx.clock.now(),
+      sink: chooseSink(ctx.progress, (line) => ctx.logger.notice(line), ctx.interactive),
+      warn: (message) => warn(ctx, message),
+      clock: ctx.clock,
+    });
+    session.watcher.start();
+  } catch (error) {
+    warn(ctx, `the rollout view could not start (${errorText(error)}); the deploy carries on without it.`);
+  }
+}
+
+export async function finishView(ctx: TrafficContext, session: DeploySession): Promise<void> {
+  const watcher = session.watcher;
+  session.watcher = undefined;
+  if (!watcher) {
+    if (ctx.changeSetEmpty()) ctx.logger.notice(`${LINE_PREFIX}nothing shifts: CloudFormation found no change to apply.`);
+    return;
+  }
+  try {
+    const views = await watcher.finish({ timeoutMs: AFTER_SUCCESS_TIMEOUT_MS });
+    for (const view of views) {
+      if (view.phase === 'waiting') {
+        ctx.logger.notice(`${LINE_PREFIX}${view.name}: no CodeDeploy deployment was seen: CloudFormation did not move its alias in this update.`);
+      }
+    }
+    const failed = views.filter((v) => v.failed);
+    if (failed.length > 0) warn(ctx, failureSummary(failed.map((view) => ({ view })), views.length));
+  } catch (error) {
+    warn(ctx, `the rollout view ended with an error (${errorText(error)}).`);
+  }
+}
+
+/** After a failed stack update: the cause of each failed rollout, in front of CloudFormation's error. */
+export async function explainFailure(ctx: TrafficContext, session: DeploySession, error: unknown): Promise<void> {
+  const watcher = session.watcher;
+  session.watcher = undefined;
+  if (!watcher) return;
+  try {
+    const views = await watcher.finish({ timeoutMs: AFTER_FAILURE_TIMEOUT_MS });
+    const failed = views.filter((v) => v.failed);
+    if (failed.length === 0) return;
+    const targets = discoverTargets(ctx.functions(), session.before ?? []).filter((t) => failed.some((v) => v.name === t.name));
+    const aliases = await currentAliases(ctx, targets);
+    const summary = failureSummary(
+      failed.map((view) => ({ view, ...(aliases.has(view.name) && { aliasNow: aliases.get(view.name) }) })),
+      session.watchedCount,
+    );
+    prependToError(error, summary);
+  } catch (e) {
+    warn(ctx, `could not tell why the rollout failed (${errorText(e)}).`);
+  }
+}
+
+/** The framework prints `decoratedMessage` when there is one, else `message` (lib/cli/handle-error.js). */
+function prependToError(error: unknown, text: string): void {
+  if (!error || typeof error !== 'object') return;
+  const e = error as { message?: unknown; decoratedMessage?: unknown };
+  if (typeof e.message === 'string') e.message = `${text}\n\nCloudFormation: ${e.message}`;
+  if (typeof e.decoratedMessage === 'string') e.decoratedMessage = `${text}\n\nCloudFormation: ${e.decoratedMessage}`;
+}

@@ -1,0 +1,90 @@
+/** `serverless traffic status` in words: per function, its alias, its last rollout, and whether one runs now. Pure. */
+import { describeAlias, isWeighted, type AliasState } from './alias';
+import type { RolloutTarget } from './discovery';
+import { clock, dateTime, duration } from './format';
+import { failureCause, isFinished, type DeploymentFacts } from './model';
+import { describeConfig } from './strategy';
+import type { Strategy } from '../config/strategy';
+
+export interface FunctionStatus {
+  target: RolloutTarget;
+  /** Undefined: the alias does not exist (not deployed yet). */
+  alias?: AliasState;
+  last?: DeploymentFacts;
+  inProgress?: DeploymentFacts;
+  strategies: ReadonlyMap<string, Strategy | undefined>;
+  /** What could not be read, in words. */
+  unreadable?: string;
+}
+
+export interface StatusHeader {
+  stage: string;
+  region: string;
+  stackName: string;
+  cliSuffix: string;
+}
+
+const CREATORS: Record<string, string> = {
+  CloudFormation: 'CloudFormation (stack update)',
+  CloudFormationRollback: 'CloudFormation (stack rollback)',
+  user: 'a user (StartDeployment, console or CLI)',
+  codeDeployRollback: 'CodeDeploy (automatic rollback)',
+  CodeDeploy: 'CodeDeploy',
+  CodeDeployAutoUpdate: 'CodeDeploy (auto update)',
+};
+
+export function renderStatus(header: StatusHeader, rows: readonly FunctionStatus[]): string {
+  const lines = [`Traffic status of stage "${header.stage}" (stack ${header.stackName}, ${header.region})`, ''];
+  for (const row of rows) {
+    lines.push(row.target.name, ...functionLines(row, header.cliSuffix), '');
+  }
+  return lines.join('\n').trimEnd();
+}
+
+function functionLines(row: FunctionStatus, cliSuffix: string): string[] {
+  const { target } = row;
+  const out: string[] = [];
+  const field = (label: string, ...values: string[]): void => {
+    const [first, ...rest] = values;
+    out.push(`  ${label.padEnd(13)} ${first ?? ''}`, ...rest.map((v) => `  ${''.padEnd(13)} ${v}`));
+  };
+  field('alias', row.alias ? `${target.alias} → ${describeAlias(row.alias)}` : `${target.alias}: not deployed yet (sls deploy creates it)`);
+  field(
+    'strategy',
+    target.inPlace ? `in place (${target.inPlaceReason ?? 'type InPlace'}): the alias moves at once, no CodeDeploy` : target.strategy,
+  );
+  if (row.unreadable) field('unreadable', row.unreadable);
+  if (!target.inPlace) {
+    if (!target.deploymentGroupName) field('last rollout', 'none: the deployment group is not deployed yet');
+    else if (!row.last) field('last rollout', 'none yet (the first deploy creates the alias; the next one with new code shifts)');
+    else field('last rollout', ...deploymentLines(row.last, row.strategies));
+  }
+  const running = row.inProgress ?? (row.last && !isFinished(row.last.status) ? row.last : undefined);
+  if (running) {
+    field('in progress', `yes: ${running.id} ${running.status}${running.startTime ? ` since ${clock(running.startTime)}` : ''}`, `follow it: serverless traffic watch --function ${target.name}${cliSuffix}`, `stop it:   serverless traffic rollback --function ${target.name}${cliSuffix}`);
+  } else if (row.alias && isWeighted(row.alias)) {
+    field(
+      'in progress',
+      'no, but the alias is weighted by hand (sls deploy refuses to run until this is resolved)',
+      `finish: serverless traffic promote --function ${target.name}${cliSuffix}`,
+      `undo:   serverless traffic rollback --function ${target.name}${cliSuffix}`,
+    );
+  } else {
+    field('in progress', 'no');
+  }
+  return out;
+}
+
+function deploymentLines(d: DeploymentFacts, strategies: ReadonlyMap<string, Strategy | undefined>): string[] {
+  const strategy = describeConfig(d.configName, d.configName ? strategies.get(d.configName) : undefined);
+  const start = d.startTime ?? d.createTime;
+  const times = start
+    ? `${dateTime(start)}${d.completeTime ? ` → ${clock(d.completeTime)} (${duration(d.completeTime.getTime() - start.getTime())})` : ', still running'}`
+    : undefined;
+  const lines = [`${d.id} ${d.status}, ${strategy}, started by ${CREATORS[d.creator ?? ''] ?? d.creator ?? 'unknown'}`];
+  if (times) lines.push(times);
+  if (d.status === 'Failed' || d.status === 'Stopped') {
+    lines.push(`cause: ${failureCause({ name: '', alias: '', deployment: d, alarms: [], fired: [], hooks: {} })}`);
+  }
+  return lines;
+}

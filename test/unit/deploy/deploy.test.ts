@@ -1,0 +1,224 @@
+/**
+ * What `sls deploy` shows and refuses, hook by hook as the framework calls them, against scripted AWS answers:
+ * the refusal while an alias is weighted by hand, the nothing-shifts cases, the live view of a canary, the cause of
+ * a rollback in the deploy's error, and a deploy that carries on when nothing can be read.
+ */
+import { deployHooks } from '../../../src/deploy/hooks';
+import { TrafficError } from '../../../src/deploy/errors';
+import type { TrafficContext } from '../../../src/deploy/framework';
+import { compiledTemplate, deployedStack, testContext, API_GROUP } from './context';
+import { alarmRollback, ALARM_REASON, canarySuccess } from './scenarios';
+import {
+  FakeClock,
+  GetAliasCommand,
+  ListStackResourcesCommand,
+  mocks,
+  play,
+  callCounts,
+  type Script,
+} from './timeline';
+
+const m = mocks();
+afterEach(() => m.reset());
+
+const stackMissing = Object.assign(new Error('Stack with id svc-dev does not exist'), { name: 'ValidationError' });
+
+function stack(resources = deployedStack()): void {
+  m.cloudFormation.on(ListStackResourcesCommand).resolves({
+    StackResourceSummaries: resources.map((r) => ({
+      LogicalResourceId: r.logicalId,
+      ResourceType: r.type,
+      PhysicalResourceId: r.physicalId,
+      ResourceStatus: 'UPDATE_COMPLETE',
+      LastUpdatedTimestamp: new Date(0),
+    })),
+  });
+}
+
+function aliases(weights: Record<string, Record<string, number>> = {}): void {
+  m.lambda.on(GetAliasCommand).callsFake((input) => ({
+    Name: input.Name,
+    FunctionVersion: '6',
+    RevisionId: 'rev',
+    ...(weights[input.FunctionName] && { RoutingConfig: { AdditionalVersionWeights: weights[input.FunctionName] } }),
+  }));
+}
+
+async function runHooks(ctx: TrafficContext, names: string[], error?: unknown) {
+  const hooks = deployHooks(() => ctx);
+  for (const name of names) await hooks[name]!(error);
+  return hooks;
+}
+
+describe('before the deploy: an alias weighted by hand', () => {
+  it('refuses to deploy and says how to finish or undo it', async () => {
+    stack();
+    aliases({ 'svc-dev-worker': { '7': 0.25 } });
+    play(m, new FakeClock(), { deployments: [] });
+    const { ctx } = testContext();
+    const error = await runHooks(ctx, ['before:deploy:deploy']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrafficError);
+    expect(error).toMatchObject({ name: 'ServerlessError', code: 'TRAFFIC_SHIFT_MANUAL_WEIGHT' });
+    expect((error as Error).message).toBe(
+      [
+        'Deploy refused: an alias is left weighted by "serverless traffic shift". CodeDeploy cannot shift an alias that already points at two versions, so this deploy would fail halfway:',
+        '  - worker: alias "live" serves version 6 (75%), version 7 (25%)',
+        '      finish it: serverless traffic promote --function worker --stage dev --region us-east-1',
+        '      undo it:   serverless traffic rollback --function worker --stage dev --region us-east-1',
+        'Then run the deploy again.',
+      ].join('\n'),
+    );
+  });
+
+  it('a weight CodeDeploy is shifting right now is not a hand weight', async () => {
+    stack();
+    aliases({ 'svc-dev-api': { '7': 0.1 } });
+    const clock = new FakeClock();
+    clock.second = 60;
+    play(m, clock, { deployments: [canarySuccess({ group: API_GROUP })] });
+    const { ctx } = testContext({ clock });
+    await expect(runHooks(ctx, ['before:deploy:deploy'])).resolves.toBeDefined();
+  });
+
+  it('skips the check when the stack does not exist yet, and costs one GetAlias per alias otherwise', async () => {
+    m.cloudFormation.on(ListStackResourcesCommand).rejects(stackMissing);
+    await runHooks(testContext().ctx, ['before:deploy:deploy']);
+    expect(callCounts(m)).toEqual({ ListStackResourcesCommand: 1 });
+    m.reset();
+    stack();
+    aliases();
+    await runHooks(testContext().ctx, ['before:deploy:deploy']);
+    expect(callCounts(m)).toEqual({ ListStackResourcesCommand: 1, GetAliasCommand: 3 });
+  });
+
+  it('cannot read the stack: warns and deploys anyway', async () => {
+    m.cloudFormation.on(ListStackResourcesCommand).rejects(Object.assign(new Error('Access denied'), { name: 'AccessDenied' }));
+    const { ctx, out } = testContext();
+    await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack', 'after:aws:deploy:deploy:updateStack']);
+    expect(out.warnings[0]).toBe('serverless-traffic-shift: could not check the aliases before deploying (AccessDenied: Access denied); deploying anyway.');
+    expect(out.warnings[1]).toBe('serverless-traffic-shift: the rollout view could not start (AccessDenied: Access denied); the deploy carries on without it.');
+  });
+});
+
+describe('nothing shifts, and the deploy says why', () => {
+  it('first deploy of the stack', async () => {
+    // Before the deploy the stack does not exist; the framework then creates it with its bucket only.
+    m.cloudFormation.on(ListStackResourcesCommand).rejectsOnce(stackMissing).resolves({
+      StackResourceSummaries: [{ LogicalResourceId: 'ServerlessDeploymentBucket', ResourceType: 'AWS::S3::Bucket', PhysicalResourceId: 'b', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date(0) }],
+    });
+    const { ctx, out } = testContext();
+    await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack', 'after:aws:deploy:deploy:updateStack']);
+    const first =
+      'first deploy of the stack: CloudFormation creates the alias on the new version directly; gradual shifting starts with the next deploy that changes its code or configuration.';
+    expect(out.notices).toEqual([
+      `[traffic] api: nothing shifts: ${first}`,
+      `[traffic] worker: nothing shifts: ${first}`,
+      '[traffic] nightly: nothing shifts: it moves in place in this stage (stage "dev" is not in stages [prod]): the alias goes to the new version at once, without CodeDeploy.',
+    ]);
+    expect(out.warnings).toEqual([]);
+  });
+
+  it('unchanged code, and an in-place stage', async () => {
+    stack();
+    aliases();
+    const { ctx, out } = testContext({ template: () => compiledTemplate({ Api: 'Old', Worker: 'Old', Nightly: 'New' }) });
+    await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack', 'after:aws:deploy:deploy:updateStack']);
+    const unchanged = 'its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift.';
+    expect(out.notices).toEqual([
+      `[traffic] api: nothing shifts: ${unchanged}`,
+      `[traffic] worker: nothing shifts: ${unchanged}`,
+      '[traffic] nightly: nothing shifts: it moves in place in this stage (stage "dev" is not in stages [prod]): the alias goes to the new version at once, without CodeDeploy.',
+    ]);
+  });
+
+  it('the framework skips the update: nothing changed at all', async () => {
+    stack();
+    aliases();
+    const { ctx, out } = testContext({ deploySkipped: () => true });
+    await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
+    expect(out.notices).toEqual([
+      '[traffic] nothing shifts: code and configuration are unchanged since the last deploy, so the framework skips the stack update.',
+    ]);
+  });
+});
+
+describe('during the stack update', () => {
+  function deploy(script: Script, template = compiledTemplate({ Api: 'New', Worker: 'Old', Nightly: 'Old' })) {
+    stack();
+    aliases();
+    const clock = new FakeClock(true);
+    play(m, clock, { alarmsOfGroup: { [API_GROUP]: ['svc-dev-api-errors'] }, ...script });
+    return testContext({ clock, template: () => template });
+  }
+
+  it('follows a canary to the end and adds nothing to a successful deploy', async () => {
+    const { ctx, out, clock } = deploy({ deployments: [canarySuccess()] });
+    const hooks = await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
+    await clock.reach(360); // CloudFormation's update takes as long as the rollout
+    await hooks['after:aws:deploy:deploy:updateStack']!();
+    expect(out.notices.filter((n) => n.includes('api'))).toEqual([
+      '[traffic] following the rollout of api (CodeDeploy)',
+      '[traffic] api: waiting for CloudFormation to start the CodeDeploy deployment',
+      '[traffic] api: deployment d-CANARY1 created (Canary10Percent5Minutes) · pre-traffic hook function check pending · alarms: 1 OK',
+      '[traffic] api: 0% on version 7, 100% on version 6, checks before any traffic moves (Canary10Percent5Minutes) · pre-traffic hook function check running · alarms: 1 OK',
+      '[traffic] api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:40 UTC · pre-traffic hook function check passed · alarms: 1 OK',
+      '[traffic] api: 100% on version 7 (Canary10Percent5Minutes) · step 2/2 · pre-traffic hook function check passed · alarms: 1 OK',
+      '[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, 5m 25s)',
+    ]);
+    expect(out.warnings).toEqual([]);
+  });
+
+  it('interactive: one redrawn progress line per function, removed at the end, then the final line', async () => {
+    const updates: string[] = [];
+    const removed: string[] = [];
+    const { ctx, out, clock } = deploy({ deployments: [canarySuccess()] });
+    const interactive: TrafficContext = {
+      ...ctx,
+      interactive: true,
+      progress: { get: (name) => ({ notice: (t) => updates.push(`${name}: ${t}`), remove: () => removed.push(name) }) },
+    };
+    const hooks = await runHooks(interactive, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
+    await clock.reach(100);
+    await hooks['after:aws:deploy:deploy:updateStack']!();
+    expect(updates).toContain(
+      'traffic-shift-api: api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:40 UTC (in 4m 00s) · pre-traffic hook function check passed · alarms: 1 OK',
+    );
+    expect(removed).toEqual(['traffic-shift-api']);
+    expect(out.notices[out.notices.length - 1]).toMatch(/^\[traffic\] api: /);
+  });
+
+  it('a rollback fails the deploy with the alarm, its reason and the version the alias is on, before CloudFormation\'s error', async () => {
+    const { ctx, clock } = deploy({
+      deployments: alarmRollback(),
+      alarms: [{ name: 'svc-dev-api-errors', states: [{ at: 0, state: 'OK' }, { at: 95, state: 'ALARM', reason: ALARM_REASON }] }],
+    });
+    const hooks = await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
+    await clock.reach(105); // CloudFormation reports the alias update failed
+    const error = Object.assign(new Error('An error occurred: ApiTrafficShiftAlias - Deployment d-ALARM1 failed.'), {
+      name: 'ServerlessError',
+      decoratedMessage: 'UPDATE_FAILED: ApiTrafficShiftAlias (AWS::Lambda::Alias)\nDeployment d-ALARM1 failed.',
+    });
+    await hooks.error!(error);
+    const cause = `Traffic shift failed for api:\n  api: rolled back (deployment d-ALARM1): alarm "svc-dev-api-errors" fired: ${ALARM_REASON} Alias "live" now serves version 6 (100%).`;
+    expect(error.message).toBe(`${cause}\n\nCloudFormation: An error occurred: ApiTrafficShiftAlias - Deployment d-ALARM1 failed.`);
+    expect(error.decoratedMessage).toBe(`${cause}\n\nCloudFormation: UPDATE_FAILED: ApiTrafficShiftAlias (AWS::Lambda::Alias)\nDeployment d-ALARM1 failed.`);
+  });
+
+  it('an error of another command, or before the view started, is left alone', async () => {
+    const error = new Error('boom');
+    await deployHooks(() => {
+      throw new Error('no context needed');
+    }).error!(error);
+    expect(error.message).toBe('boom');
+  });
+
+  it('never fails the deploy when the rollout cannot be read', async () => {
+    const { ctx, out, clock } = deploy({ deployments: [canarySuccess()] });
+    m.codeDeploy.rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const hooks = await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
+    await clock.reach(60);
+    await expect(hooks['after:aws:deploy:deploy:updateStack']!()).resolves.toBeUndefined();
+    expect(out.warnings).toEqual(['serverless-traffic-shift: Could not list the CodeDeploy deployments: AccessDeniedException: not authorized. The view carries on without it.']);
+    expect(out.notices).toContain('[traffic] api: no CodeDeploy deployment was seen: CloudFormation did not move its alias in this update.');
+  });
+});

@@ -1,0 +1,79 @@
+/** What the deploy-time features take from the framework: credentials, region, stage, stack name, options. */
+import { credentialsFromFramework, frameworkContext } from '../../../src/deploy/framework';
+import { settings } from './context';
+
+function fakeServerless(over: { credentials?: unknown; region?: string; stage?: string } = {}) {
+  const calls: string[] = [];
+  return {
+    calls,
+    serverless: {
+      service: {
+        getAllFunctions: () => ['api', 'worker', 'nightly', 'check'],
+        getFunction: (name: string) => ({ name: `svc-${over.stage ?? 'dev'}-${name}` }),
+        provider: { compiledCloudFormationTemplate: { Resources: {} }, shouldNotDeploy: true },
+      },
+      getProvider: () => ({
+        getStage: () => over.stage ?? 'dev',
+        getRegion: () => over.region ?? 'us-east-1',
+        getCredentials: () => {
+          calls.push('getCredentials');
+          return over.credentials === undefined ? {} : { credentials: over.credentials };
+        },
+        naming: {
+          getStackName: () => `svc-${over.stage ?? 'dev'}`,
+          getLambdaLogicalId: (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}LambdaFunction`,
+        },
+      }),
+    },
+  };
+}
+
+describe('frameworkContext', () => {
+  it('uses the stage, region and stack the framework resolved, and puts them in the suggested commands', async () => {
+    const { serverless } = fakeServerless({ stage: 'prod', region: 'eu-west-1' });
+    const ctx = frameworkContext({ serverless, options: { function: 'api', weight: 20, 'aws-profile': 'ops' }, settings: () => settings });
+    expect([ctx.stage, ctx.region, ctx.stackName, ctx.cliSuffix]).toEqual(['prod', 'eu-west-1', 'svc-prod', ' --stage prod --region eu-west-1 --aws-profile ops']);
+    expect(ctx.options).toEqual({ function: 'api', weight: '20' });
+    expect(ctx.functions().map((f) => f.deployedName)).toEqual(['svc-prod-api', 'svc-prod-worker', 'svc-prod-nightly']);
+    expect(ctx.functionNames().get('CheckLambdaFunction')).toBe('check');
+    expect(ctx.deploySkipped()).toBe(true);
+    expect(await ctx.clients.lambda.config.region()).toBe('eu-west-1');
+  });
+
+  it('resolves credentials only when a client is first needed', async () => {
+    const { serverless, calls } = fakeServerless({ credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } });
+    const ctx = frameworkContext({ serverless, options: {}, settings: () => settings });
+    expect(calls).toEqual([]);
+    const provider = ctx.clients.codeDeploy.config.credentials;
+    void ctx.clients.lambda;
+    expect(calls).toEqual(['getCredentials']);
+    await expect(provider()).resolves.toMatchObject({ accessKeyId: 'AKID', secretAccessKey: 's' });
+  });
+});
+
+describe('credentialsFromFramework', () => {
+  it('refreshes SDK v2 credentials (profiles, assumed roles) before handing them to SDK v3', async () => {
+    const v2 = {
+      accessKeyId: 'old',
+      secretAccessKey: 'old-secret',
+      expireTime: new Date('2030-01-01T00:00:00Z'),
+      getPromise: jest.fn(async function (this: void) {
+        v2.accessKeyId = 'AKIDFRESH';
+        v2.secretAccessKey = 'fresh-secret';
+        Object.assign(v2, { sessionToken: 'token' });
+      }),
+    };
+    const provider = credentialsFromFramework(v2) as () => Promise<unknown>;
+    await expect(provider()).resolves.toEqual({
+      accessKeyId: 'AKIDFRESH',
+      secretAccessKey: 'fresh-secret',
+      sessionToken: 'token',
+      expiration: new Date('2030-01-01T00:00:00Z'),
+    });
+    expect(v2.getPromise).toHaveBeenCalledTimes(1);
+  });
+
+  it('no framework credentials: the SDK v3 default chain', () => {
+    expect(credentialsFromFramework(undefined)).toBeUndefined();
+  });
+});
