@@ -5,6 +5,7 @@
 import { resolveSettings, type ResolvedSettings, type ServiceDescription } from './config/resolve';
 import { forFramework, functionSettingsSchema, serviceSettingsSchema } from './config/schema';
 import { naming } from './naming';
+import { trafficCommands, trafficHooks } from './deploy';
 import { createLogger, type FrameworkUtils, type Logger } from './log';
 import { renderPlan, summaryLines } from './plan/render';
 import { applyTrafficShift, type Plan } from './transform';
@@ -44,6 +45,7 @@ class TrafficShiftPlugin {
           usage: 'Package the service and show, per function, how its next deploy shifts traffic (no AWS calls)',
           lifecycleEvents: ['plan'],
         },
+        ...trafficCommands,
       },
     },
   };
@@ -54,7 +56,7 @@ class TrafficShiftPlugin {
 
   constructor(
     private readonly serverless: Serverless,
-    _options: Record<string, unknown>,
+    options: Record<string, unknown>,
     utils?: FrameworkUtils,
   ) {
     this.log = createLogger(utils);
@@ -65,6 +67,8 @@ class TrafficShiftPlugin {
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.transformTemplate(),
       'after:package:finalize': () => this.reportSummary(),
       'traffic:plan:plan': () => this.showPlan(),
+      // Deploy-time features (src/deploy): traffic status|watch|rollback|shift|promote and the deploy hooks.
+      ...trafficHooks({ serverless, options, utils, settings: () => this.settings ?? resolveSettings(this.describeService()) }),
     };
   }
 
