@@ -46,7 +46,7 @@ export function deployHooks(context: () => TrafficContext): Record<string, (erro
 const warn = (ctx: TrafficContext, message: string): void => ctx.logger.warning(`serverless-traffic-shift: ${message}`);
 
 /**
- * Requests: ListStackResources (one per 100 resources), GetAlias per deployed alias (8 in flight; Lambda has no batch
+ * Requests: ListStackResources (one per 100 resources), GetAlias per managed function (8 in flight; Lambda has no batch
  * read), and only when an alias is weighted, ListDeployments + BatchGetDeployments to tell a rollout from a hand weight.
  */
 export async function refuseHandWeights(ctx: TrafficContext, session: DeploySession): Promise<void> {
@@ -54,7 +54,8 @@ export async function refuseHandWeights(ctx: TrafficContext, session: DeploySess
     session.before = await listStackResources(ctx.clients.cloudFormation, ctx.stackName);
     session.checked = true;
     if (!session.before) return;
-    const targets = discoverTargets(ctx.functions(), session.before).filter((t) => t.aliasInStack);
+    // Every managed alias, also one the stack does not list: a missing alias simply reads as absent.
+    const targets = discoverTargets(ctx.functions(), session.before);
     const states = await mapLimit(targets, 8, (t) => readAlias(ctx.clients.lambda, t.functionName, t.alias));
     const weighted = targets.flatMap((t, i) => (states[i] && isWeighted(states[i] as AliasState) ? [{ target: t, state: states[i] as AliasState }] : []));
     if (weighted.length === 0) return;
