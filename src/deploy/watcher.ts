@@ -159,8 +159,10 @@ export class RolloutWatcher {
       if (!d) return true;
       if (!isFinished(d.status)) return false;
       if (f.rollback && !isFinished(f.rollback.status)) return false;
-      const targetDone = this.finalTargetRead.has(d.id) || this.targetIds.get(d.id) === null;
-      const alarmsDone = this.finalAlarmRead.has(d.id) || (this.groupAlarms.get(d.groupName ?? '')?.length ?? 0) === 0;
+      // A success needs no last read once its versions are known; a failure does, for its cause.
+      const succeeded = d.status === 'Succeeded';
+      const targetDone = this.finalTargetRead.has(d.id) || this.targetIds.get(d.id) === null || (succeeded && f.target !== undefined);
+      const alarmsDone = succeeded || this.finalAlarmRead.has(d.id) || (this.groupAlarms.get(d.groupName ?? '')?.length ?? 0) === 0;
       return targetDone && alarmsDone;
     });
   }

@@ -255,6 +255,20 @@ describe('requests per poll', () => {
     if (n === 50) expect(total(callCounts(m))).toBe(8);
   });
 
+  it('when 50 rollouts succeed, the view ends without reading each one again', async () => {
+    const { functions, script } = fleet(50);
+    for (const d of script.deployments) d.phases.push({ at: 100, status: 'Succeeded', weight: 1 });
+    const { watcher, clock } = setup(functions, script);
+    while (clock.second < 120) {
+      await watcher.poll();
+      await clock.sleep(5000);
+    }
+    const views = await watcher.finish({ timeoutMs: 30000 });
+    // Rollouts never read yet (the budget reads two new ones per poll) are read once; the others are not waited for.
+    expect(clock.second).toBeLessThanOrEqual(130);
+    expect(views.every((v) => v.phase === 'succeeded' && v.toVersion === '7')).toBe(true);
+  });
+
   it('every rollout gets its traffic read in turn', async () => {
     const { functions, script } = fleet(10);
     const { watcher, clock } = setup(functions, script);
