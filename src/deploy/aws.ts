@@ -45,6 +45,8 @@ export interface ClientSettings {
 export function createClients(settings: ClientSettings): AwsClients {
   const config = {
     region: settings.region,
+    // A request that hangs must not hold a deploy's end: fail it, the view reports it and carries on.
+    requestHandler: { connectionTimeout: 5000, requestTimeout: 30000, throwOnRequestTimeout: true },
     ...(settings.credentials !== undefined && { credentials: settings.credentials }),
     ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
   };

@@ -214,9 +214,10 @@ export class RolloutWatcher {
   /** Stops the background polls, then polls until every rollout ended and was read, or `timeoutMs` passed. */
   async finish({ timeoutMs = 30000 }: { timeoutMs?: number } = {}): Promise<RolloutView[]> {
     this.stopper?.abort();
+    const deadline = this.clock.now().getTime() + timeoutMs;
+    // The poll in flight ends (its requests time out at worst) before the last ones.
     await this.loop;
     this.loop = undefined;
-    const deadline = this.clock.now().getTime() + timeoutMs;
     for (;;) {
       await this.poll();
       const left = deadline - this.clock.now().getTime();
