@@ -133,6 +133,10 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
     clock: ctx.clock,
   });
   const views = await watcher.runUntilSettled();
+  if (views.every((v) => v.phase === 'waiting')) {
+    ctx.logger.writeText('Could not follow the rollouts: CodeDeploy did not answer (see the warnings above).');
+    return;
+  }
   const failed = views.filter((v) => v.failed);
   if (failed.length > 0) {
     const now = await currentAliases(ctx, watched.filter((t) => failed.some((v) => v.name === t.name)));
