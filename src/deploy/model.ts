@@ -212,7 +212,8 @@ export function failureCause(facts: RolloutFacts): string {
   const failedHook = facts.target?.events.find((e) => e.status === 'Failed' && e.name in HOOK_EVENTS);
   const alarms = firedAlarms(facts, message);
 
-  if (code === 'ALARM_ACTIVE' || (alarms.length > 0 && code !== 'HOOK_EXECUTION_FAILURE' && code !== 'MANUAL_STOP' && !failedHook)) {
+  // CodeDeploy's code decides; an alarm seen firing explains a failure only when CodeDeploy gives no code.
+  if (code === 'ALARM_ACTIVE' || (code === undefined && alarms.length > 0 && !failedHook)) {
     if (alarms.length === 0) return `an alarm of the deployment group fired${message ? ` (CodeDeploy: ${message})` : ''}`;
     return alarms.map((a) => `alarm "${a.name}" fired${a.reason ? `: ${a.reason}` : ''}`).join('; ');
   }

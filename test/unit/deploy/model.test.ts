@@ -90,6 +90,15 @@ describe('failureCause', () => {
     );
   });
 
+  it('an alarm seen firing does not hide another error CodeDeploy names', () => {
+    const facts = base({
+      deployment: deployment('Failed', { error: { code: 'INVALID_LAMBDA_CONFIGURATION', message: 'The alias points at two versions' } }),
+      fired: [{ name: 'api-errors', state: 'ALARM' }],
+    });
+    expect(failureCause(facts)).toBe('CodeDeploy error INVALID_LAMBDA_CONFIGURATION: The alias points at two versions');
+    expect(failureCause({ ...facts, deployment: deployment('Stopped') })).toBe('alarm "api-errors" fired');
+  });
+
   it('a stop on request, and any other CodeDeploy error', () => {
     expect(failureCause(base({ deployment: deployment('Stopped', { error: { code: 'MANUAL_STOP', message: 'Stopped by user' } }) }))).toBe(
       'stopped on request (serverless traffic rollback, the CodeDeploy console or StopDeployment): Stopped by user',
