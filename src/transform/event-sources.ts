@@ -6,6 +6,7 @@ import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
 import type { CfnResource, CfnTemplate } from '../types/cloudformation';
 import { eventSourceModule } from './events';
+import { getAttTarget, refTarget } from './intrinsics';
 
 interface Target {
   fn: ShiftedFunction;
@@ -22,6 +23,7 @@ function targets(template: CfnTemplate, functions: readonly ShiftedFunction[]): 
 export function rewireEventSources(template: CfnTemplate, functions: readonly ShiftedFunction[]): CfnTemplate {
   const all = targets(template, functions);
   const resources: Record<string, CfnResource> = { ...template.Resources };
+  let changed = false;
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const module = eventSourceModule(resource.Type);
     if (!module?.rewire) continue;
@@ -29,33 +31,36 @@ export function rewireEventSources(template: CfnTemplate, functions: readonly Sh
       const rewired = module.rewire(resources[logicalId] as CfnResource, target);
       if (!rewired) continue;
       resources[logicalId] = rewired;
+      changed = true;
     }
   }
-  return { ...template, Resources: resources };
+  return changed ? { ...template, Resources: resources } : template;
 }
 
 /** Per function name: the event sources that reach it through its alias, in template order. */
 export function eventSourcesThroughAlias(template: CfnTemplate, functions: readonly ShiftedFunction[]): Map<string, string[]> {
-  const byAlias = new Map<string, Target>();
-  const byQualifiedName = new Map<string, Target>();
-  for (const target of targets(template, functions)) {
-    byAlias.set(naming.alias(target.fn.normalizedName), target);
-    if (target.physicalName) byQualifiedName.set(`${target.physicalName}:${target.fn.alias}`, target);
+  const byAlias = new Map<string, ShiftedFunction>();
+  const byFunction = new Map<string, ShiftedFunction>();
+  for (const fn of functions) {
+    byAlias.set(naming.alias(fn.normalizedName), fn);
+    byFunction.set(fn.logicalId, fn);
   }
   const found = new Map<string, string[]>(functions.map((fn) => [fn.name, []]));
   const refPattern = /\{"Ref":"([A-Za-z0-9]+)"\}/g;
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const module = eventSourceModule(resource.Type);
     if (!module) continue;
-    const text = JSON.stringify(resource.Properties ?? {});
-    const reached = new Set<Target>();
-    for (const match of text.matchAll(refPattern)) {
-      const target = byAlias.get(match[1] as string);
-      if (target) reached.add(target);
+    const properties = resource.Properties ?? {};
+    const reached = new Set<ShiftedFunction>();
+    for (const match of JSON.stringify(properties).matchAll(refPattern)) {
+      const fn = byAlias.get(match[1] as string);
+      if (fn) reached.add(fn);
     }
-    const qualified = byQualifiedName.get(resource.Properties?.FunctionName as string);
-    if (qualified) reached.add(qualified);
-    for (const target of reached) found.get(target.fn.name)?.push(module.describe(logicalId, resource, template));
+    // Function URLs and async settings name the function and its alias apart.
+    const named = properties.FunctionName ?? properties.TargetFunctionArn;
+    const fn = byFunction.get(refTarget(named) ?? getAttTarget(named, 'Arn') ?? '');
+    if (fn && properties.Qualifier === fn.alias) reached.add(fn);
+    for (const target of reached) found.get(target.name)?.push(module.describe(logicalId, resource, template));
   }
   return found;
 }

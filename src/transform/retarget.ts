@@ -12,6 +12,8 @@ import { dependsOnList, getAttTarget, isObject, mapValue, refTarget } from './in
 
 interface Target {
   aliasLogicalId: string;
+  /** The alias name. */
+  alias: string;
   /** Alias names whose qualified ARN means "this function through an alias". */
   qualifiers: Set<string>;
 }
@@ -22,7 +24,7 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
   for (const fn of functions) {
     const aliasLogicalId = naming.alias(fn.normalizedName);
     const frameworkAliases = naming.frameworkAliases(fn.normalizedName);
-    byFunction.set(fn.logicalId, { aliasLogicalId, qualifiers: new Set([fn.alias, ...frameworkAliases.map((a) => a.name)]) });
+    byFunction.set(fn.logicalId, { aliasLogicalId, alias: fn.alias, qualifiers: new Set([fn.alias, ...frameworkAliases.map((a) => a.name)]) });
     byReplacedAlias.set(aliasLogicalId, aliasLogicalId);
     for (const alias of frameworkAliases) byReplacedAlias.set(alias.logicalId, aliasLogicalId);
   }
@@ -78,8 +80,24 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
       const unchanged = kept.length === original.length && kept.every((id, i) => id === original[i]);
       next = unchanged ? next : kept.length === 0 ? rest : { ...rest, DependsOn: kept.length === 1 ? (kept[0] as string) : kept };
     }
-    resources[logicalId] = next;
+    resources[logicalId] = requalify(next, byFunction);
   }
   const outputs = template.Outputs === undefined ? undefined : (mapValue(template.Outputs, replace) as Record<string, unknown>);
   return { ...template, Resources: resources, ...(outputs !== undefined && { Outputs: outputs }) };
+}
+
+/**
+ * Async invocation settings and function URLs name their alias in `Qualifier`: the framework writes the name of the
+ * alias it wired to (`provisioned` when the function has provisioned concurrency), which the plugin's alias replaces.
+ */
+function requalify(resource: CfnResource, byFunction: Map<string, Target>): CfnResource {
+  if (resource.Type !== 'AWS::Lambda::EventInvokeConfig' && resource.Type !== 'AWS::Lambda::Url') return resource;
+  const properties = resource.Properties ?? {};
+  const named = properties.FunctionName ?? properties.TargetFunctionArn;
+  const logicalId = refTarget(named) ?? getAttTarget(named, 'Arn');
+  const target = logicalId === undefined ? undefined : byFunction.get(logicalId);
+  if (!target || typeof properties.Qualifier !== 'string' || properties.Qualifier === target.alias || !target.qualifiers.has(properties.Qualifier)) {
+    return resource;
+  }
+  return { ...resource, Properties: { ...properties, Qualifier: target.alias } };
 }

@@ -69,7 +69,8 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
     if (NOT_INVOKERS.has(resource.Type)) continue;
     // A function URL or async config on the alias names the function and its qualifier apart: that one property is fine.
     const qualifiedProperty = hasQualifier(resource) ? QUALIFIED_TARGET_PROPERTY[resource.Type] : undefined;
-    const hint = eventSourceModule(resource.Type)?.bypassHint ?? (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource' ? CUSTOM_RESOURCE_HINT : undefined);
+    const moduleHint = eventSourceModule(resource.Type)?.bypassHint;
+    const hint = (typeof moduleHint === 'function' ? moduleHint(resource) : moduleHint) ?? (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource' ? CUSTOM_RESOURCE_HINT : undefined);
     const report = (watched: Watched, path: string): void => {
       if (allowed(watched.fn, logicalId)) return;
       findings.push({ functionName: watched.fn.name, resource: logicalId, resourceType: resource.Type, path, ...(hint && { hint }) });

@@ -3,5 +3,12 @@ import { show, type EventSourceModule } from './types';
 
 export const permission: EventSourceModule = {
   resourceTypes: ['AWS::Lambda::Permission'],
-  describe: (_logicalId, resource) => `permission for ${show(resource.Properties?.Principal)}`,
+  describe: (_logicalId, resource) => {
+    const principal = show(resource.Properties?.Principal);
+    // Alexa has no other resource: its permission, with the skill id, is the event source.
+    const skill = resource.Properties?.EventSourceToken;
+    if (principal === 'alexa-appkit.amazon.com') return `alexaSkill ${show(skill)}`;
+    if (principal === 'alexa-connectedhome.amazon.com') return `alexaSmartHome ${show(skill)}`;
+    return `permission for ${principal}`;
+  },
 };

@@ -12,8 +12,8 @@ export interface EventSourceModule {
    * Returns the new resource, or undefined when there is nothing to change.
    */
   rewire?(resource: CfnResource, target: RewireTarget): CfnResource | undefined;
-  /** Why the bypass check's finding cannot be fixed by pointing at the alias, when that is so. */
-  bypassHint?: string;
+  /** Why the bypass check's finding cannot be fixed by pointing at the alias, when that is so, and what to do. */
+  bypassHint?: string | ((resource: CfnResource) => string);
 }
 
 export interface RewireTarget {

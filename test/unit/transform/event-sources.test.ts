@@ -47,26 +47,38 @@ describe('the registry', () => {
 });
 
 describe('framework custom resources (existing S3 bucket, existing Cognito pool, EventBridge)', () => {
-  it.each(['Custom::S3', 'Custom::CognitoUserPool', 'Custom::EventBridge'])('%s: names the alias, and its role may add permissions on it', (type) => {
+  // Their handlers build the AddPermission statement id from FunctionName: "<name>:live" would be rejected by Lambda.
+  it.each([
+    ['Custom::S3', 'define the bucket notification on the alias yourself'],
+    ['Custom::CognitoUserPool', 'existing user pool can only set the function itself'],
+    ['Custom::EventBridge', 'provider.eventBridge.useCloudFormation: true'],
+  ])('%s stays on the function and stops the build with what to do', (type, hint) => {
     const template = withResources({
       ExistingSource: { Type: type, Properties: { ServiceToken: { 'Fn::GetAtt': ['Handler', 'Arn'] }, FunctionName: 'svc-prod-api' } },
       IamRoleCustomResourcesLambdaExecution: customResourcesRole,
     });
-    const out = applyTrafficShift(settings(), template).template;
-    expect(out.Resources.ExistingSource?.Properties?.FunctionName).toBe('svc-prod-api:live');
-    const statements = (out.Resources.IamRoleCustomResourcesLambdaExecution?.Properties as any).Policies[0].PolicyDocument.Statement;
-    expect(statements[0].Resource).toEqual([
-      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:*:function:svc-prod-api' },
-      { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:*:function:svc-prod-api:live' },
-    ]);
-    expect(statements[1]).toEqual(customResourcesRole.Properties && (customResourcesRole.Properties as any).Policies[0].PolicyDocument.Statement[1]);
-    expect(template.Resources.ExistingSource?.Properties?.FunctionName).toBe('svc-prod-api');
-    expect(rewireEventSources(template, shifted()).Resources.IamRoleCustomResourcesLambdaExecution).toBe(customResourcesRole);
+    expect(rewireEventSources(template, shifted())).toBe(template);
+    expect(() => applyTrafficShift(settings(), template)).toThrow(
+      expect.objectContaining({ code: 'TRAFFIC_SHIFT_BYPASS', message: expect.stringContaining(`ExistingSource (${type}) at Properties.FunctionName invokes function "api" without its alias — `) }),
+    );
+    expect(() => applyTrafficShift(settings(), template)).toThrow(hint);
   });
 
-  it('leaves custom resources of other functions alone', () => {
-    const other = { Type: 'Custom::S3', Properties: { FunctionName: 'svc-prod-other' } };
-    expect(rewireEventSources(withResources({ Other: other }), shifted()).Resources.Other).toBe(other);
+  it('packages when the user accepts the exception with allowBypass', () => {
+    const template = withResources({ ExistingSource: { Type: 'Custom::S3', Properties: { FunctionName: 'svc-prod-api' } } });
+    const allowed = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['ExistingSource'] } }));
+    expect(applyTrafficShift(allowed, template).template.Resources.ExistingSource).toEqual(template.Resources.ExistingSource);
+  });
+});
+
+describe('function URLs', () => {
+  it('name the function and the alias as Qualifier, the documented form', () => {
+    const template = withResources({
+      ApiLambdaFunctionUrl: { Type: 'AWS::Lambda::Url', Properties: { AuthType: 'NONE', TargetFunctionArn: { Ref: 'ApiTrafficShiftAlias' } } },
+    });
+    const { template: out, plan } = applyTrafficShift(settings(), template);
+    expect(out.Resources.ApiLambdaFunctionUrl?.Properties).toEqual({ AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, Qualifier: 'live' });
+    expect(plan.functions[0]?.events).toContain('function url');
   });
 });
 
@@ -91,13 +103,13 @@ describe('the bypass check and the event list', () => {
       Queue: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:jobs', FunctionName: { Ref: 'ApiTrafficShiftAlias' } } },
       Rule: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 hour)', Targets: [{ Arn: { Ref: 'ApiTrafficShiftAlias' }, Id: 'x' }] } },
       Unrelated: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(2 hours)', Targets: [{ Arn: 'arn:aws:sns:us-east-1:123456789012:t', Id: 'y' }] } },
-      Existing: { Type: 'Custom::S3', Properties: { FunctionName: 'svc-prod-api:live', BucketName: 'uploads' } },
+      Skill: { Type: 'AWS::Lambda::Permission', Properties: { FunctionName: { Ref: 'ApiTrafficShiftAlias' }, Principal: 'alexa-appkit.amazon.com', EventSourceToken: 'amzn1.ask.skill.x' } },
     });
     // The http method of the fixture still has the framework's joined form: only Refs of the alias count here.
     expect(eventSourcesThroughAlias(template, shifted()).get('api')).toEqual([
       'sqs arn:aws:sqs:us-east-1:123456789012:jobs',
       'schedule rate(1 hour)',
-      's3 uploads (existing bucket)',
+      'alexaSkill amzn1.ask.skill.x',
     ]);
   });
 });

@@ -228,3 +228,20 @@ describe('CloudFormation resource budget', () => {
     expect(transform({ api: canary }, padded(440)).plan.warnings).toEqual([]);
   });
 });
+
+describe('async invocation settings of a function with provisioned concurrency', () => {
+  it('move from the framework provisioned alias to the shifted alias', () => {
+    const input = compiledTemplate(['api'], { provisioned: ['api'] });
+    input.Resources.ApiLambdaEvConf = {
+      Type: 'AWS::Lambda::EventInvokeConfig',
+      Properties: { FunctionName: { Ref: 'ApiLambdaFunction' }, Qualifier: 'provisioned', MaximumRetryAttempts: 1 },
+      DependsOn: 'ApiProvConcLambdaAlias',
+    };
+    const { template } = transform({ api: canary }, input);
+    expect(template.Resources.ApiLambdaEvConf).toEqual({
+      Type: 'AWS::Lambda::EventInvokeConfig',
+      Properties: { FunctionName: { Ref: 'ApiLambdaFunction' }, Qualifier: 'live', MaximumRetryAttempts: 1 },
+      DependsOn: 'ApiTrafficShiftAlias',
+    });
+  });
+});
