@@ -12,7 +12,7 @@ export function renderPlan(plan: Plan): string {
     lines.push(`  alias        ${fn.alias}`);
     if (fn.deploymentConfig) lines.push(`  config       ${fn.deploymentConfig}`);
     lines.push(`  traffic      ${fn.timeline}`);
-    lines.push(...field('events', eventLines(fn.events ?? [])));
+    lines.push(...field('events', [...eventLines(fn.events ?? []), ...(fn.bypasses ?? []).map((b) => `${b} → the function itself, new code at once (allowBypass)`)]));
     if (fn.mode === 'shifted') {
       lines.push(...field('alarms', fn.alarms));
       lines.push(...field('hooks', fn.hooks));

@@ -56,10 +56,12 @@ export function eventSourcesThroughAlias(template: CfnTemplate, functions: reado
       const fn = byAlias.get(match[1] as string);
       if (fn) reached.add(fn);
     }
-    // Function URLs and async settings name the function and its alias apart.
-    const named = properties.FunctionName ?? properties.TargetFunctionArn;
-    const fn = byFunction.get(refTarget(named) ?? getAttTarget(named, 'Arn') ?? '');
-    if (fn && properties.Qualifier === fn.alias) reached.add(fn);
+    // A function URL names the function and its alias apart. (Async settings do too, but configure the function
+    // rather than invoke it: only their destinations, found above by Ref, are event sources.)
+    if (resource.Type === 'AWS::Lambda::Url') {
+      const fn = byFunction.get(getAttTarget(properties.TargetFunctionArn, 'Arn') ?? refTarget(properties.TargetFunctionArn) ?? '');
+      if (fn && properties.Qualifier === fn.alias) reached.add(fn);
+    }
     for (const target of reached) found.get(target.name)?.push(module.describe(logicalId, resource, template));
   }
   return found;

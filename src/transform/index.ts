@@ -18,6 +18,7 @@ import { refTarget } from './intrinsics';
 import { retargetToAliases } from './retarget';
 import { codeDeployPolicy, codeDeployRole } from './role';
 import { eventSourcesThroughAlias, rewireEventSources } from './event-sources';
+import { eventSourceModule } from './events';
 import { describeFinding, findBypasses } from './verify';
 
 export interface FunctionPlan {
@@ -31,6 +32,8 @@ export interface FunctionPlan {
   reason?: string;
   /** Event sources that reach the function through its alias. */
   events?: string[];
+  /** Resources listed in allowBypass that do invoke the function itself: they reach new code at once. */
+  bypasses?: string[];
   alarms: string[];
   hooks: string[];
   rollback?: string[];
@@ -188,7 +191,7 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   for (const [logicalId, resource] of Object.entries(hooks.added)) addShared(logicalId, resource);
 
   const template = grantAliases(rewireEventSources(retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted), shifted), shifted);
-  checkNoBypass(template, shifted);
+  for (const [name, bypasses] of checkNoBypass(template, shifted)) (plans.get(name) as FunctionPlan).bypasses = bypasses;
   for (const [name, events] of eventSourcesThroughAlias(template, shifted)) (plans.get(name) as FunctionPlan).events = events;
   checkResourceBudget(input, template, hooks.warnings);
   checkNoAlarmCycle(template, hooked);
@@ -197,6 +200,13 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
       plans.get(fn.name) ?? { name: fn.name, mode: 'untouched', reason: fn.kind === 'untouched' ? fn.reason : undefined, alarms: [], hooks: [], addedResources: [] },
   );
   return { template, plan: { stage: settings.stage, functions, sharedResources, warnings: hooks.warnings } };
+}
+
+/** How the plan names a resource that invokes a function: its event source's words, else its logical id and type. */
+function describeSource(template: CfnTemplate, logicalId: string): string {
+  const resource = template.Resources[logicalId] as CfnResource;
+  const module = eventSourceModule(resource.Type);
+  return module ? `${module.describe(logicalId, resource, template)} [${logicalId}]` : `${logicalId} (${resource.Type})`;
 }
 
 /** CloudFormation's limit on resources in one stack. */
@@ -272,8 +282,11 @@ function checkNoAlarmCycle(template: CfnTemplate, hooked: readonly HookedFunctio
   }
 }
 
-/** Fails the build when anything still invokes a shifted function without its alias. */
-function checkNoBypass(template: CfnTemplate, shifted: readonly ShiftedFunction[]): void {
+/**
+ * Fails the build when anything still invokes a shifted function without its alias; returns, per function name, the
+ * resources its allowBypass lets through, described for the plan.
+ */
+function checkNoBypass(template: CfnTemplate, shifted: readonly ShiftedFunction[]): Map<string, string[]> {
   for (const fn of shifted) {
     const stale = fn.allowBypass.filter((id) => !Object.prototype.hasOwnProperty.call(template.Resources, id));
     if (stale.length > 0) {
@@ -284,8 +297,18 @@ function checkNoBypass(template: CfnTemplate, shifted: readonly ShiftedFunction[
       );
     }
   }
-  const findings = findBypasses(template, shifted, (fn, resource) => fn.allowBypass.includes(resource));
-  if (findings.length === 0) return;
+  const allowedBy = new Map(shifted.map((fn) => [fn.name, new Set(fn.allowBypass)]));
+  const all = findBypasses(template, shifted);
+  const findings = all.filter((f) => !allowedBy.get(f.functionName)?.has(f.resource));
+  if (findings.length === 0) {
+    const allowed = new Map<string, string[]>();
+    for (const f of all) {
+      const described = describeSource(template, f.resource);
+      const list = allowed.get(f.functionName) ?? [];
+      if (!list.includes(described)) allowed.set(f.functionName, [...list, described]);
+    }
+    return allowed;
+  }
   const lines = findings.map((f) => `  - ${describeFinding(f)}`);
   throw new ServerlessError(
     [

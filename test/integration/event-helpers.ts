@@ -189,7 +189,7 @@ function namesUnqualified(text: string, deployedName: string): boolean {
 /**
  * The references of `functionReferences` that may invoke the function: all of them except the function itself (its
  * deployed name), its versions and alias, its generated alarms' dimensions, IAM policy documents (grants, not invocations), and the
- * `FunctionName` of an EventInvokeConfig or Url whose `Qualifier` names an alias.
+ * `FunctionName` of an EventInvokeConfig or the `TargetFunctionArn` of a Url whose `Qualifier` names an alias.
  */
 export function invokingReferences(template: CfnTemplate, functionLogicalId: string): FunctionReference[] {
   const benignTypes = new Set(['AWS::Lambda::Function', 'AWS::Lambda::Version', 'AWS::Lambda::Alias', 'AWS::CloudWatch::Alarm', 'AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
@@ -197,8 +197,8 @@ export function invokingReferences(template: CfnTemplate, functionLogicalId: str
     const id = at.split(/[.[]/)[0] as string;
     const resource = template.Resources[id] as CfnResource;
     if (benignTypes.has(resource.Type)) return false;
-    const qualified = (resource.Type === 'AWS::Lambda::EventInvokeConfig' || resource.Type === 'AWS::Lambda::Url') && typeof resource.Properties?.Qualifier === 'string';
-    return !(qualified && at === `${id}.Properties.FunctionName`);
+    const qualifiedProperty = { 'AWS::Lambda::EventInvokeConfig': 'FunctionName', 'AWS::Lambda::Url': 'TargetFunctionArn' }[resource.Type];
+    return !(qualifiedProperty && typeof resource.Properties?.Qualifier === 'string' && at === `${id}.Properties.${qualifiedProperty}`);
   });
 }
 

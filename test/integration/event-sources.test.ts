@@ -6,10 +6,12 @@
  * - messaging: sns (by name, by ARN, with filter policies), sqs, stream (DynamoDB, Kinesis, EFO consumer), msk,
  *   kafka, activemq, rabbitmq;
  * - aws-services: schedule (rule and scheduler), eventBridge (default bus, custom bus, existing bus, patterns),
- *   cloudwatchEvent, cloudwatchLog, s3 (two events on one function, and `existing: true`), cognitoUserPool (new and
- *   existing), alexaSkill, alexaSmartHome, iot (and a hand-written rule of several actions), iotFleetProvisioning,
- *   destinations, provisionedConcurrency (with a function URL and an sqs event);
- * - eventbridge-custom-resource: eventBridge with `provider.eventBridge.useCloudFormation: false`;
+ *   cloudwatchEvent, cloudwatchLog, s3 (two events on one function), cognitoUserPool, alexaSkill, alexaSmartHome,
+ *   iot (and a hand-written rule of several actions), iotFleetProvisioning, destinations, provisionedConcurrency
+ *   (with a function URL and an sqs event);
+ * - custom-resources / custom-resources-allowed: the sources the framework configures through its own custom
+ *   resources (s3 `existing: true`, cognitoUserPool `existing: true`, eventBridge with
+ *   `provider.eventBridge.useCloudFormation: false`) stop the build; listed in allowBypass, they package;
  * - cloudfront / cloudfront-disabled: Lambda@Edge stops the build; `enabled: false` on that function packages.
  *
  * Services are packaged by the `serverless` executable in child processes, a few at a time; `serverless traffic plan`
@@ -19,7 +21,6 @@ import * as path from 'path';
 import { describeWithCfnLint, idsOfType, lintAgainstBaselines, packageFixtureExpectingFailure, properties, REPO_ROOT, type CfnTemplate, type PackagingFailure } from './helpers';
 import {
   aliasOf,
-  dependsOnTransitively,
   expectTemplate,
   inParallel,
   invokingReferences,
@@ -34,7 +35,7 @@ const SERVICES = {
   api: 'event-sources/api',
   messaging: 'event-sources/messaging',
   aws: 'event-sources/aws-services',
-  eventBridgeCustomResource: 'event-sources/eventbridge-custom-resource',
+  customResourcesAllowed: 'event-sources/custom-resources-allowed',
   edgeDisabled: 'event-sources/cloudfront-disabled',
 } as const;
 type Service = keyof typeof SERVICES;
@@ -43,11 +44,12 @@ const SERVICE_NAMES = Object.keys(SERVICES) as Service[];
 const templates = {} as Record<Service, CfnTemplate>;
 let plan: Written;
 let cloudFront: PackagingFailure;
+let customResources: PackagingFailure;
 
 beforeAll(async () => {
-  // The failing Lambda@Edge service is packaged in-process (the error object carries the code) while the others
-  // package in child processes.
-  const failure = packageFixtureExpectingFailure('event-sources/cloudfront');
+  // The failing services are packaged in-process, one after the other (the error object carries the code), while
+  // the others package in child processes.
+  const failures = (async () => [await packageFixtureExpectingFailure('event-sources/cloudfront'), await packageFixtureExpectingFailure('event-sources/custom-resources')])();
   const packagings = inParallel(
     SERVICE_NAMES.map((service) => async () => {
       templates[service] = expectTemplate(SERVICES[service], await spawnServerless(SERVICES[service], ['package']));
@@ -55,7 +57,7 @@ beforeAll(async () => {
       if (service === 'aws') plan = await spawnServerless(SERVICES.aws, ['traffic', 'plan']);
     }),
   );
-  [cloudFront] = await Promise.all([failure, packagings]);
+  [[cloudFront, customResources]] = (await Promise.all([failures, packagings])) as [[PackagingFailure, PackagingFailure], unknown];
 });
 
 /** Rows of [path in the template, expected value]; each row is one assertion with its path in the title. */
@@ -79,7 +81,9 @@ describe('every service: no invoking position names a shifted function without i
     // functions:) and the Lambda@Edge function that says enabled: false.
     const functions = idsOfType(template, 'AWS::Lambda::Function').filter((id) => !id.startsWith('CustomDashresource') && id !== 'EdgeLambdaFunction');
     expect([...shifted].sort()).toEqual(functions);
-    for (const functionId of shifted) expect([functionId, invokingReferences(template, functionId)]).toEqual([functionId, []]);
+    // The custom resources of customResourcesAllowed name their functions by deployed name: allowBypass lets them.
+    const allowed = (ref: { path: string }) => service === 'customResourcesAllowed' && /^(BusCustomEventBridge[123]|ExistingUploadsCustomS31|ExistingPoolTriggerCustomCognitoUserPool1)\.Properties\.FunctionName$/.test(ref.path);
+    for (const functionId of shifted) expect([functionId, invokingReferences(template, functionId).filter((ref) => !allowed(ref))]).toEqual([functionId, []]);
   });
 
   it.each(SERVICE_NAMES)('%s: every AWS::Lambda::Permission is on an alias of the plugin, or on a function outside the stack', (service) => {
@@ -188,11 +192,13 @@ describe('alb', () => {
 
 describe('url (function URLs)', () => {
   expectRows('api', [
-    ['UrlPublicLambdaFunctionUrl.Properties.TargetFunctionArn', A('UrlPublic')],
+    ['UrlPublicLambdaFunctionUrl.Properties.TargetFunctionArn', { 'Fn::GetAtt': ['UrlPublicLambdaFunction', 'Arn'] }],
+    ['UrlPublicLambdaFunctionUrl.Properties.Qualifier', 'live'],
     ['UrlPublicLambdaFunctionUrl.Properties.AuthType', 'NONE'],
     ['UrlPublicLambdaPermissionFnUrl.Properties.FunctionName', A('UrlPublic')],
     ['UrlPublicLambdaPermissionFnUrl.Properties.Action', 'lambda:InvokeFunctionUrl'],
-    ['UrlIamLambdaFunctionUrl.Properties.TargetFunctionArn', A('UrlIam')],
+    ['UrlIamLambdaFunctionUrl.Properties.TargetFunctionArn', { 'Fn::GetAtt': ['UrlIamLambdaFunction', 'Arn'] }],
+    ['UrlIamLambdaFunctionUrl.Properties.Qualifier', 'live'],
     ['UrlIamLambdaFunctionUrl.Properties.AuthType', 'AWS_IAM'],
   ]);
 });
@@ -289,14 +295,6 @@ describe('eventBridge: default bus, custom bus, existing bus, patterns (native C
   ]);
 });
 
-describe('eventBridge with provider.eventBridge.useCloudFormation: false (Custom::EventBridge)', () => {
-  expectRows('eventBridgeCustomResource', [
-    ['BusCustomEventBridge1.Properties.FunctionName', 'es-ebcr-dev-bus:live'],
-    ['BusCustomEventBridge2.Properties.FunctionName', 'es-ebcr-dev-bus:live'],
-    ['BusCustomEventBridge3.Properties.FunctionName', 'es-ebcr-dev-bus:live'],
-  ]);
-});
-
 describe('cloudwatchEvent and cloudwatchLog', () => {
   expectRows('aws', [
     ['CwEventEventsRuleCloudWatchEvent1.Properties.Targets[0].Arn', A('CwEvent')],
@@ -309,71 +307,63 @@ describe('cloudwatchEvent and cloudwatchLog', () => {
   ]);
 });
 
-describe('s3: a bucket the framework creates (two events on one function), and an existing bucket', () => {
+describe('s3: a bucket the framework creates (two events on one function)', () => {
   expectRows('aws', [
     ['S3BucketEsawsnewbucket.Properties.NotificationConfiguration.LambdaConfigurations[0].Event', 's3:ObjectCreated:*'],
     ['S3BucketEsawsnewbucket.Properties.NotificationConfiguration.LambdaConfigurations[0].Function', A('Uploads')],
     ['S3BucketEsawsnewbucket.Properties.NotificationConfiguration.LambdaConfigurations[1].Event', 's3:ObjectRemoved:*'],
     ['S3BucketEsawsnewbucket.Properties.NotificationConfiguration.LambdaConfigurations[1].Function', A('Uploads')],
     ['UploadsLambdaPermissionEsawsnewbucketS3.Properties.FunctionName', A('Uploads')],
-    ['ExistingUploadsCustomS31.Properties.FunctionName', 'es-aws-dev-existingUploads:live'],
-    ['ExistingUploadsCustomS31.Properties.BucketName', 'es-aws-existing-bucket'],
   ]);
 });
 
-describe('cognitoUserPool: a new pool, and an existing pool', () => {
+describe('cognitoUserPool: a pool the framework creates', () => {
   expectRows('aws', [
     ['CognitoUserPoolMyNewPool.Properties.LambdaConfig', { PreSignUp: A('Signup'), PostConfirmation: A('Signup') }],
     ['SignupLambdaPermissionCognitoUserPoolMyNewPoolTriggerSourcePreSignUp.Properties.FunctionName', A('Signup')],
     ['SignupLambdaPermissionCognitoUserPoolMyNewPoolTriggerSourcePostConfirmation.Properties.FunctionName', A('Signup')],
-    ['ExistingPoolTriggerCustomCognitoUserPool1.Properties.FunctionName', 'es-aws-dev-existingPoolTrigger:live'],
   ]);
-
-  it("lets the framework's custom resource add and remove the permission on the alias of the existing pool's trigger", () => {
-    const statement = statementWith(templates.aws, lambdaArn('*:*', 'es-aws-dev-existingPoolTrigger'));
-    expect(statement.path).toMatch(/^IamRoleCustomResourcesLambdaExecution\./);
-    expect(statement.Action).toEqual(['lambda:AddPermission', 'lambda:RemovePermission']);
-    expect(statement.Resource).toContainEqual(lambdaArn('*:*', 'es-aws-dev-existingPoolTrigger:live'));
-  });
 });
 
 describe("the framework's custom resources (existing S3 bucket, existing user pool, EventBridge without CloudFormation)", () => {
-  const cases: [Service, string, string][] = [
-    ['aws', 'ExistingUploadsCustomS31', 'ExistingUploadsTrafficShiftAlias'],
-    ['aws', 'ExistingPoolTriggerCustomCognitoUserPool1', 'ExistingPoolTriggerTrafficShiftAlias'],
-    ['eventBridgeCustomResource', 'BusCustomEventBridge1', 'BusTrafficShiftAlias'],
-    ['eventBridgeCustomResource', 'BusCustomEventBridge2', 'BusTrafficShiftAlias'],
-    ['eventBridgeCustomResource', 'BusCustomEventBridge3', 'BusTrafficShiftAlias'],
+  const cases: [string, string, string][] = [
+    ['ExistingUploadsCustomS31', 'Custom::S3', 'define the bucket notification on the alias yourself'],
+    ['ExistingPoolTriggerCustomCognitoUserPool1', 'Custom::CognitoUserPool', "the framework's custom resource for an existing user pool can only set the function itself as trigger"],
+    ['BusCustomEventBridge1', 'Custom::EventBridge', 'set provider.eventBridge.useCloudFormation: true'],
+    ['BusCustomEventBridge2', 'Custom::EventBridge', 'set provider.eventBridge.useCloudFormation: true'],
+    ['BusCustomEventBridge3', 'Custom::EventBridge', 'set provider.eventBridge.useCloudFormation: true'],
   ];
-  // The handler calls lambda:AddPermission on `<name>:live` (and S3/EventBridge then target that ARN) as soon as it
-  // runs; nothing orders it after the alias, so on the stack's first deploy (or when the function becomes shifted)
-  // the call can reach Lambda before the alias exists: ResourceNotFoundException, and the stack rolls back.
-  it.failing.each(cases)(
-    '%s: %s is created after %s [KNOWN PLUGIN BUG: a custom resource naming "<name>:live" does not depend on the alias]',
-    (service, customResource, alias) => {
-      expect(dependsOnTransitively(templates[service], customResource, alias)).toBe(true);
-    },
-  );
 
-  // Each handler's first call is lambda:AddPermission with StatementId `${FunctionName}-${bucket, pool or rule}`
-  // (its getStatementId strips '.', ':' and '*' from the second part only). Lambda accepts a StatementId of
-  // [a-zA-Z0-9-_] only (botocore model: pattern ([a-zA-Z0-9-_]+), max 100; serverless/serverless#6418 is the same
-  // handler failing on a space), so the ':' of '<name>:live' fails the custom resource and the deploy.
-  it.failing.each(cases)(
-    '%s: the handler of %s can add its permission: a valid StatementId [KNOWN PLUGIN BUG: FunctionName "<name>:live" puts a ":" into the StatementId the framework\'s handler builds]',
-    (service, customResource) => {
-      const resource = templates[service].Resources[customResource];
-      const p = (resource?.Properties ?? {}) as Record<string, unknown>;
-      const [handler, second] =
-        resource?.Type === 'Custom::S3'
-          ? ['s3', p.BucketName]
-          : resource?.Type === 'Custom::CognitoUserPool'
-            ? ['cognito-user-pool', p.UserPoolName]
-            : ['event-bridge', (p.EventBridgeConfig as { RuleName: string }).RuleName];
-      const statementId = frameworkStatementId(handler, String(p.FunctionName), String(second));
-      expect(statementId).toMatch(/^[a-zA-Z0-9_-]{1,100}$/);
-    },
-  );
+  it('stop the packaging of shifted functions with TRAFFIC_SHIFT_BYPASS and write no template', () => {
+    expect(customResources.error.code).toBe('TRAFFIC_SHIFT_BYPASS');
+    expect(customResources.templateWritten).toBe(false);
+  });
+
+  it.each(cases)('the error names %s (%s) at Properties.FunctionName and says what to do instead', (id, type, hint) => {
+    const line = customResources.error.message.split('\n').find((l) => l.includes(`${id} (${type}) at Properties.FunctionName invokes function`));
+    expect(line).toContain(hint);
+  });
+
+  // With allowBypass, each resource keeps the deployed name the framework gave it, so its handler works as without
+  // the plugin: its first call is lambda:AddPermission with StatementId `${FunctionName}-${bucket, pool or rule}`,
+  // and Lambda accepts [a-zA-Z0-9-_]{1,100} only. A qualified "<name>:live" would fail there.
+  it.each(cases)('with allowBypass, %s keeps the function name, and its handler can build a valid StatementId', (id) => {
+    const resource = templates.customResourcesAllowed.Resources[id];
+    const p = (resource?.Properties ?? {}) as Record<string, unknown>;
+    expect(p.FunctionName).toMatch(/^es-cra-dev-(bus|existingUploads|existingPoolTrigger)$/);
+    const [handler, second] =
+      resource?.Type === 'Custom::S3'
+        ? ['s3', p.BucketName]
+        : resource?.Type === 'Custom::CognitoUserPool'
+          ? ['cognito-user-pool', p.UserPoolName]
+          : ['event-bridge', (p.EventBridgeConfig as { RuleName: string }).RuleName];
+    expect(frameworkStatementId(handler, String(p.FunctionName), String(second))).toMatch(/^[a-zA-Z0-9_-]{1,100}$/);
+  });
+
+  it('with allowBypass, the functions are still shifted through their aliases', () => {
+    expect(idsOfType(templates.customResourcesAllowed, 'AWS::Lambda::Alias')).toEqual(['BusTrafficShiftAlias', 'ExistingPoolTriggerTrafficShiftAlias', 'ExistingUploadsTrafficShiftAlias']);
+    expect(idsOfType(templates.customResourcesAllowed, 'AWS::CodeDeploy::DeploymentGroup')).toHaveLength(3);
+  });
 });
 
 /** The StatementId the framework's custom resource handler (`custom-resources/resources/<handler>`) passes to AddPermission. */
@@ -436,7 +426,9 @@ describe('provisionedConcurrency (with a function URL, a schedule and an sqs eve
     ['WarmEventsRuleSchedule1.Properties.Targets[0].Arn', A('Warm')],
     ['WarmLambdaPermissionEventsRuleSchedule1.Properties.FunctionName', A('Warm')],
     ['WarmEventSourceMappingSQSWarmqueue.Properties.FunctionName', A('Warm')],
-    ['WarmLambdaFunctionUrl.Properties.TargetFunctionArn', A('Warm')],
+    ['WarmLambdaFunctionUrl.Properties.TargetFunctionArn', { 'Fn::GetAtt': ['WarmLambdaFunction', 'Arn'] }],
+    ['WarmLambdaFunctionUrl.Properties.Qualifier', 'live'],
+    ['WarmLambdaFunctionUrl.DependsOn', 'WarmTrafficShiftAlias'],
     ['WarmLambdaPermissionFnUrl.Properties.FunctionName', A('Warm')],
   ]);
 
@@ -488,23 +480,15 @@ describe('serverless traffic plan (aws-services, spawned)', () => {
       cwEvent: ['eventBridge rule CwEventEventsRuleCloudWatchEvent1 → alias', 'eventBridge rule named-rule → alias', '2 invoke permission(s), all on the alias'],
       cwLog: ['cloudwatchLog /aws/lambda/some-other-fn → alias', 'cloudwatchLog /my/app/logs → alias', '1 invoke permission(s), all on the alias'],
       uploads: ['s3 es-aws-new-bucket → alias', '1 invoke permission(s), all on the alias'],
-      existingUploads: ['s3 es-aws-existing-bucket (existing bucket) → alias'],
       signup: ['cognitoUserPool MyNewPool → alias', '2 invoke permission(s), all on the alias'],
-      existingPoolTrigger: ['cognitoUserPool ExistingPool (existing pool) → alias'],
-      skill: ['2 invoke permission(s), all on the alias'],
-      smartHome: ['1 invoke permission(s), all on the alias'],
+      skill: ['alexaSkill amzn1.ask.skill.xx-xx-xx-xx → alias', 'alexaSkill amzn1.ask.skill.yy-yy-yy-yy → alias'],
+      smartHome: ['alexaSmartHome amzn1.ask.skill.zz-zz-zz-zz → alias'],
       device: ["iot SELECT * FROM 'some_topic' → alias", "iot SELECT * FROM 'other' → alias", "iot SELECT * FROM 'multi' → alias", '3 invoke permission(s), all on the alias'],
       fleet: ['iotFleetProvisioning FleetIotProvisioningTemplate → alias', '1 invoke permission(s), all on the alias'],
       async: [],
       failureHandler: ['destinations (asynchronous invocation settings) → alias'],
       warm: ['function url → alias', 'schedule rate(1 hour) → alias', 'sqs arn:aws:sqs:us-east-1:123456789012:warm-queue → alias', '2 invoke permission(s), all on the alias'],
     });
-  });
-
-  it.failing('names the alexaSkill and alexaSmartHome event sources [KNOWN PLUGIN BUG: the plan only counts their permissions]', () => {
-    const events = planEvents(plan.stdout);
-    expect(events.skill?.filter((line) => /^alexaSkill .* → alias$/.test(line))).toHaveLength(2);
-    expect(events.smartHome?.filter((line) => /^alexaSmartHome .* → alias$/.test(line))).toHaveLength(1);
   });
 });
 

@@ -47,3 +47,21 @@ describe('plan rendering', () => {
     expect(text).toContain('the first deploy of a stack and a deploy with');
   });
 });
+
+describe('plan rendering of an allowed bypass', () => {
+  it('lists the resource among the events, saying it reaches the function itself at once', () => {
+    const template = compiledTemplate(['api']);
+    template.Resources.LegacySubscription = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { Protocol: 'lambda', TopicArn: 'arn:aws:sns:us-east-1:123456789012:legacy', Endpoint: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } },
+    };
+    const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['LegacySubscription'] } }));
+    expect(renderPlan(applyTrafficShift(settings, template).plan)).toContain(
+      [
+        '  events       http GET (ApiGatewayMethodApiGet) → alias',
+        '               1 invoke permission(s), all on the alias',
+        '               sns arn:aws:sns:us-east-1:123456789012:legacy [LegacySubscription] → the function itself, new code at once (allowBypass)',
+      ].join('\n'),
+    );
+  });
+});

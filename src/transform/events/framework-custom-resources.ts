@@ -27,7 +27,8 @@ export const frameworkCustomResources: EventSourceModule = {
     const p = resource.Properties ?? {};
     if (resource.Type === 'Custom::S3') return `s3 ${show(p.BucketName)} (existing bucket)`;
     if (resource.Type === 'Custom::CognitoUserPool') return `cognitoUserPool ${show(p.UserPoolName)} (existing pool)`;
-    return `eventBridge ${logicalId} (custom resource)`;
+    const rule = (p.EventBridgeConfig as { RuleName?: unknown } | undefined)?.RuleName;
+    return `eventBridge rule ${rule === undefined ? logicalId : show(rule)} (custom resource)`;
   },
   bypassHint: (resource: CfnResource) => HINTS[resource.Type] as string,
 };

@@ -65,9 +65,11 @@ describe('framework custom resources (existing S3 bucket, existing Cognito pool,
   });
 
   it('packages when the user accepts the exception with allowBypass', () => {
-    const template = withResources({ ExistingSource: { Type: 'Custom::S3', Properties: { FunctionName: 'svc-prod-api' } } });
+    const template = withResources({ ExistingSource: { Type: 'Custom::S3', Properties: { FunctionName: 'svc-prod-api', BucketName: 'uploads' } } });
     const allowed = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['ExistingSource'] } }));
-    expect(applyTrafficShift(allowed, template).template.Resources.ExistingSource).toEqual(template.Resources.ExistingSource);
+    const { template: out, plan } = applyTrafficShift(allowed, template);
+    expect(out.Resources.ExistingSource).toEqual(template.Resources.ExistingSource);
+    expect(plan.functions[0]?.bypasses).toEqual(['s3 uploads (existing bucket) [ExistingSource]']);
   });
 });
 
@@ -78,6 +80,7 @@ describe('function URLs', () => {
     });
     const { template: out, plan } = applyTrafficShift(settings(), template);
     expect(out.Resources.ApiLambdaFunctionUrl?.Properties).toEqual({ AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, Qualifier: 'live' });
+    expect(out.Resources.ApiLambdaFunctionUrl?.DependsOn).toBe('ApiTrafficShiftAlias');
     expect(plan.functions[0]?.events).toContain('function url');
   });
 });

@@ -70,8 +70,10 @@ describe('the transform fails on a bypass', () => {
 
   it('unless the resource is listed in allowBypass', () => {
     const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['MySubscription'] } }));
-    const { template } = applyTrafficShift(settings, templateWith({ MySubscription: bypass }));
+    const { template, plan } = applyTrafficShift(settings, templateWith({ MySubscription: bypass }));
     expect(template.Resources.MySubscription).toEqual(bypass);
+    // The plan says what the exception lets through.
+    expect(plan.functions[0]?.bypasses).toEqual(['sns arn:aws:sns:us-east-1:123456789012:t [MySubscription]']);
   });
 
   it('and rejects an allowBypass entry that names nothing in the template', () => {
