@@ -115,7 +115,8 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
         'alarms',
         fn.health.alarms.map((a) => (a.kind === 'name' ? a.name : a.logicalId)),
         `at most ${MAX_ALARMS_PER_GROUP} alarms per function, CodeDeploy's limit; it has ${alarmNames.length}: ` +
-          `${alarms.map((a) => a.logicalId).join(', ')} (generated; turn some off in newVersionAlarms) and ${fn.health.alarms.length} from alarms`,
+          `${alarms.map((a) => a.logicalId).join(', ')} (generated; turn some off in newVersionAlarms) and ${fn.health.alarms.length} from alarms ` +
+          `(${fn.health.alarms.map((a) => (a.kind === 'name' ? a.name : a.logicalId)).join(', ')})`,
       );
     }
     if (fn.health.autoRollback.onAlarm === true && alarmNames.length === 0) {

@@ -624,8 +624,7 @@ function checkError(error: unknown, description: ServiceDescription): string {
   const { message } = error;
   const names = Object.keys(description.functions);
   switch (error.code) {
-    case 'TRAFFIC_SHIFT_INVALID_SETTING':
-    case 'TRAFFIC_SHIFT_UNKNOWN_FUNCTION': {
+    case 'TRAFFIC_SHIFT_INVALID_SETTING': {
       // `functions.<name>.deploymentSettings.<key>` or `custom.deploymentSettings.<key>`, with a key the user wrote or
       // the plugin knows; or the whole `deploymentSettings` when it is not an object.
       const userKeys = [description.defaults, ...Object.values(description.functions).map((f) => f.settings)].flatMap((s) => (isObject(s) ? Object.keys(s) : []));

@@ -102,7 +102,7 @@ describe('alarms', () => {
     const ids = Array.from({ length: 10 }, (_, i) => `Alarm${i}`);
     for (const id of ids) template.Resources[id] = { Type: 'AWS::CloudWatch::Alarm' };
     expect(() => build({ api: { type: 'AllAtOnce', alarms: ids } }, template)).toThrow(
-      /at most 10 alarms per function.*it has 11: ApiTrafficShiftErrorsAlarm \(generated; turn some off in newVersionAlarms\) and 10 from alarms/,
+      /at most 10 alarms per function.*it has 11: ApiTrafficShiftErrorsAlarm \(generated; turn some off in newVersionAlarms\) and 10 from alarms \(Alarm0, Alarm1, Alarm2, Alarm3, Alarm4, Alarm5, Alarm6, Alarm7, Alarm8, Alarm9\)/,
     );
   });
 
