@@ -46,6 +46,24 @@ describe('the registry', () => {
   });
 });
 
+describe('httpApi and websocket integrations', () => {
+  const integration: CfnResource = { Type: 'AWS::ApiGatewayV2::Integration', Properties: { ApiId: { Ref: 'HttpApi' }, IntegrationUri: { Ref: 'ApiTrafficShiftAlias' } } };
+  const route = (key: string, integrationId: string): CfnResource => ({
+    Type: 'AWS::ApiGatewayV2::Route',
+    Properties: { ApiId: { Ref: 'HttpApi' }, RouteKey: key, Target: { 'Fn::Join': ['/', ['integrations', { Ref: integrationId }]] } },
+  });
+
+  it('are named by the route keys that target them', () => {
+    const template = withResources({ HttpApiIntegrationApi: integration, RouteA: route('GET /a', 'HttpApiIntegrationApi'), RouteB: route('POST /b', 'HttpApiIntegrationApi'), RouteC: route('GET /c', 'Other') });
+    expect(eventSourcesThroughAlias(template, shifted()).get('api')).toEqual(['httpApi GET /a, POST /b']);
+  });
+
+  it('by their logical id when no route targets them', () => {
+    const template = withResources({ HttpApiIntegrationApi: integration });
+    expect(eventSourcesThroughAlias(template, shifted()).get('api')).toEqual(['httpApi integration HttpApiIntegrationApi']);
+  });
+});
+
 describe('framework custom resources (existing S3 bucket, existing Cognito pool, EventBridge)', () => {
   // Their handlers build the AddPermission statement id from FunctionName: "<name>:live" would be rejected by Lambda.
   it.each([
