@@ -1,7 +1,7 @@
 'use strict';
 // serverless-traffic-shift generated CodeDeploy hook. Inlined into the stack as the smoke-test (pre-traffic) and
-// bake (post-traffic) hooks; TRAFFIC_SHIFT_PHASE says which. TRAFFIC_SHIFT_CONFIG maps each deployment group name to
-// { function, target (new version ARN), tests, bakeMinutes, alarms }.
+// bake (post-traffic) hooks; TRAFFIC_SHIFT_PHASE says which. The template appends `exports.config = "<JSON>"`: it maps
+// each deployment group name to { function, target (new version ARN), tests, bakeMinutes, alarms }.
 const { CodeDeployClient, GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } = require('@aws-sdk/client-codedeploy');
 const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
 const { CloudWatchClient, DescribeAlarmsCommand } = require('@aws-sdk/client-cloudwatch');
@@ -17,7 +17,7 @@ exports.handler = async (event, context) => {
   const phase = process.env.TRAFFIC_SHIFT_PHASE;
   let outcome;
   try {
-    const config = JSON.parse(process.env.TRAFFIC_SHIFT_CONFIG || '{}');
+    const config = JSON.parse(exports.config || '{}');
     const deployment = await client(CodeDeployClient).send(new GetDeploymentCommand({ deploymentId: event.DeploymentId }));
     const group = deployment.deploymentInfo && deployment.deploymentInfo.deploymentGroupName;
     const target = config[group];

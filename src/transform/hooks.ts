@@ -15,10 +15,6 @@ import { getAtt, partitionArn, ref, type CfnResource } from '../types/cloudforma
 import { getAttTarget, isObject, refTarget } from './intrinsics';
 
 export const NEW_VERSION_ENV = 'TRAFFIC_SHIFT_NEW_VERSION_ARN';
-/** Lambda's limit on the environment of one function, in bytes. */
-const ENVIRONMENT_LIMIT = 4096;
-/** What a resolved Ref may take in the hook configuration (an ARN or a generated name), when estimating its size. */
-const REF_SIZE_ESTIMATE = 140;
 
 /** A function whose alias CodeDeploy shifts, with the resources the hooks refer to. */
 export interface HookedFunction {
@@ -201,7 +197,9 @@ function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiri
       ],
     },
   };
-  const hookFunction = (phase: 'smoke' | 'bake', config: unknown, description: string): CfnResource => ({
+  // The configuration goes into the inline code, after the handler, as one JS string the handler parses when invoked:
+  // the function's environment (4 KB in all) would hold the settings of about a dozen functions only.
+  const hookFunction = (phase: 'smoke' | 'bake', config: JsonWithRefs, description: string): CfnResource => ({
     Type: 'AWS::Lambda::Function',
     Properties: {
       Description: description,
@@ -210,8 +208,8 @@ function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiri
       Timeout: 900,
       MemorySize: 256,
       Role: getAtt(roleId, 'Arn'),
-      Code: { ZipFile: HOOK_HANDLER_SOURCE },
-      Environment: { Variables: { TRAFFIC_SHIFT_PHASE: phase, TRAFFIC_SHIFT_CONFIG: config } },
+      Code: { ZipFile: config.asJsString(`${HOOK_HANDLER_SOURCE}\nexports.config = `, ';\n') },
+      Environment: { Variables: { TRAFFIC_SHIFT_PHASE: phase } },
     },
   });
   if (smoke.length > 0) {
@@ -222,8 +220,7 @@ function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiri
       config.text('","tests":').json(t.fn.health.smokeTests).text('}');
     });
     config.text('}');
-    wiring.added[naming.smokeTestHook()] = hookFunction('smoke', config.value, 'serverless-traffic-shift: smoke tests the new version before traffic moves');
-    checkSize(config.estimatedSize, 'smokeTest', smoke);
+    wiring.added[naming.smokeTestHook()] = hookFunction('smoke', config, 'serverless-traffic-shift: smoke tests the new version before traffic moves');
   }
   if (bake.length > 0) {
     // { "<group name>": { function, bakeMinutes, alarms: ["<alarm name>", ...] } }
@@ -240,7 +237,7 @@ function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiri
     });
     config.text('}');
     const bakeId = naming.bakeHook();
-    wiring.added[bakeId] = hookFunction('bake', config.value, 'serverless-traffic-shift: watches the alarms for the bake time after traffic moved');
+    wiring.added[bakeId] = hookFunction('bake', config, 'serverless-traffic-shift: watches the alarms for the bake time after traffic moved');
     // A bake longer than one invocation hands over to a fresh invocation of the same hook.
     wiring.added[naming.bakeHookSelfInvokePolicy()] = {
       Type: 'AWS::IAM::Policy',
@@ -251,23 +248,20 @@ function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiri
       },
     };
     for (const t of bake) wiring.aliases.get(t.fn.name)?.dependsOn.push(naming.bakeHookSelfInvokePolicy());
-    checkSize(config.estimatedSize, 'bakeTime', bake);
   }
 }
 
 /**
- * JSON text with Refs in it, as an Fn::Join CloudFormation resolves at deploy time. Values from the settings go in
- * whole through JSON.stringify and Refs only where the caller puts them, so no text in a payload can become a Ref.
+ * JSON text with Refs in it, resolved by CloudFormation at deploy time. Values from the settings go in whole through
+ * JSON.stringify and Refs only where the caller puts them, so no text in a payload can become a Ref.
  */
 class JsonWithRefs {
-  private readonly parts: unknown[] = [];
-  private size = 0;
+  private readonly parts: (string | { Ref: string })[] = [];
 
   text(text: string): this {
     const last = this.parts.length - 1;
     if (typeof this.parts[last] === 'string') this.parts[last] += text;
     else this.parts.push(text);
-    this.size += text.length;
     return this;
   }
 
@@ -275,29 +269,26 @@ class JsonWithRefs {
     return this.text(JSON.stringify(value) ?? 'null');
   }
 
+  /** A Ref whose value (an ARN, a generated name) holds no character that needs escaping in JSON or JS. */
   ref(logicalId: string): this {
     this.parts.push(ref(logicalId));
-    this.size += REF_SIZE_ESTIMATE;
     return this;
   }
 
-  get value(): unknown {
-    return { 'Fn::Join': ['', this.parts] };
+  /**
+   * `before + "<the JSON text as a JS string literal>" + after`, as an Fn::Join. The static text is escaped for a
+   * double-quoted JS string; the Refs go in as they are.
+   */
+  asJsString(before: string, after: string): unknown {
+    const joined: unknown[] = [];
+    const push = (part: unknown): void => {
+      const last = joined.length - 1;
+      if (typeof part === 'string' && typeof joined[last] === 'string') joined[last] += part;
+      else joined.push(part);
+    };
+    push(`${before}"`);
+    for (const part of this.parts) push(typeof part === 'string' ? JSON.stringify(part).slice(1, -1) : part);
+    push(`"${after}`);
+    return { 'Fn::Join': ['', joined] };
   }
-
-  get estimatedSize(): number {
-    return this.size;
-  }
-}
-
-function checkSize(size: number, key: 'smokeTest' | 'bakeTime', users: HookedFunction[]): void {
-  if (size <= ENVIRONMENT_LIMIT - 200) return;
-  throw new ServerlessError(
-    `${users.map((t) => settingPath(t.fn.name, key)).join(', ')}: about ${size} bytes together in the generated hook's environment, ` +
-      `over Lambda's ${ENVIRONMENT_LIMIT}-byte limit; ` +
-      (key === 'smokeTest'
-        ? 'shorten the smoke test payloads and expectations.'
-        : 'the bake hook lists every baking function with its alarms: bake fewer functions, or watch fewer alarms.'),
-    'TRAFFIC_SHIFT_INVALID_SETTING',
-  );
 }

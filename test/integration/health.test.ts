@@ -25,6 +25,7 @@ import {
   withoutPackagingTimestamp,
   type CfnTemplate,
 } from './helpers';
+import { loadInlineHook } from '../support/hook-code';
 
 // The class the plugin throws, from the build the fixtures load (the framework runs in this test's module registry).
 const { ServerlessError: PluginError } = require(path.join(REPO_ROOT, 'dist', 'errors')) as { ServerlessError: abstract new (...args: never[]) => Error };
@@ -67,16 +68,6 @@ function newVersionDimensions(template: CfnTemplate, functionLogicalId: string):
   ];
 }
 
-/**
- * The value of an `Fn::Join ['', [...]]` of JSON text, parsed, with each `Ref: X` standing as the string `<Ref X>`:
- * what the generated hook reads from its environment once CloudFormation resolved the Refs.
- */
-function parseJoinedJson(value: unknown): unknown {
-  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  if (!join || join[0] !== '') throw new Error(`Expected Fn::Join with "" delimiter, got ${JSON.stringify(value)}`);
-  const text = join[1].map((part) => (typeof part === 'string' ? part : `<Ref ${(part as { Ref: string }).Ref}>`)).join('');
-  return JSON.parse(text);
-}
 
 describe('serverless-plugin-aws-alerts alongside (fixture health-alerts)', () => {
   const t = () => templates[ALERTS] as CfnTemplate;
@@ -230,7 +221,7 @@ describe('hooks with their own and with a shared role (fixture health-hooks)', (
 describe('generated smoke-test and bake hooks, BlueGreen, triggers (fixture health-generated)', () => {
   const t = () => templates[GENERATED] as CfnTemplate;
   const apiVersion = () => onlyVersionId(t(), 'ApiLambdaFunction');
-  const hookConfig = (id: string): unknown => (properties(t(), id).Environment as { Variables: { TRAFFIC_SHIFT_CONFIG: unknown } }).Variables.TRAFFIC_SHIFT_CONFIG;
+  const hookConfig = (id: string): unknown => loadInlineHook((properties(t(), id).Code as { ZipFile: unknown }).ZipFile).config;
   const handlerSource = readFileSync(path.join(REPO_ROOT, 'src', 'hooks', 'handler.js'), 'utf8');
   const hookFunction = (phase: string) => ({
     Description: expect.stringMatching(/^serverless-traffic-shift: /),
@@ -239,18 +230,22 @@ describe('generated smoke-test and bake hooks, BlueGreen, triggers (fixture heal
     Timeout: 900,
     MemorySize: 256,
     Role: getAtt('TrafficShiftHookRole'),
-    Code: { ZipFile: handlerSource },
-    Environment: { Variables: { TRAFFIC_SHIFT_PHASE: phase, TRAFFIC_SHIFT_CONFIG: expect.anything() } },
+    Code: { ZipFile: expect.anything() },
+    Environment: { Variables: { TRAFFIC_SHIFT_PHASE: phase } },
   });
 
   it('adds one smoke-test hook and one bake hook for the stack: Node.js 22, inline handler, the shared hook role', () => {
     expect(idsOfType(t(), 'AWS::Lambda::Function')).toEqual(['ApiLambdaFunction', 'TrafficShiftBakeHook', 'TrafficShiftSmokeTestHook', 'WorkerLambdaFunction']);
     expect(properties(t(), 'TrafficShiftSmokeTestHook')).toEqual(hookFunction('smoke'));
     expect(properties(t(), 'TrafficShiftBakeHook')).toEqual(hookFunction('bake'));
+    for (const id of ['TrafficShiftSmokeTestHook', 'TrafficShiftBakeHook']) {
+      // The handler, then its configuration as `exports.config = "<JSON>";`.
+      expect(loadInlineHook((properties(t(), id).Code as { ZipFile: unknown }).ZipFile).code.startsWith(`${handlerSource}\nexports.config = "`)).toBe(true);
+    }
   });
 
   it("the smoke-test hook's configuration: api's group → api's new version and both tests", () => {
-    expect(parseJoinedJson(hookConfig('TrafficShiftSmokeTestHook'))).toEqual({
+    expect((hookConfig('TrafficShiftSmokeTestHook'))).toEqual({
       '<Ref ApiTrafficShiftDeploymentGroup>': {
         function: 'api',
         target: `<Ref ${apiVersion()}>`,
@@ -263,7 +258,7 @@ describe('generated smoke-test and bake hooks, BlueGreen, triggers (fixture heal
   });
 
   it("the bake hook's configuration: api bakes 10 minutes (BlueGreen's default), worker 5 (bakeTime), each on its own alarms", () => {
-    expect(parseJoinedJson(hookConfig('TrafficShiftBakeHook'))).toEqual({
+    expect((hookConfig('TrafficShiftBakeHook'))).toEqual({
       '<Ref ApiTrafficShiftDeploymentGroup>': { function: 'api', bakeMinutes: 10, alarms: ['<Ref ApiTrafficShiftErrorsAlarm>'] },
       '<Ref WorkerTrafficShiftDeploymentGroup>': { function: 'worker', bakeMinutes: 5, alarms: ['<Ref WorkerTrafficShiftErrorsAlarm>'] },
     });

@@ -6,6 +6,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 // The generated hook's handler, exactly as it is inlined into templates.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hook = require('../../../src/hooks/handler.js') as {
+  /** What the template appends: `exports.config = "<JSON>"`. */
+  config?: string;
   handler(event: Record<string, unknown>, context: Record<string, unknown>): Promise<{ status: string; message: string } | undefined>;
   matches(actual: unknown, expected: unknown): boolean;
 };
@@ -21,7 +23,7 @@ const payload = (value: unknown) => new TextEncoder().encode(JSON.stringify(valu
 
 function configure(phase: 'smoke' | 'bake', config: Record<string, unknown>) {
   process.env.TRAFFIC_SHIFT_PHASE = phase;
-  process.env.TRAFFIC_SHIFT_CONFIG = JSON.stringify({ 'api-group': config });
+  hook.config = JSON.stringify({ 'api-group': config });
 }
 
 function reported(): string | undefined {
@@ -92,11 +94,18 @@ describe('smoke tests', () => {
 
   it('fails when the deployment group has no configuration, and when CodeDeploy cannot be read', async () => {
     process.env.TRAFFIC_SHIFT_PHASE = 'smoke';
-    process.env.TRAFFIC_SHIFT_CONFIG = '{}';
+    hook.config = '{}';
     expect((await hook.handler(event, context))?.message).toBe('no configuration for deployment group api-group');
     codedeploy.resetHistory();
     codedeploy.on(GetDeploymentCommand).rejects(new Error('ThrottlingException'));
     expect((await hook.handler(event, context))?.message).toBe('the hook itself failed: ThrottlingException');
+    expect(reported()).toBe('Failed');
+  });
+
+  it('reports a failure at once when its configuration cannot be read, rather than leaving CodeDeploy to time out', async () => {
+    process.env.TRAFFIC_SHIFT_PHASE = 'smoke';
+    hook.config = '{"api-group": {';
+    expect((await hook.handler(event, context))?.message).toMatch(/^the hook itself failed: .*JSON/);
     expect(reported()).toBe('Failed');
   });
 

@@ -1,6 +1,8 @@
 import { resolveSettings } from '../../../src/config/resolve';
 import { applyTrafficShift } from '../../../src/transform';
 import type { CfnResource, CfnTemplate } from '../../../src/types/cloudformation';
+import { HOOK_HANDLER_SOURCE } from '../../../src/hooks/source';
+import { loadInlineHook } from '../../support/hook-code';
 import { compiledTemplate, describeFunction } from '../../support/service';
 
 function build(functions: Record<string, unknown>, template: CfnTemplate, defaults?: unknown) {
@@ -231,23 +233,16 @@ describe('smoke tests and bake time', () => {
     const r = template.Resources;
     const hook = r.TrafficShiftSmokeTestHook?.Properties as Record<string, any>;
     expect(hook.Runtime).toBe('nodejs22.x');
-    expect(hook.Code.ZipFile).toContain('exports.handler');
-    expect(hook.Environment.Variables.TRAFFIC_SHIFT_PHASE).toBe('smoke');
-    expect(hook.Environment.Variables.TRAFFIC_SHIFT_CONFIG).toEqual({
-      'Fn::Join': [
-        '',
-        [
-          '{"',
-          { Ref: 'ApiTrafficShiftDeploymentGroup' },
-          '":{"function":"api","target":"',
-          { Ref: 'ApiLambdaVersionAbc123' },
-          '","tests":[{"name":"health","payload":{"path":"/health"},"expect":{"statusCode":200,"body":{"ok":true}}}]},"',
-          { Ref: 'WorkerTrafficShiftDeploymentGroup' },
-          '":{"function":"worker","target":"',
-          { Ref: 'WorkerLambdaVersionAbc123' },
-          '","tests":[{"name":"test 1","payload":{}}]}}',
-        ],
-      ],
+    expect(hook.Environment).toEqual({ Variables: { TRAFFIC_SHIFT_PHASE: 'smoke' } });
+    const inline = loadInlineHook(hook.Code.ZipFile);
+    expect(inline.code.startsWith(HOOK_HANDLER_SOURCE)).toBe(true);
+    expect(inline.config).toEqual({
+      '<Ref ApiTrafficShiftDeploymentGroup>': {
+        function: 'api',
+        target: '<Ref ApiLambdaVersionAbc123>',
+        tests: [{ name: 'health', payload: { path: '/health' }, expect: { statusCode: 200, body: { ok: true } } }],
+      },
+      '<Ref WorkerTrafficShiftDeploymentGroup>': { function: 'worker', target: '<Ref WorkerLambdaVersionAbc123>', tests: [{ name: 'test 1', payload: {} }] },
     });
     expect(r.ApiTrafficShiftAlias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { BeforeAllowTrafficHook: { Ref: 'TrafficShiftSmokeTestHook' } } });
     const statements = (r.TrafficShiftHookRole?.Properties as any).Policies[0].PolicyDocument.Statement;
@@ -269,11 +264,16 @@ describe('smoke tests and bake time', () => {
       { api: { type: 'Canary10Percent5Minutes', smokeTest: { payload: { note: tricky } } }, worker: { type: 'BlueGreen', alarms: [{ name: tricky }] } },
       compiledTemplate(['api', 'worker']),
     );
-    const config = (id: string) => (template.Resources[id]?.Properties as any).Environment.Variables.TRAFFIC_SHIFT_CONFIG['Fn::Join'][1] as unknown[];
-    expect(config('TrafficShiftSmokeTestHook').filter((part) => typeof part !== 'string')).toEqual([{ Ref: 'ApiTrafficShiftDeploymentGroup' }, { Ref: 'ApiLambdaVersionAbc123' }]);
-    expect(config('TrafficShiftSmokeTestHook').join('')).toContain(JSON.stringify(tricky));
-    expect(config('TrafficShiftBakeHook').filter((part) => typeof part !== 'string')).toEqual([{ Ref: 'WorkerTrafficShiftDeploymentGroup' }, { Ref: 'WorkerTrafficShiftErrorsAlarm' }]);
-    expect(config('TrafficShiftBakeHook').join('')).toContain(JSON.stringify(tricky));
+    const zipFile = (id: string) => (template.Resources[id]?.Properties as any).Code.ZipFile;
+    const refs = (id: string) => (zipFile(id)['Fn::Join'][1] as unknown[]).filter((part) => typeof part !== 'string');
+    expect(refs('TrafficShiftSmokeTestHook')).toEqual([{ Ref: 'ApiTrafficShiftDeploymentGroup' }, { Ref: 'ApiLambdaVersionAbc123' }]);
+    expect(loadInlineHook(zipFile('TrafficShiftSmokeTestHook')).config).toEqual({
+      '<Ref ApiTrafficShiftDeploymentGroup>': { function: 'api', target: '<Ref ApiLambdaVersionAbc123>', tests: [{ name: 'test 1', payload: { note: tricky } }] },
+    });
+    expect(refs('TrafficShiftBakeHook')).toEqual([{ Ref: 'WorkerTrafficShiftDeploymentGroup' }, { Ref: 'WorkerTrafficShiftErrorsAlarm' }]);
+    expect(loadInlineHook(zipFile('TrafficShiftBakeHook')).config).toMatchObject({
+      '<Ref WorkerTrafficShiftDeploymentGroup>': { function: 'worker', alarms: ['<Ref WorkerTrafficShiftErrorsAlarm>', tricky] },
+    });
   });
 
   it('rejects smokeTest together with preTrafficHook', () => {
@@ -288,8 +288,8 @@ describe('smoke tests and bake time', () => {
     expect(r.ApiTrafficShiftDeploymentGroup?.Properties?.DeploymentConfigName).toBe('CodeDeployDefault.LambdaAllAtOnce');
     expect(r.ApiTrafficShiftAlias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { AfterAllowTrafficHook: { Ref: 'TrafficShiftBakeHook' } } });
     expect(r.ApiTrafficShiftAlias?.DependsOn).toEqual(['TrafficShiftBakeHookSelfInvokePolicy', 'TrafficShiftCodeDeployPolicy']);
-    expect((r.TrafficShiftBakeHook?.Properties as any).Environment.Variables.TRAFFIC_SHIFT_CONFIG).toEqual({
-      'Fn::Join': ['', ['{"', { Ref: 'ApiTrafficShiftDeploymentGroup' }, '":{"function":"api","bakeMinutes":10,"alarms":["', { Ref: 'ApiTrafficShiftErrorsAlarm' }, '"]}}']],
+    expect(loadInlineHook((r.TrafficShiftBakeHook?.Properties as any).Code.ZipFile).config).toEqual({
+      '<Ref ApiTrafficShiftDeploymentGroup>': { function: 'api', bakeMinutes: 10, alarms: ['<Ref ApiTrafficShiftErrorsAlarm>'] },
     });
     expect(r.TrafficShiftBakeHookSelfInvokePolicy?.Properties).toMatchObject({
       Roles: [{ Ref: 'TrafficShiftHookRole' }],
@@ -301,17 +301,23 @@ describe('smoke tests and bake time', () => {
 
   it('bakes after a canary when asked, and bounds the bake by the one-hour hook limit', () => {
     const { template } = build({ api: { type: 'Canary10Percent5Minutes', bakeTime: 30 } }, compiledTemplate(['api']));
-    expect(JSON.stringify(template.Resources.TrafficShiftBakeHook)).toContain('\\"bakeMinutes\\":30');
+    expect(loadInlineHook((template.Resources.TrafficShiftBakeHook?.Properties as any).Code.ZipFile).config).toMatchObject({ '<Ref ApiTrafficShiftDeploymentGroup>': { bakeMinutes: 30 } });
     expect(() => build({ api: { type: 'BlueGreen', bakeTime: 56 } }, compiledTemplate(['api']))).toThrow('whole minutes from 1 to 55');
     expect(() => build({ api: { type: 'InPlace', bakeTime: 5 } }, compiledTemplate(['api']))).toThrow('no bakeTime with type InPlace');
     expect(() => build({ api: { type: 'BlueGreen', postTrafficHook: 'arn:aws:lambda:us-east-1:123456789012:function:x' } }, compiledTemplate(['api']))).toThrow('(BlueGreen always bakes)');
   });
 
-  it('rejects smoke tests too large for the hook environment', () => {
-    const smokeTest = { payload: { blob: 'x'.repeat(5000) } };
-    expect(() => build({ api: { type: 'AllAtOnce', smokeTest } }, compiledTemplate(['api']))).toThrow(
-      /^functions\.api\.deploymentSettings\.smokeTest: about \d+ bytes together in the generated hook's environment, over Lambda's 4096-byte limit; shorten the smoke test payloads/,
-    );
+  it("holds the settings of many functions in the hooks' code, not in their 4 KB environment", () => {
+    const names = Array.from({ length: 40 }, (_, i) => `fn${i}`);
+    const smokeTest = { payload: { blob: 'x'.repeat(500), quote: '"\\\n\u2028' }, expect: { statusCode: 200 } };
+    const { template } = build(Object.fromEntries(names.map((n) => [n, { type: 'BlueGreen', smokeTest }])), compiledTemplate(names));
+    for (const [id, phase] of [['TrafficShiftSmokeTestHook', 'smoke'], ['TrafficShiftBakeHook', 'bake']] as const) {
+      const properties = template.Resources[id]?.Properties as any;
+      expect(properties.Environment).toEqual({ Variables: { TRAFFIC_SHIFT_PHASE: phase } });
+      const config = loadInlineHook(properties.Code.ZipFile).config as Record<string, { function: string; tests?: unknown[] }>;
+      expect(Object.values(config).map((c) => c.function)).toEqual(names);
+      if (phase === 'smoke') for (const c of Object.values(config)) expect(c.tests).toEqual([{ name: 'test 1', ...smokeTest }]);
+    }
   });
 });
 
