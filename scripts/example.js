@@ -31,6 +31,7 @@ const hasStage = extra.some((arg) => arg === '--stage' || arg === '-s' || arg.st
 const args = ['traffic', 'plan', ...(hasStage ? [] : ['--stage', 'prod']), ...extra];
 
 console.error(`> serverless ${args.join(' ')}   (in ${path.relative(process.cwd(), serviceDir) || '.'})`);
+console.error("  (example-service runs on nodejs22.x, newer than Serverless Framework 3.40's schema: its runtime warning is expected)");
 const child = spawn(process.execPath, [serverlessBin, ...args], {
   cwd: serviceDir,
   stdio: 'inherit',
