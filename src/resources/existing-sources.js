@@ -17,9 +17,7 @@ const {
 } = require('@aws-sdk/client-cognito-identity-provider');
 
 const clients = {};
-// TRAFFIC_SHIFT_S3_FORCE_PATH_STYLE=true makes S3 requests path-style; only tests against a local emulator set it.
-const options = (Type) => (Type === S3Client && process.env.TRAFFIC_SHIFT_S3_FORCE_PATH_STYLE === 'true' ? { forcePathStyle: true } : {});
-const client = (Type) => (clients[Type.name] ??= new Type(options(Type)));
+const client = (Type) => (clients[Type.name] ??= new Type({}));
 const send = (Type, command) => client(Type).send(command);
 
 /** Time left for answering CloudFormation when the work has not finished. */
