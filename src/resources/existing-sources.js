@@ -92,6 +92,28 @@ async function run(event) {
   return { ...result, physicalId: resource.physicalId(props) };
 }
 
+/**
+ * Undoes what an Update left behind (the old bucket or pool, the old alias's permission). A failure is reported in
+ * the Reason, not as a failed Update: CloudFormation's Delete of the old PhysicalResourceId tries again afterwards.
+ */
+async function leftBehind(what, action) {
+  try {
+    await action();
+    return '';
+  } catch (error) {
+    return `; could not clean up ${what}${error && error.step ? ` while ${error.step}` : ''}: ${describeError(error)}`;
+  }
+}
+
+/** The alias of an Update's old properties, undefined when there is none to clean up after. */
+function previousAlias(old) {
+  try {
+    return old ? parseAliasArn(old.FunctionArn) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The parts of an alias ARN, `arn:<partition>:lambda:<region>:<account>:function:<name>:<alias>`. */
 function parseAliasArn(arn) {
   const match = /^arn:([^:]+):lambda:([^:]+):([^:]+):function:([^:]+):([^:]+)$/.exec(typeof arn === 'string' ? arn : '');
@@ -198,16 +220,17 @@ const bucketResource = {
       SourceArn: `arn:${fn.partition}:s3:::${bucket}`,
       SourceAccount: fn.account,
     });
-    const oldFn = old && parseAliasArn(old.FunctionArn);
-    const sameBucket = old && old.BucketName === bucket;
+    const oldFn = previousAlias(old);
+    const sameBucket = oldFn && old.BucketName === bucket;
     const dropOwn = ownNotifications(fn, { framework: true });
     const dropOld = sameBucket ? ownNotifications(oldFn) : () => false;
     const added = aliasNotifications(fn.aliasArn, props.BucketConfigs);
-    // One PUT: S3 refuses overlapping notifications, so the framework's entry goes as the alias's comes.
+    // One PUT: S3 refuses overlapping notifications, so the entries of the framework and of an old alias go as the new come.
     await updateNotifications(bucket, (current) => notificationConfiguration(current, (c) => dropOwn(c) || dropOld(c), added));
-    if (old && !sameBucket) await removeFromBucket(oldFn, old.BucketName);
-    else if (old && oldFn.aliasArn !== fn.aliasArn) await removePermission(oldFn, statementId('s3', bucket));
-    return { reason: `bucket ${bucket} notifies ${fn.aliasArn} of ${added.length} event configuration(s)` };
+    let reason = `bucket ${bucket} notifies ${fn.aliasArn} of ${added.length} event configuration(s)`;
+    if (oldFn && !sameBucket) reason += await leftBehind(`bucket ${old.BucketName}`, () => removeFromBucket(oldFn, old.BucketName));
+    else if (oldFn && oldFn.aliasArn !== fn.aliasArn) reason += await leftBehind(oldFn.aliasArn, () => removePermission(oldFn, statementId('s3', bucket)));
+    return { reason };
   },
 
   async remove(props) {
@@ -307,17 +330,15 @@ const userPoolResource = {
     const poolId = await findUserPool(name);
     if (!poolId) throw new Error(`there is no user pool named ${JSON.stringify(name)} in ${fn.region}`);
     await addPermission(fn, statementId('cognito', name), { Principal: 'cognito-idp.amazonaws.com', SourceArn: poolArn(fn, poolId) });
-    const oldFn = old && parseAliasArn(old.FunctionArn);
-    const samePool = old && old.UserPoolName === name;
+    const oldFn = previousAlias(old);
+    const samePool = oldFn && old.UserPoolName === name;
     const dropArns = [fn.aliasArn, fn.functionArn, ...(samePool ? [oldFn.aliasArn] : [])];
     const configs = props.UserPoolConfigs || [];
     await updateTriggers(poolId, name, (current) => lambdaConfig(current, dropArns, fn.aliasArn, configs));
-    if (old && !samePool) await removeFromUserPool(oldFn, old.UserPoolName);
-    else if (old && oldFn.aliasArn !== fn.aliasArn) await removePermission(oldFn, statementId('cognito', name));
-    return {
-      reason: `user pool ${name} (${poolId}) invokes ${fn.aliasArn} for ${configs.map((c) => c.Trigger).join(', ') || 'no trigger'}`,
-      data: { UserPoolId: poolId },
-    };
+    let reason = `user pool ${name} (${poolId}) invokes ${fn.aliasArn} for ${configs.map((c) => c.Trigger).join(', ') || 'no trigger'}`;
+    if (oldFn && !samePool) reason += await leftBehind(`user pool ${old.UserPoolName}`, () => removeFromUserPool(oldFn, old.UserPoolName));
+    else if (oldFn && oldFn.aliasArn !== fn.aliasArn) reason += await leftBehind(oldFn.aliasArn, () => removePermission(oldFn, statementId('cognito', name)));
+    return { reason, data: { UserPoolId: poolId } };
   },
 
   async remove(props) {

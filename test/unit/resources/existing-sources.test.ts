@@ -241,6 +241,22 @@ describe('Custom::TrafficShiftExistingBucket', () => {
     expect(resource.statementId('s3', 'old-bucket')).not.toBe(added()[0]?.StatementId);
   });
 
+  it('update to another bucket: a failed clean-up of the old one is reported, not fatal (the Delete of the old resource retries it)', async () => {
+    s3.on(GetBucketNotificationConfigurationCommand).resolves({});
+    s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'old-bucket' }).rejects(error('AccessDenied', 'Access Denied'));
+    const body = await invoke(
+      event(BUCKET, 'Update', { BucketName: 'new-bucket', BucketConfigs: configs }, { PhysicalResourceId: 'old', OldResourceProperties: { FunctionArn: ALIAS, BucketName: 'old-bucket' } }),
+    );
+    expect(body).toEqual(
+      answer(
+        'SUCCESS',
+        `bucket new-bucket notifies ${ALIAS} of 2 event configuration(s); could not clean up bucket old-bucket while reading the notification configuration of bucket old-bucket: AccessDenied: Access Denied`,
+        `traffic-shift:new-bucket:${ALIAS}`,
+      ),
+    );
+    expect(puts().map((p) => p.Bucket)).toEqual(['new-bucket']);
+  });
+
   it('update to another alias on the same bucket: the old alias notifications go in the same PUT, its permission after', async () => {
     const OLD = `${FN}:previous`;
     s3.on(GetBucketNotificationConfigurationCommand).resolves({});
