@@ -24,6 +24,10 @@ export const naming = {
   bakeHook: (): string => 'TrafficShiftBakeHook',
   generatedHookRole: (): string => 'TrafficShiftHookRole',
   bakeHookSelfInvokePolicy: (): string => 'TrafficShiftBakeHookSelfInvokePolicy',
+  /** The plugin's custom resource that takes over the framework's `Custom::S3` / `Custom::CognitoUserPool` of a shifted function. */
+  existingSource: (frameworkLogicalId: string): string => `${frameworkLogicalId}TrafficShift`,
+  existingSourcesHandler: (): string => 'TrafficShiftExistingSourcesHandler',
+  existingSourcesRole: (): string => 'TrafficShiftExistingSourcesRole',
   /** The aliases the framework itself adds for provisioned concurrency and SnapStart, which the plugin's alias replaces. */
   frameworkAliases: (normalizedName: string): { logicalId: string; name: string }[] => [
     { logicalId: `${normalizedName}ProvConcLambdaAlias`, name: 'provisioned' },

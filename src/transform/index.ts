@@ -18,6 +18,7 @@ import { refTarget } from './intrinsics';
 import { retargetToAliases } from './retarget';
 import { codeDeployPolicy, codeDeployRole } from './role';
 import { eventSourcesThroughAlias, rewireEventSources } from './event-sources';
+import { takeOverExistingSources } from './existing-sources';
 import { eventSourceModule } from './events';
 import { describeFinding, findBypasses } from './verify';
 
@@ -190,6 +191,16 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   );
   for (const logicalId of [...configs.keys()].sort()) addShared(logicalId, configs.get(logicalId) as CfnResource);
   for (const [logicalId, resource] of Object.entries(hooks.added)) addShared(logicalId, resource);
+
+  const existing = takeOverExistingSources(resources, shifted);
+  for (const logicalId of existing.removed) delete resources[logicalId];
+  for (const [name, replacements] of existing.replacements) {
+    for (const [logicalId, resource] of Object.entries(replacements)) {
+      add(logicalId, resource);
+      (plans.get(name) as FunctionPlan).addedResources.push(logicalId);
+    }
+  }
+  for (const [logicalId, resource] of Object.entries(existing.shared)) addShared(logicalId, resource);
 
   const template = grantAliases(rewireEventSources(retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted), shifted), shifted);
   for (const [name, bypasses] of checkNoBypass(template, shifted)) (plans.get(name) as FunctionPlan).bypasses = bypasses;

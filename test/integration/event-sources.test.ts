@@ -9,9 +9,10 @@
  *   cloudwatchEvent, cloudwatchLog, s3 (two events on one function), cognitoUserPool, alexaSkill, alexaSmartHome,
  *   iot (and a hand-written rule of several actions), iotFleetProvisioning, destinations, provisionedConcurrency
  *   (with a function URL and an sqs event);
- * - custom-resources / custom-resources-allowed: the sources the framework configures through its own custom
- *   resources (s3 `existing: true`, cognitoUserPool `existing: true`, eventBridge with
- *   `provider.eventBridge.useCloudFormation: false`) stop the build; listed in allowBypass, they package;
+ * - custom-resources: s3 and cognitoUserPool with `existing: true`, whose framework custom resources the plugin
+ *   replaces by its own, on the alias; eventbridge-custom-resource: eventBridge with
+ *   `provider.eventBridge.useCloudFormation: false` stops the build; custom-resources-allowed: all three listed in
+ *   allowBypass package as the framework made them;
  * - cloudfront / cloudfront-disabled: Lambda@Edge stops the build; `enabled: false` on that function packages.
  *
  * Services are packaged by the `serverless` executable in child processes, a few at a time; `serverless traffic plan`
@@ -35,6 +36,7 @@ const SERVICES = {
   api: 'event-sources/api',
   messaging: 'event-sources/messaging',
   aws: 'event-sources/aws-services',
+  customResources: 'event-sources/custom-resources',
   customResourcesAllowed: 'event-sources/custom-resources-allowed',
   edgeDisabled: 'event-sources/cloudfront-disabled',
 } as const;
@@ -44,12 +46,12 @@ const SERVICE_NAMES = Object.keys(SERVICES) as Service[];
 const templates = {} as Record<Service, CfnTemplate>;
 let plan: Written;
 let cloudFront: PackagingFailure;
-let customResources: PackagingFailure;
+let eventBridgeCustomResource: PackagingFailure;
 
 beforeAll(async () => {
   // The failing services are packaged in-process, one after the other (the error object carries the code), while
   // the others package in child processes.
-  const failures = (async () => [await packageFixtureExpectingFailure('event-sources/cloudfront'), await packageFixtureExpectingFailure('event-sources/custom-resources')])();
+  const failures = (async () => [await packageFixtureExpectingFailure('event-sources/cloudfront'), await packageFixtureExpectingFailure('event-sources/eventbridge-custom-resource')])();
   const packagings = inParallel(
     SERVICE_NAMES.map((service) => async () => {
       templates[service] = expectTemplate(SERVICES[service], await spawnServerless(SERVICES[service], ['package']));
@@ -57,7 +59,7 @@ beforeAll(async () => {
       if (service === 'aws') plan = await spawnServerless(SERVICES.aws, ['traffic', 'plan']);
     }),
   );
-  [[cloudFront, customResources]] = (await Promise.all([failures, packagings])) as [[PackagingFailure, PackagingFailure], unknown];
+  [[cloudFront, eventBridgeCustomResource]] = (await Promise.all([failures, packagings])) as [[PackagingFailure, PackagingFailure], unknown];
 });
 
 /** Rows of [path in the template, expected value]; each row is one assertion with its path in the title. */
@@ -77,9 +79,11 @@ describe('every service: no invoking position names a shifted function without i
   it.each(SERVICE_NAMES)('%s', (service) => {
     const template = templates[service];
     const shifted = idsOfType(template, 'AWS::Lambda::Alias').map((id) => (properties(template, id).FunctionName as { Ref: string }).Ref);
-    // Every function of the service has its alias, except the framework's custom resource handlers (not in
-    // functions:) and the Lambda@Edge function that says enabled: false.
-    const functions = idsOfType(template, 'AWS::Lambda::Function').filter((id) => !id.startsWith('CustomDashresource') && id !== 'EdgeLambdaFunction');
+    // Every function of the service has its alias, except the custom resource handlers of the framework and of the
+    // plugin (not in functions:) and the Lambda@Edge function that says enabled: false.
+    const functions = idsOfType(template, 'AWS::Lambda::Function').filter(
+      (id) => !id.startsWith('CustomDashresource') && id !== 'EdgeLambdaFunction' && id !== 'TrafficShiftExistingSourcesHandler',
+    );
     expect([...shifted].sort()).toEqual(functions);
     // The custom resources of customResourcesAllowed name their functions by deployed name: allowBypass lets them.
     const allowed = (ref: { path: string }) => service === 'customResourcesAllowed' && /^(BusCustomEventBridge[123]|ExistingUploadsCustomS31|ExistingPoolTriggerCustomCognitoUserPool1)\.Properties\.FunctionName$/.test(ref.path);
@@ -325,29 +329,69 @@ describe('cognitoUserPool: a pool the framework creates', () => {
   ]);
 });
 
-describe("the framework's custom resources (existing S3 bucket, existing user pool, EventBridge without CloudFormation)", () => {
-  const cases: [string, string, string][] = [
-    ['ExistingUploadsCustomS31', 'Custom::S3', 'define the bucket notification on the alias yourself'],
-    ['ExistingPoolTriggerCustomCognitoUserPool1', 'Custom::CognitoUserPool', "the framework's custom resource for an existing user pool can only set the function itself as trigger"],
-    ['BusCustomEventBridge1', 'Custom::EventBridge', 'set provider.eventBridge.useCloudFormation: true'],
-    ['BusCustomEventBridge2', 'Custom::EventBridge', 'set provider.eventBridge.useCloudFormation: true'],
-    ['BusCustomEventBridge3', 'Custom::EventBridge', 'set provider.eventBridge.useCloudFormation: true'],
-  ];
+describe("existing S3 bucket and existing user pool: the framework's custom resources are taken over by the plugin's, on the alias", () => {
+  const t = () => templates.customResources;
+  const handlerArn = { 'Fn::GetAtt': ['TrafficShiftExistingSourcesHandler', 'Arn'] };
 
-  it('stop the packaging of shifted functions with TRAFFIC_SHIFT_BYPASS and write no template', () => {
-    expect(customResources.error.code).toBe('TRAFFIC_SHIFT_BYPASS');
-    expect(customResources.templateWritten).toBe(false);
+  it("replaces the framework's Custom::S3 by Custom::TrafficShiftExistingBucket with the alias ARN and the same bucket settings", () => {
+    expect(t().Resources.ExistingUploadsCustomS31).toBeUndefined();
+    expect(t().Resources.ExistingUploadsCustomS31TrafficShift).toEqual({
+      Type: 'Custom::TrafficShiftExistingBucket',
+      Properties: {
+        ServiceToken: handlerArn,
+        FunctionArn: A('ExistingUploads'),
+        BucketName: 'es-cr-existing-bucket',
+        BucketConfigs: [
+          { Event: 's3:ObjectCreated:*', Rules: [{ Suffix: '.jpg' }] },
+          { Event: 's3:ObjectRemoved:*', Rules: [] },
+        ],
+      },
+    });
   });
 
-  it.each(cases)('the error names %s (%s) at Properties.FunctionName and says what to do instead', (id, type, hint) => {
-    const line = customResources.error.message.split('\n').find((l) => l.includes(`${id} (${type}) at Properties.FunctionName invokes function`));
-    expect(line).toContain(hint);
+  it("replaces the framework's Custom::CognitoUserPool by Custom::TrafficShiftExistingUserPool with the alias ARN and both triggers", () => {
+    expect(t().Resources.ExistingPoolTriggerCustomCognitoUserPool1).toBeUndefined();
+    expect(t().Resources.ExistingPoolTriggerCustomCognitoUserPool1TrafficShift).toEqual({
+      Type: 'Custom::TrafficShiftExistingUserPool',
+      Properties: {
+        ServiceToken: handlerArn,
+        FunctionArn: A('ExistingPoolTrigger'),
+        UserPoolName: 'ExistingPool',
+        UserPoolConfigs: [{ Trigger: 'PreTokenGeneration' }, { Trigger: 'CustomMessage' }],
+      },
+    });
   });
 
-  // With allowBypass, each resource keeps the deployed name the framework gave it, so its handler works as without
-  // the plugin: its first call is lambda:AddPermission with StatementId `${FunctionName}-${bucket, pool or rule}`,
-  // and Lambda accepts [a-zA-Z0-9-_]{1,100} only. A qualified "<name>:live" would fail there.
-  it.each(cases)('with allowBypass, %s keeps the function name, and its handler can build a valid StatementId', (id) => {
+  it("serves both from one inline Node.js 22 handler whose role may add permissions on these aliases only; the framework's handlers stay for the deletion of their resources", () => {
+    const handler = properties(t(), 'TrafficShiftExistingSourcesHandler');
+    expect(handler).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: { 'Fn::GetAtt': ['TrafficShiftExistingSourcesRole', 'Arn'] } });
+    expect((handler.Code as { ZipFile: string }).ZipFile).toContain('exports.handler');
+    const statements = (properties(t(), 'TrafficShiftExistingSourcesRole').Policies as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[])[0]?.PolicyDocument.Statement;
+    expect(statements?.[0]).toEqual({ Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [A('ExistingUploads'), A('ExistingPoolTrigger')] });
+    expect(idsOfType(t(), 'AWS::Lambda::Function')).toEqual(
+      expect.arrayContaining(['CustomDashresourceDashexistingDashs3LambdaFunction', 'CustomDashresourceDashexistingDashcupLambdaFunction']),
+    );
+  });
+});
+
+describe('eventBridge with provider.eventBridge.useCloudFormation: false', () => {
+  it('stops the packaging of a shifted function with TRAFFIC_SHIFT_BYPASS, names each rule, says to use CloudFormation, and writes no template', () => {
+    expect(eventBridgeCustomResource.error.code).toBe('TRAFFIC_SHIFT_BYPASS');
+    expect(eventBridgeCustomResource.templateWritten).toBe(false);
+    for (const id of ['BusCustomEventBridge1', 'BusCustomEventBridge2']) {
+      const line = eventBridgeCustomResource.error.message.split('\n').find((l) => l.includes(`${id} (Custom::EventBridge) at Properties.FunctionName invokes function "bus"`));
+      expect(line).toContain('set provider.eventBridge.useCloudFormation: true');
+    }
+  });
+});
+
+describe("the framework's custom resources listed in allowBypass", () => {
+  const cases: [string][] = [['ExistingUploadsCustomS31'], ['ExistingPoolTriggerCustomCognitoUserPool1'], ['BusCustomEventBridge1'], ['BusCustomEventBridge2'], ['BusCustomEventBridge3']];
+
+  // Left as the framework made them, each keeps the deployed name, so its handler works as without the plugin: its
+  // first call is lambda:AddPermission with StatementId `${FunctionName}-${bucket, pool or rule}`, and Lambda accepts
+  // [a-zA-Z0-9-_]{1,100} only.
+  it.each(cases)('%s keeps the function name, and its handler can build a valid StatementId', (id) => {
     const resource = templates.customResourcesAllowed.Resources[id];
     const p = (resource?.Properties ?? {}) as Record<string, unknown>;
     expect(p.FunctionName).toMatch(/^es-cra-dev-(bus|existingUploads|existingPoolTrigger)$/);
@@ -360,9 +404,10 @@ describe("the framework's custom resources (existing S3 bucket, existing user po
     expect(frameworkStatementId(handler, String(p.FunctionName), String(second))).toMatch(/^[a-zA-Z0-9_-]{1,100}$/);
   });
 
-  it('with allowBypass, the functions are still shifted through their aliases', () => {
+  it('the functions are still shifted through their aliases, and nothing is taken over', () => {
     expect(idsOfType(templates.customResourcesAllowed, 'AWS::Lambda::Alias')).toEqual(['BusTrafficShiftAlias', 'ExistingPoolTriggerTrafficShiftAlias', 'ExistingUploadsTrafficShiftAlias']);
     expect(idsOfType(templates.customResourcesAllowed, 'AWS::CodeDeploy::DeploymentGroup')).toHaveLength(3);
+    expect(templates.customResourcesAllowed.Resources.TrafficShiftExistingSourcesHandler).toBeUndefined();
   });
 });
 

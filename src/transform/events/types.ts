@@ -13,7 +13,7 @@ export interface EventSourceModule {
    */
   rewire?(resource: CfnResource, target: RewireTarget): CfnResource | undefined;
   /** Why the bypass check's finding cannot be fixed by pointing at the alias, when that is so, and what to do. */
-  bypassHint?: string | ((resource: CfnResource) => string);
+  bypassHint?: string | ((resource: CfnResource) => string | undefined);
 }
 
 export interface RewireTarget {

@@ -64,30 +64,106 @@ describe('httpApi and websocket integrations', () => {
   });
 });
 
-describe('framework custom resources (existing S3 bucket, existing Cognito pool, EventBridge)', () => {
-  // Their handlers build the AddPermission statement id from FunctionName: "<name>:live" would be rejected by Lambda.
-  it.each([
-    ['Custom::S3', 'define the bucket notification on the alias yourself'],
-    ['Custom::CognitoUserPool', 'existing user pool can only set the function itself'],
-    ['Custom::EventBridge', 'provider.eventBridge.useCloudFormation: true'],
-  ])('%s stays on the function and stops the build with what to do', (type, hint) => {
+describe("the framework's custom resources for an existing bucket or user pool: taken over by the plugin's, on the alias", () => {
+  const frameworkS3: CfnResource = {
+    Type: 'Custom::S3',
+    DependsOn: ['ApiLambdaFunction', 'CustomDashresourceDashexistingDashs3LambdaFunction'],
+    Properties: {
+      ServiceToken: { 'Fn::GetAtt': ['CustomDashresourceDashexistingDashs3LambdaFunction', 'Arn'] },
+      FunctionName: 'svc-prod-api',
+      BucketName: 'uploads',
+      BucketConfigs: [{ Event: 's3:ObjectCreated:*', Rules: [{ Suffix: '.jpg' }] }],
+    },
+  };
+  const frameworkPool: CfnResource = {
+    Type: 'Custom::CognitoUserPool',
+    Properties: {
+      ServiceToken: { 'Fn::GetAtt': ['CustomDashresourceDashexistingDashcupLambdaFunction', 'Arn'] },
+      FunctionName: 'svc-prod-api',
+      UserPoolName: 'Users',
+      UserPoolConfigs: [{ Trigger: 'PreSignUp' }],
+    },
+  };
+  const alias = { Ref: 'ApiTrafficShiftAlias' };
+  const handlerArn = { 'Fn::GetAtt': ['TrafficShiftExistingSourcesHandler', 'Arn'] };
+
+  it('replaces Custom::S3 by Custom::TrafficShiftExistingBucket, which names the alias', () => {
+    const { template, plan } = applyTrafficShift(settings(), withResources({ ApiCustomS31: frameworkS3 }));
+    const r = template.Resources;
+    expect(r.ApiCustomS31).toBeUndefined();
+    expect(r.ApiCustomS31TrafficShift).toEqual({
+      Type: 'Custom::TrafficShiftExistingBucket',
+      Properties: { ServiceToken: handlerArn, FunctionArn: alias, BucketName: 'uploads', BucketConfigs: [{ Event: 's3:ObjectCreated:*', Rules: [{ Suffix: '.jpg' }] }] },
+    });
+    expect(r.TrafficShiftExistingSourcesHandler?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: { 'Fn::GetAtt': ['TrafficShiftExistingSourcesRole', 'Arn'] } });
+    expect(typeof (r.TrafficShiftExistingSourcesHandler?.Properties?.Code as { ZipFile: unknown }).ZipFile).toBe('string');
+    expect((r.TrafficShiftExistingSourcesRole?.Properties as any).Policies[0].PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [alias] },
+      { Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', 'uploads']] }] },
+    ]);
+    // The framework's handler stays: CloudFormation deletes the framework's resource through it.
+    expect(plan.functions[0]?.events).toContain('s3 uploads (existing bucket)');
+    expect(plan.functions[0]?.addedResources).toContain('ApiCustomS31TrafficShift');
+    expect(plan.sharedResources).toEqual(expect.arrayContaining(['TrafficShiftExistingSourcesHandler', 'TrafficShiftExistingSourcesRole']));
+  });
+
+  it('replaces Custom::CognitoUserPool by Custom::TrafficShiftExistingUserPool; its role may find, read and update pools', () => {
+    const { template, plan } = applyTrafficShift(settings(), withResources({ ApiCustomCognitoUserPool1: frameworkPool }));
+    const r = template.Resources;
+    expect(r.ApiCustomCognitoUserPool1).toBeUndefined();
+    expect(r.ApiCustomCognitoUserPool1TrafficShift).toEqual({
+      Type: 'Custom::TrafficShiftExistingUserPool',
+      Properties: { ServiceToken: handlerArn, FunctionArn: alias, UserPoolName: 'Users', UserPoolConfigs: [{ Trigger: 'PreSignUp' }] },
+    });
+    expect((r.TrafficShiftExistingSourcesRole?.Properties as any).Policies[0].PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [alias] },
+      { Effect: 'Allow', Action: 'cognito-idp:ListUserPools', Resource: '*' },
+      { Effect: 'Allow', Action: ['cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*' } },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*' },
+        Condition: { StringEquals: { 'iam:PassedToService': 'cognito-idp.amazonaws.com' } },
+      },
+    ]);
+    expect(plan.functions[0]?.events).toContain('cognitoUserPool Users (existing pool)');
+  });
+
+  it('lets the handler grant Cognito the KMS key of a custom sender trigger', () => {
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/abc';
+    const pool = { ...frameworkPool, Properties: { ...frameworkPool.Properties, UserPoolConfigs: [{ Trigger: 'CustomEmailSender', LambdaVersion: 'V1_0', KMSKeyID: key }] } };
+    const { template } = applyTrafficShift(settings(), withResources({ ApiCustomCognitoUserPool1: pool }));
+    expect((template.Resources.ApiCustomCognitoUserPool1TrafficShift?.Properties as any).UserPoolConfigs).toEqual(pool.Properties.UserPoolConfigs);
+    expect((template.Resources.TrafficShiftExistingSourcesRole?.Properties as any).Policies[0].PolicyDocument.Statement).toContainEqual({
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: [key],
+    });
+  });
+
+  it('leaves a resource listed in allowBypass, and one of a function that is not shifted, as the framework made them', () => {
+    const other = { ...frameworkS3, Properties: { ...frameworkS3.Properties, FunctionName: 'svc-prod-other' } };
+    const allowed = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['ApiCustomS31'] } }));
+    const { template, plan } = applyTrafficShift(allowed, withResources({ ApiCustomS31: frameworkS3, OtherCustomS31: other }));
+    expect(template.Resources.ApiCustomS31).toEqual(frameworkS3);
+    expect(template.Resources.OtherCustomS31).toEqual(other);
+    expect(template.Resources.TrafficShiftExistingSourcesHandler).toBeUndefined();
+    expect(plan.functions[0]?.bypasses).toEqual(['s3 uploads (existing bucket) [ApiCustomS31]']);
+  });
+
+  it('stops the build on Custom::EventBridge (useCloudFormation: false), saying to use CloudFormation', () => {
     const template = withResources({
-      ExistingSource: { Type: type, Properties: { ServiceToken: { 'Fn::GetAtt': ['Handler', 'Arn'] }, FunctionName: 'svc-prod-api' } },
+      ApiCustomEventBridge1: { Type: 'Custom::EventBridge', Properties: { FunctionName: 'svc-prod-api', EventBridgeConfig: { RuleName: 'r1' } } },
       IamRoleCustomResourcesLambdaExecution: customResourcesRole,
     });
     expect(rewireEventSources(template, shifted())).toBe(template);
     expect(() => applyTrafficShift(settings(), template)).toThrow(
-      expect.objectContaining({ code: 'TRAFFIC_SHIFT_BYPASS', message: expect.stringContaining(`ExistingSource (${type}) at Properties.FunctionName invokes function "api" without its alias — `) }),
+      expect.objectContaining({
+        code: 'TRAFFIC_SHIFT_BYPASS',
+        message: expect.stringContaining('ApiCustomEventBridge1 (Custom::EventBridge) at Properties.FunctionName invokes function "api" without its alias — '),
+      }),
     );
-    expect(() => applyTrafficShift(settings(), template)).toThrow(hint);
-  });
-
-  it('packages when the user accepts the exception with allowBypass', () => {
-    const template = withResources({ ExistingSource: { Type: 'Custom::S3', Properties: { FunctionName: 'svc-prod-api', BucketName: 'uploads' } } });
-    const allowed = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['ExistingSource'] } }));
-    const { template: out, plan } = applyTrafficShift(allowed, template);
-    expect(out.Resources.ExistingSource).toEqual(template.Resources.ExistingSource);
-    expect(plan.functions[0]?.bypasses).toEqual(['s3 uploads (existing bucket) [ExistingSource]']);
+    expect(() => applyTrafficShift(settings(), template)).toThrow('provider.eventBridge.useCloudFormation: true');
   });
 });
 

@@ -1,0 +1,113 @@
+/**
+ * Existing S3 buckets and existing Cognito user pools of shifted functions. The framework configures them through its
+ * own custom resources, whose handlers take a function name and cannot target an alias: the Lambda permission they
+ * add has a statement id built from that name, and the ':' of `<name>:<alias>` is not allowed in it. For a shifted
+ * function, each such resource is replaced by one of the plugin's, served by one inline handler
+ * (src/resources/existing-sources.js), which writes the alias ARN into the bucket's notifications or the pool's
+ * triggers and adds the permission on the alias. Pure.
+ *
+ * The framework's handler function stays in the template: on the first deploy with the plugin, CloudFormation deletes
+ * the framework's resource through it, after the plugin's resource has taken over the bucket's or pool's settings. A
+ * resource listed in the function's allowBypass is left as the framework made it.
+ */
+import type { ShiftedFunction } from '../config/resolve';
+import { naming } from '../naming';
+import { EXISTING_SOURCES_HANDLER_SOURCE } from '../resources/source';
+import { getAtt, partitionArn, ref, type CfnResource } from '../types/cloudformation';
+
+/** The framework's type → the plugin's. Every property but ServiceToken and FunctionName carries over unchanged. */
+const TAKEN_OVER: Record<string, string> = {
+  'Custom::S3': 'Custom::TrafficShiftExistingBucket',
+  'Custom::CognitoUserPool': 'Custom::TrafficShiftExistingUserPool',
+};
+
+
+export interface ExistingSources {
+  /** Framework resources to remove. */
+  removed: string[];
+  /** Their replacements, per function name. */
+  replacements: Map<string, Record<string, CfnResource>>;
+  /** The handler and its role, shared by the stack; empty when nothing was taken over. */
+  shared: Record<string, CfnResource>;
+}
+
+export function takeOverExistingSources(resources: Readonly<Record<string, CfnResource>>, functions: readonly ShiftedFunction[]): ExistingSources {
+  const byPhysicalName = new Map<string, ShiftedFunction>();
+  for (const fn of functions) {
+    const name = resources[fn.logicalId]?.Properties?.FunctionName;
+    if (typeof name === 'string') byPhysicalName.set(name, fn);
+  }
+  const result: ExistingSources = { removed: [], replacements: new Map(), shared: {} };
+  const aliases: unknown[] = [];
+  const buckets: unknown[] = [];
+  let pools = false;
+  const kmsKeys: unknown[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const takeOver = TAKEN_OVER[resource.Type];
+    const properties = resource.Properties ?? {};
+    const fn = takeOver && typeof properties.FunctionName === 'string' ? byPhysicalName.get(properties.FunctionName) : undefined;
+    if (!takeOver || !fn || fn.allowBypass.includes(logicalId)) continue;
+    const aliasRef = ref(naming.alias(fn.normalizedName));
+    result.removed.push(logicalId);
+    const replacements = result.replacements.get(fn.name) ?? {};
+    result.replacements.set(fn.name, replacements);
+    const { ServiceToken: _token, FunctionName: _name, ...kept } = properties;
+    replacements[naming.existingSource(logicalId)] = {
+      Type: takeOver,
+      Properties: { ServiceToken: getAtt(naming.existingSourcesHandler(), 'Arn'), FunctionArn: aliasRef, ...kept },
+    };
+    if (!aliases.some((a) => JSON.stringify(a) === JSON.stringify(aliasRef))) aliases.push(aliasRef);
+    if (resource.Type === 'Custom::S3') buckets.push({ 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':s3:::', properties.BucketName]] });
+    else {
+      pools = true;
+      // Custom sender triggers encrypt with the pool's KMS key: setting one lets Cognito use the key through a grant.
+      for (const config of Array.isArray(properties.UserPoolConfigs) ? (properties.UserPoolConfigs as { KMSKeyID?: unknown }[]) : []) {
+        if (config?.KMSKeyID !== undefined && !kmsKeys.some((k) => JSON.stringify(k) === JSON.stringify(config.KMSKeyID))) kmsKeys.push(config.KMSKeyID);
+      }
+    }
+  }
+  if (result.removed.length === 0) return result;
+
+  const statements: unknown[] = [{ Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: aliases }];
+  if (buckets.length > 0) statements.push({ Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: buckets });
+  if (pools) {
+    statements.push(
+      // ListUserPools has no resource-level permissions; the pool is found by its name.
+      { Effect: 'Allow', Action: 'cognito-idp:ListUserPools', Resource: '*' },
+      { Effect: 'Allow', Action: ['cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool'], Resource: partitionArn('cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*') },
+      // UpdateUserPool passes the pool's SMS role back to Cognito.
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: partitionArn('iam::${AWS::AccountId}:role/*'),
+        Condition: { StringEquals: { 'iam:PassedToService': 'cognito-idp.amazonaws.com' } },
+      },
+    );
+    if (kmsKeys.length > 0) statements.push({ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: kmsKeys });
+  }
+  const roleId = naming.existingSourcesRole();
+  result.shared[roleId] = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      ManagedPolicyArns: [partitionArn('iam::aws:policy/service-role/AWSLambdaBasicExecutionRole')],
+      Policies: [{ PolicyName: 'traffic-shift-existing-sources', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+    },
+  };
+  result.shared[naming.existingSourcesHandler()] = {
+    Type: 'AWS::Lambda::Function',
+    Properties: {
+      Description: 'serverless-traffic-shift: points existing S3 buckets and Cognito user pools at the aliases of shifted functions',
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Timeout: 300,
+      MemorySize: 256,
+      Role: getAtt(roleId, 'Arn'),
+      Code: { ZipFile: EXISTING_SOURCES_HANDLER_SOURCE },
+    },
+  };
+  return result;
+}
