@@ -14,6 +14,7 @@ import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
 import { EXISTING_SOURCES_HANDLER_SOURCE } from '../resources/source';
 import { getAtt, partitionArn, ref, type CfnResource } from '../types/cloudformation';
+import { inlineFunction, inlineFunctionRole } from './inline-function';
 
 /** The framework's type → the plugin's. Every property but ServiceToken and FunctionName carries over unchanged. */
 const TAKEN_OVER: Record<string, string> = {
@@ -86,28 +87,12 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
     if (kmsKeys.length > 0) statements.push({ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: kmsKeys });
   }
   const roleId = naming.existingSourcesRole();
-  result.shared[roleId] = {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      },
-      ManagedPolicyArns: [partitionArn('iam::aws:policy/service-role/AWSLambdaBasicExecutionRole')],
-      Policies: [{ PolicyName: 'traffic-shift-existing-sources', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
-    },
-  };
-  result.shared[naming.existingSourcesHandler()] = {
-    Type: 'AWS::Lambda::Function',
-    Properties: {
-      Description: 'serverless-traffic-shift: points existing S3 buckets and Cognito user pools at the aliases of shifted functions',
-      Runtime: 'nodejs22.x',
-      Handler: 'index.handler',
-      Timeout: 300,
-      MemorySize: 256,
-      Role: getAtt(roleId, 'Arn'),
-      Code: { ZipFile: EXISTING_SOURCES_HANDLER_SOURCE },
-    },
-  };
+  result.shared[roleId] = inlineFunctionRole('traffic-shift-existing-sources', statements);
+  result.shared[naming.existingSourcesHandler()] = inlineFunction({
+    description: 'serverless-traffic-shift: points existing S3 buckets and Cognito user pools at the aliases of shifted functions',
+    roleId,
+    timeout: 300,
+    code: EXISTING_SOURCES_HANDLER_SOURCE,
+  });
   return result;
 }

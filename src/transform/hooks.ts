@@ -8,10 +8,10 @@
  */
 import type { HookTarget } from '../config/health';
 import type { ShiftedFunction } from '../config/resolve';
-import { ServerlessError, settingPath } from '../errors';
 import { HOOK_HANDLER_SOURCE } from '../hooks/source';
 import { naming } from '../naming';
-import { getAtt, partitionArn, ref, type CfnResource } from '../types/cloudformation';
+import { getAtt, ref, type CfnResource } from '../types/cloudformation';
+import { inlineFunction, inlineFunctionRole } from './inline-function';
 import { getAttTarget, isObject, refTarget } from './intrinsics';
 
 export const NEW_VERSION_ENV = 'TRAFFIC_SHIFT_NEW_VERSION_ARN';
@@ -173,45 +173,22 @@ function grantServiceHook(
 function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiring: HookWiring): void {
   const roleId = naming.generatedHookRole();
   const users = [...new Set([...smoke, ...bake])];
-  wiring.added[roleId] = {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      },
-      ManagedPolicyArns: [partitionArn('iam::aws:policy/service-role/AWSLambdaBasicExecutionRole')],
-      Policies: [
-        {
-          PolicyName: 'traffic-shift-hooks',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              ...reportingStatements(users, false),
-              ...(smoke.length > 0 ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: smoke.map((t) => ref(t.versionLogicalId)) }] : []),
-              // DescribeAlarms has no resource-level permissions.
-              ...(bake.length > 0 ? [{ Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' }] : []),
-            ],
-          },
-        },
-      ],
-    },
-  };
+  wiring.added[roleId] = inlineFunctionRole('traffic-shift-hooks', [
+    ...reportingStatements(users, false),
+    ...(smoke.length > 0 ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: smoke.map((t) => ref(t.versionLogicalId)) }] : []),
+    // DescribeAlarms has no resource-level permissions.
+    ...(bake.length > 0 ? [{ Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' }] : []),
+  ]);
   // The configuration goes into the inline code, after the handler, as one JS string the handler parses when invoked:
   // the function's environment (4 KB in all) would hold the settings of about a dozen functions only.
-  const hookFunction = (phase: 'smoke' | 'bake', config: JsonWithRefs, description: string): CfnResource => ({
-    Type: 'AWS::Lambda::Function',
-    Properties: {
-      Description: description,
-      Runtime: 'nodejs22.x',
-      Handler: 'index.handler',
-      Timeout: 900,
-      MemorySize: 256,
-      Role: getAtt(roleId, 'Arn'),
-      Code: { ZipFile: config.asJsString(`${HOOK_HANDLER_SOURCE}\nexports.config = `, ';\n') },
-      Environment: { Variables: { TRAFFIC_SHIFT_PHASE: phase } },
-    },
-  });
+  const hookFunction = (phase: 'smoke' | 'bake', config: JsonWithRefs, description: string): CfnResource =>
+    inlineFunction({
+      description,
+      roleId,
+      timeout: 900,
+      code: config.asJsString(`${HOOK_HANDLER_SOURCE}\nexports.config = `, ';\n'),
+      environment: { TRAFFIC_SHIFT_PHASE: phase },
+    });
   if (smoke.length > 0) {
     // { "<group name>": { function, target: "<version ARN>", tests } }
     const config = new JsonWithRefs().text('{');

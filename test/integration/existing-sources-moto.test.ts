@@ -16,9 +16,8 @@
  * - Cognito's UpdateUserPool resets what it is not given (as AWS does) but does not refuse UnusedAccountValidityDays
  *   nor any other read-only field, and does not check the KMS key of a sender trigger.
  */
-import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import type { AddressInfo } from 'net';
 import * as http from 'http';
-import * as net from 'net';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import {
   CognitoIdentityProviderClient,
@@ -33,6 +32,7 @@ import {
   PutBucketNotificationConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const resource = require('../../src/resources/existing-sources.js') as {
@@ -40,8 +40,7 @@ const resource = require('../../src/resources/existing-sources.js') as {
   statementId(kind: string, name: string): string;
 };
 
-const MOTO = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).stdout.trim();
-const CREDENTIALS = { accessKeyId: 'AKIDMOTO', secretAccessKey: 'moto-secret' };
+const CREDENTIALS = MOTO_CREDENTIALS;
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const FN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:svc-dev-api`;
@@ -49,37 +48,7 @@ const ALIAS = `${FN}:live`;
 const WORKER = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:svc-dev-worker`;
 const QUEUE = `arn:aws:sqs:${REGION}:${ACCOUNT}:svc-dev-uploads`;
 
-if (!MOTO) {
-  // Visible in the test output, not only as a skipped count.
-  console.warn('test/integration/existing-sources-moto.test.ts: SKIPPED, moto_server is not on PATH (pip install "moto[server]").');
-}
-const describeMoto = MOTO ? describe : describe.skip;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForMoto(endpoint: string, process: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30000;
-  while (Date.now() < deadline) {
-    if (process.exitCode !== null) throw new Error(`moto_server exited with code ${process.exitCode}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`moto_server did not answer on ${endpoint} within 30s`);
-}
+const describeMoto = describeWithMoto('test/integration/existing-sources-moto.test.ts');
 
 /** Functions svc-dev-api (version 1, alias live) and svc-dev-worker, and an SQS queue. */
 async function seed(config: { endpoint: string; region: string; credentials: typeof CREDENTIALS }): Promise<void> {
@@ -117,7 +86,7 @@ async function seed(config: { endpoint: string; region: string; credentials: typ
 }
 
 describeMoto('existing-source custom resources against moto_server', () => {
-  let moto: ChildProcess;
+  let moto: MotoServer;
   let s3: S3Client;
   let lambda: LambdaClient;
   let cognito: CognitoIdentityProviderClient;
@@ -127,10 +96,8 @@ describeMoto('existing-source custom resources against moto_server', () => {
   const savedEnv: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    moto = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await waitForMoto(endpoint, moto);
+    moto = await startMoto();
+    const endpoint = moto.endpoint;
     const config = { endpoint, region: REGION, credentials: CREDENTIALS };
     await seed(config);
     s3 = new S3Client({ ...config, forcePathStyle: true });
@@ -157,7 +124,7 @@ describeMoto('existing-source custom resources against moto_server', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    responseUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/`;
+    responseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     jest.spyOn(console, 'log').mockImplementation(() => undefined);
   }, 60000);
 
@@ -167,10 +134,7 @@ describeMoto('existing-source custom resources against moto_server', () => {
       else process.env[key] = value;
     }
     if (server) await new Promise((resolve) => server.close(resolve));
-    if (!moto || moto.exitCode !== null) return;
-    const exited = new Promise((resolve) => moto.once('exit', resolve));
-    moto.kill('SIGTERM');
-    await exited;
+    await moto?.stop();
   });
 
   /** Sends one request through the handler and returns what CloudFormation received. */

@@ -11,9 +11,8 @@
  * The last tests run the real CLI (`serverless traffic status`, dist/ must be built) with AWS_ENDPOINT_URL pointing
  * the SDK v3 clients at moto: credentials from the environment and from `--aws-profile`, and `--region`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
@@ -27,42 +26,12 @@ import type { CommandOptions, TrafficContext } from '../../src/deploy/framework'
 import { deployHooks } from '../../src/deploy/hooks';
 import { systemClock } from '../../src/deploy/watcher';
 import { service } from '../support/service';
+import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const MOTO = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).stdout.trim();
-const CREDENTIALS = { accessKeyId: 'AKIDMOTO', secretAccessKey: 'moto-secret' };
+const CREDENTIALS = MOTO_CREDENTIALS;
 
-if (!MOTO) {
-  // Visible in the test output, not only as a skipped count.
-  console.warn('test/integration/moto.test.ts: SKIPPED, moto_server is not on PATH (pip install "moto[server]").');
-}
-const describeMoto = MOTO ? describe : describe.skip;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForMoto(endpoint: string, process: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30000;
-  while (Date.now() < deadline) {
-    if (process.exitCode !== null) throw new Error(`moto_server exited with code ${process.exitCode}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`moto_server did not answer on ${endpoint} within 30s`);
-}
+const describeMoto = describeWithMoto('test/integration/moto.test.ts');
 
 const settings = resolveSettings(
   service({ api: { type: 'Canary10Percent5Minutes' }, worker: { type: 'Linear10PercentEvery1Minute' } }, { stage: 'dev' }),
@@ -111,24 +80,19 @@ async function seed(endpoint: string): Promise<void> {
 }
 
 describeMoto('traffic commands against moto_server', () => {
-  let moto: ChildProcess;
+  let moto: MotoServer;
   let endpoint: string;
   let lambda: LambdaClient;
 
   beforeAll(async () => {
-    const port = await freePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    moto = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await waitForMoto(endpoint, moto);
+    moto = await startMoto();
+    endpoint = moto.endpoint;
     await seed(endpoint);
     lambda = new LambdaClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
   }, 60000);
 
   afterAll(async () => {
-    if (!moto || moto.exitCode !== null) return;
-    const exited = new Promise((resolve) => moto.once('exit', resolve));
-    moto.kill('SIGTERM');
-    await exited;
+    await moto?.stop();
   });
 
   function context(options: CommandOptions = {}): { ctx: TrafficContext; text: string[] } {
