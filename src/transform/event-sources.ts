@@ -8,27 +8,14 @@ import type { CfnResource, CfnTemplate } from '../types/cloudformation';
 import { eventSourceModule } from './events';
 import { getAttTarget, refTarget } from './intrinsics';
 
-interface Target {
-  fn: ShiftedFunction;
-  physicalName?: string;
-}
-
-function targets(template: CfnTemplate, functions: readonly ShiftedFunction[]): Target[] {
-  return functions.map((fn) => {
-    const name = template.Resources[fn.logicalId]?.Properties?.FunctionName;
-    return { fn, ...(typeof name === 'string' && { physicalName: name }) };
-  });
-}
-
 export function rewireEventSources(template: CfnTemplate, functions: readonly ShiftedFunction[]): CfnTemplate {
-  const all = targets(template, functions);
   const resources: Record<string, CfnResource> = { ...template.Resources };
   let changed = false;
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const module = eventSourceModule(resource.Type);
     if (!module?.rewire) continue;
-    for (const target of all) {
-      const rewired = module.rewire(resources[logicalId] as CfnResource, target);
+    for (const fn of functions) {
+      const rewired = module.rewire(resources[logicalId] as CfnResource, { fn });
       if (!rewired) continue;
       resources[logicalId] = rewired;
       changed = true;

@@ -39,16 +39,19 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
     if (typeof name === 'string') byPhysicalName.set(name, fn);
   }
   const result: ExistingSources = { removed: [], replacements: new Map(), shared: {} };
-  const aliases: unknown[] = [];
-  const buckets: unknown[] = [];
+  // What the handler's role must reach, each named once.
+  const aliases = new Map<string, unknown>();
+  const buckets = new Map<string, unknown>();
+  const kmsKeys = new Map<string, unknown>();
+  const once = (into: Map<string, unknown>, value: unknown): void => void into.set(JSON.stringify(value), value);
   let pools = false;
-  const kmsKeys: unknown[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
     const takeOver = TAKEN_OVER[resource.Type];
     const properties = resource.Properties ?? {};
     const fn = takeOver && typeof properties.FunctionName === 'string' ? byPhysicalName.get(properties.FunctionName) : undefined;
     if (!takeOver || !fn || fn.allowBypass.includes(logicalId)) continue;
     const aliasRef = ref(naming.alias(fn.normalizedName));
+    once(aliases, aliasRef);
     result.removed.push(logicalId);
     const replacements = result.replacements.get(fn.name) ?? {};
     result.replacements.set(fn.name, replacements);
@@ -57,20 +60,19 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
       Type: takeOver,
       Properties: { ServiceToken: getAtt(naming.existingSourcesHandler(), 'Arn'), FunctionArn: aliasRef, ...kept },
     };
-    if (!aliases.some((a) => JSON.stringify(a) === JSON.stringify(aliasRef))) aliases.push(aliasRef);
-    if (resource.Type === 'Custom::S3') buckets.push({ 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':s3:::', properties.BucketName]] });
+    if (resource.Type === 'Custom::S3') once(buckets, { 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':s3:::', properties.BucketName]] });
     else {
       pools = true;
       // Custom sender triggers encrypt with the pool's KMS key: setting one lets Cognito use the key through a grant.
       for (const config of Array.isArray(properties.UserPoolConfigs) ? (properties.UserPoolConfigs as { KMSKeyID?: unknown }[]) : []) {
-        if (config?.KMSKeyID !== undefined && !kmsKeys.some((k) => JSON.stringify(k) === JSON.stringify(config.KMSKeyID))) kmsKeys.push(config.KMSKeyID);
+        if (config?.KMSKeyID !== undefined) once(kmsKeys, config.KMSKeyID);
       }
     }
   }
   if (result.removed.length === 0) return result;
 
-  const statements: unknown[] = [{ Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: aliases }];
-  if (buckets.length > 0) statements.push({ Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: buckets });
+  const statements: unknown[] = [{ Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [...aliases.values()] }];
+  if (buckets.size > 0) statements.push({ Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: [...buckets.values()] });
   if (pools) {
     statements.push(
       // ListUserPools has no resource-level permissions; the pool is found by its name.
@@ -84,7 +86,7 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
         Condition: { StringEquals: { 'iam:PassedToService': 'cognito-idp.amazonaws.com' } },
       },
     );
-    if (kmsKeys.length > 0) statements.push({ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: kmsKeys });
+    if (kmsKeys.size > 0) statements.push({ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: [...kmsKeys.values()] });
   }
   const roleId = naming.existingSourcesRole();
   result.shared[roleId] = inlineFunctionRole('traffic-shift-existing-sources', statements);

@@ -18,8 +18,6 @@ export interface EventSourceModule {
 
 export interface RewireTarget {
   fn: ShiftedFunction;
-  /** The function's deployed name, when it is a literal in the template. */
-  physicalName?: string;
 }
 
 /** A short text for any value: a literal as it is, an intrinsic by its reference. */

@@ -129,6 +129,20 @@ describe("the framework's custom resources for an existing bucket or user pool: 
     expect(plan.functions[0]?.events).toContain('cognitoUserPool Users (existing pool)');
   });
 
+  it('names each bucket once in the role when two functions use the same existing bucket', () => {
+    const template = compiledTemplate(['api', 'worker']);
+    (template.Resources.ApiLambdaFunction as CfnResource).Properties = { FunctionName: 'svc-prod-api' };
+    (template.Resources.WorkerLambdaFunction as CfnResource).Properties = { FunctionName: 'svc-prod-worker' };
+    template.Resources.ApiCustomS31 = frameworkS3;
+    template.Resources.WorkerCustomS31 = { ...frameworkS3, Properties: { ...frameworkS3.Properties, FunctionName: 'svc-prod-worker' } };
+    const both = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes' }, worker: { type: 'AllAtOnce' } }));
+    const statements = (applyTrafficShift(both, template).template.Resources.TrafficShiftExistingSourcesRole?.Properties as any).Policies[0].PolicyDocument.Statement;
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [alias, { Ref: 'WorkerTrafficShiftAlias' }] },
+      { Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', 'uploads']] }] },
+    ]);
+  });
+
   it('lets the handler grant Cognito the KMS key of a custom sender trigger', () => {
     const key = 'arn:aws:kms:us-east-1:123456789012:key/abc';
     const pool = { ...frameworkPool, Properties: { ...frameworkPool.Properties, UserPoolConfigs: [{ Trigger: 'CustomEmailSender', LambdaVersion: 'V1_0', KMSKeyID: key }] } };
