@@ -7,11 +7,12 @@
  * `before:aws:deploy:deploy:updateStack` starts the view in the background (the framework's own hook for
  * `aws:deploy:deploy:updateStack` then updates and monitors the stack); `after:aws:deploy:deploy:updateStack` ends it
  * after a successful update; the `error` hook ends it after a failed one and puts the cause in front of the error.
+ * `after:deploy:function:deploy` says what `serverless deploy function` did not change.
  */
 import { deploymentsInProgress, errorText, listStackResources, mapLimit, readAlias } from './aws';
-import { handWeightRefusal, isWeighted, type AliasState } from './alias';
+import { describeAlias, handWeightRefusal, isWeighted, type AliasState } from './alias';
 import { currentAliases } from './commands';
-import { discoverTargets, type StackResource } from './discovery';
+import { discoverTargets, type ServiceFunction, type StackResource } from './discovery';
 import { TrafficError } from './errors';
 import type { TrafficContext } from './framework';
 import { failureSummary } from './model';
@@ -40,7 +41,39 @@ export function deployHooks(context: () => TrafficContext): Record<string, (erro
     'after:aws:deploy:deploy:updateStack': () => finishView(context(), session),
     // Runs for any failed command: only a deploy that started the view has something to add.
     error: async (error) => (session.watcher ? explainFailure(context(), session, error) : undefined),
+    'after:deploy:function:deploy': () => explainFunctionDeploy(context()),
   };
+}
+
+/**
+ * `serverless deploy function` updates the function's $LATEST (its code, or only its configuration with
+ * --update-config) and publishes no version, so the alias that every event source of a shifted function calls keeps
+ * serving what it served: say so, with the version, so nobody takes the change for live. One GetAlias; when it cannot
+ * be read, the message goes without the version.
+ */
+export async function explainFunctionDeploy(ctx: TrafficContext): Promise<void> {
+  let fn: ServiceFunction | undefined;
+  try {
+    fn = ctx.functions().find((f) => f.name === ctx.options.function);
+  } catch (error) {
+    // The function is deployed by now: a setting this plugin rejects is reported by the next package or deploy.
+    warn(ctx, `could not read deploymentSettings (${errorText(error)}); if ${String(ctx.options.function)} is shifted, its alias still serves the version it served before.`);
+    return;
+  }
+  if (!fn) return;
+  let serving = 'the version it served before';
+  try {
+    const state = await readAlias(ctx.clients.lambda, fn.deployedName, fn.alias);
+    if (state) serving = describeAlias(state);
+  } catch {
+    // The message holds without the version.
+  }
+  const how = fn.inPlace ? 'and move its alias to it' : `and shift traffic to it (${fn.strategy}, watched by its alarms and hooks)`;
+  warn(
+    ctx,
+    `"deploy function" changed ${fn.name} at $LATEST only. Its event sources call alias "${fn.alias}", which still serves ${serving}: ` +
+      `its traffic has not changed. Run "serverless deploy${ctx.cliSuffix}" to publish a version ${how}.`,
+  );
 }
 
 const warn = (ctx: TrafficContext, message: string): void => ctx.logger.warning(`serverless-traffic-shift: ${message}`);

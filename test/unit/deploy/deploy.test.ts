@@ -222,3 +222,54 @@ describe('during the stack update', () => {
     expect(out.notices).toContain('[traffic] api: no CodeDeploy deployment was seen: CloudFormation did not move its alias in this update.');
   });
 });
+
+describe('serverless deploy function', () => {
+  const fnDeploy = (fn: string) => testContext({ options: { function: fn } });
+
+  it('says a shifted function\'s alias still serves its version, and how to shift to the new code', async () => {
+    aliases({ 'svc-dev-api': { '7': 0.1 } });
+    const { ctx, out } = fnDeploy('api');
+    await runHooks(ctx, ['after:deploy:function:deploy']);
+    expect(m.lambda.commandCalls(GetAliasCommand).map((c) => c.args[0].input)).toEqual([{ FunctionName: 'svc-dev-api', Name: 'live' }]);
+    expect(out.warnings).toEqual([
+      'serverless-traffic-shift: "deploy function" changed api at $LATEST only. Its event sources call alias "live", which still serves ' +
+        'version 6 (90%), version 7 (10%): its traffic has not changed. Run "serverless deploy --stage dev --region us-east-1" to publish a ' +
+        'version and shift traffic to it (Canary10Percent5Minutes, watched by its alarms and hooks).',
+    ]);
+  });
+
+  it('an in-place stage: the deploy moves the alias', async () => {
+    aliases();
+    const { ctx, out } = fnDeploy('nightly');
+    await runHooks(ctx, ['after:deploy:function:deploy']);
+    expect(out.warnings).toEqual([
+      'serverless-traffic-shift: "deploy function" changed nightly at $LATEST only. Its event sources call alias "live", which still serves ' +
+        'version 6 (100%): its traffic has not changed. Run "serverless deploy --stage dev --region us-east-1" to publish a version and move its alias to it.',
+    ]);
+  });
+
+  it('without the alias version when it cannot be read; nothing for a function the plugin leaves alone', async () => {
+    m.lambda.on(GetAliasCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const { ctx, out } = fnDeploy('worker');
+    await expect(runHooks(ctx, ['after:deploy:function:deploy'])).resolves.toBeDefined();
+    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings[0]).toContain('alias "live", which still serves the version it served before: its traffic has not changed.');
+    const hook = fnDeploy('check');
+    await runHooks(hook.ctx, ['after:deploy:function:deploy']);
+    expect(hook.out.warnings).toEqual([]);
+    expect(m.lambda.commandCalls(GetAliasCommand)).toHaveLength(1);
+  });
+
+  it('settings the plugin rejects do not fail a function that is already deployed', async () => {
+    const { ctx, out } = testContext({
+      options: { function: 'api' },
+      functions: () => {
+        throw new Error('functions.api.deploymentSettings.type must be ...');
+      },
+    });
+    await expect(runHooks(ctx, ['after:deploy:function:deploy'])).resolves.toBeDefined();
+    expect(out.warnings).toEqual([
+      'serverless-traffic-shift: could not read deploymentSettings (functions.api.deploymentSettings.type must be ...); if api is shifted, its alias still serves the version it served before.',
+    ]);
+  });
+});
