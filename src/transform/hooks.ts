@@ -88,7 +88,7 @@ export function wireHooks(resources: Record<string, CfnResource>, functions: rea
   }
 
   for (const { hook, targets } of serviceHooks.values()) grantServiceHook(resources, hook, targets, wiring);
-  if (smoke.length > 0 || bake.length > 0) addGeneratedHooks(smoke, bake, wiring);
+  if (smoke.length > 0 || bake.length > 0) addGeneratedHooks(resources, smoke, bake, wiring);
   return wiring;
 }
 
@@ -170,7 +170,7 @@ function grantServiceHook(
   wiring.replaced[hook.logicalId] = { ...hookResource, Properties: properties };
 }
 
-function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiring: HookWiring): void {
+function addGeneratedHooks(resources: Record<string, CfnResource>, smoke: HookedFunction[], bake: HookedFunction[], wiring: HookWiring): void {
   const roleId = naming.generatedHookRole();
   const users = [...new Set([...smoke, ...bake])];
   wiring.added[roleId] = inlineFunctionRole('traffic-shift-hooks', [
@@ -206,8 +206,12 @@ function addGeneratedHooks(smoke: HookedFunction[], bake: HookedFunction[], wiri
       config.text(i === 0 ? '"' : ',"').ref(t.groupLogicalId).text('":{"function":').json(t.fn.name).text(',"bakeMinutes":').json(t.fn.health.bakeMinutes).text(',"alarms":[');
       t.alarmNames.forEach((name, j) => {
         const alarmId = refTarget(name);
+        // A name written in the template goes in as JSON text, escaped (it may hold a quote or a backslash); a Ref
+        // resolves at deploy time into the string unescaped: CloudFormation's generated names are safe there.
+        const written = alarmId === undefined ? undefined : resources[alarmId]?.Properties?.AlarmName;
         if (j > 0) config.text(',');
         if (alarmId === undefined) config.json(name);
+        else if (typeof written === 'string') config.json(written);
         else config.text('"').ref(alarmId).text('"');
       });
       config.text(']}');

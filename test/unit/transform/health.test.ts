@@ -276,6 +276,21 @@ describe('smoke tests and bake time', () => {
     });
   });
 
+  it('takes the AlarmName the template gives a user alarm as escaped text; a generated or computed name by Ref', () => {
+    const template = compiledTemplate(['api']);
+    const written = 'api "errors" \\ prod';
+    template.Resources.WrittenAlarm = { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmName: written, MetricName: 'Errors' } };
+    template.Resources.ComputedAlarm = { Type: 'AWS::CloudWatch::Alarm', Properties: { AlarmName: { 'Fn::Sub': '${AWS::StackName}-latency' }, MetricName: 'Duration' } };
+    template.Resources.UnnamedAlarm = { Type: 'AWS::CloudWatch::Alarm', Properties: { MetricName: 'Throttles' } };
+    const { template: out } = build({ api: { type: 'BlueGreen', alarms: ['WrittenAlarm', 'ComputedAlarm', 'UnnamedAlarm'] } }, template);
+    const config = loadInlineHook((out.Resources.TrafficShiftBakeHook?.Properties as any).Code.ZipFile).config as Record<string, { alarms: string[] }>;
+    expect(config['<Ref ApiTrafficShiftDeploymentGroup>']?.alarms).toEqual(['<Ref ApiTrafficShiftErrorsAlarm>', written, '<Ref ComputedAlarm>', '<Ref UnnamedAlarm>']);
+    // The deployment group still names every alarm by Ref, so it is created after them.
+    expect((out.Resources.ApiTrafficShiftDeploymentGroup?.Properties as any).AlarmConfiguration.Alarms).toEqual(
+      ['ApiTrafficShiftErrorsAlarm', 'WrittenAlarm', 'ComputedAlarm', 'UnnamedAlarm'].map((id) => ({ Name: { Ref: id } })),
+    );
+  });
+
   it('rejects smokeTest together with preTrafficHook', () => {
     expect(() => build({ api: { type: 'AllAtOnce', smokeTest: { payload: {} }, preTrafficHook: 'arn:aws:lambda:us-east-1:123456789012:function:x' } }, compiledTemplate(['api']))).toThrow(
       /functions\.api\.deploymentSettings\.smokeTest .*either smokeTest or preTrafficHook, not both/,
