@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'TRAFFIC_SHIFT_LOGICAL_ID_COLLISION'
   | 'TRAFFIC_SHIFT_MISSING_RESOURCE'
   | 'TRAFFIC_SHIFT_BYPASS'
-  | 'TRAFFIC_SHIFT_RESOURCE_LIMIT';
+  | 'TRAFFIC_SHIFT_RESOURCE_LIMIT'
+  | 'TRAFFIC_SHIFT_PLUGIN_ORDER'
+  | 'TRAFFIC_SHIFT_SPLIT_STACKS';
 
 /** `functions.api.deploymentSettings.alias` or `custom.deploymentSettings.alias`: where the user wrote a value. */
 export function settingPath(functionName: string | undefined, key?: string): string {

@@ -4,6 +4,7 @@
  */
 import { resolveSettings, type ResolvedSettings, type ServiceDescription } from './config/resolve';
 import { forFramework, functionSettingsSchema, serviceSettingsSchema } from './config/schema';
+import { checkSplitStacksLayout, checkSplitStacksOrder, type SplitStacksFacts } from './config/split-stacks';
 import { naming } from './naming';
 import { trafficCommands, trafficHooks } from './deploy';
 import { createLogger, type FrameworkUtils, type Logger } from './log';
@@ -33,7 +34,12 @@ interface Serverless {
     defineCustomProperties(schema: object): void;
     defineFunctionProperties(provider: string, schema: object): void;
   };
+  /** Loaded plugins in the order their hooks run. */
+  pluginManager?: { plugins?: unknown[] };
 }
+
+/** serverless-plugin-split-stacks's class, as the framework loaded it. */
+const SPLIT_STACKS_CLASS = 'ServerlessPluginSplitStacks';
 
 class TrafficShiftPlugin {
   readonly hooks: Record<string, () => void | Promise<void>>;
@@ -74,22 +80,31 @@ class TrafficShiftPlugin {
 
   /**
    * Checks every setting before anything is compiled, then asks the framework to publish a version of each
-   * shifted function and to wire its events to the alias (`targetAlias`, the framework's own mechanism).
+   * shifted function and to wire its events to the alias (`targetAlias`, the framework's own mechanism). Hook
+   * functions get no versions unless they ask for them: CodeDeploy invokes a hook by name, so a version of it would
+   * serve nothing, and would tie the hook to the versions it checks (its environment names the new one).
    */
   private prepareFunctions(): void {
+    checkSplitStacksOrder(this.splitStacks());
     this.settings = resolveSettings(this.describeService());
     for (const fn of this.settings.functions) {
-      if (fn.kind !== 'shifted') continue;
       const functionObject = this.serverless.service.getFunction(fn.name);
+      if (fn.kind === 'untouched') {
+        if (fn.hook && functionObject.versionFunction === undefined) functionObject.versionFunction = false;
+        continue;
+      }
       functionObject.versionFunction = true;
       functionObject.targetAlias = { name: fn.alias, logicalId: naming.alias(fn.normalizedName) };
     }
   }
 
   private transformTemplate(): void {
+    const splitStacks = this.splitStacks();
+    if (!this.settings) checkSplitStacksOrder(splitStacks);
     const settings = this.settings ?? resolveSettings(this.describeService());
     const compiled = this.serverless.service.provider.compiledCloudFormationTemplate;
-    const result = applyTrafficShift(settings, compiled);
+    const result = applyTrafficShift(settings, compiled, { stackSplitAfter: splitStacks.loaded });
+    checkSplitStacksLayout(splitStacks, settings, result.template);
     // The framework holds this object: update it in place so it writes what the transform returned.
     Object.assign(compiled, result.template);
     this.plan = result.plan;
@@ -107,6 +122,19 @@ class TrafficShiftPlugin {
     this.showFullPlan = true;
     await (this.serverless as unknown as { pluginManager: { spawn(command: string): Promise<void> } }).pluginManager.spawn('package');
     if (this.plan) this.log.writeText(renderPlan(this.plan));
+  }
+
+  /** What serverless-plugin-split-stacks will do after the transform (see config/split-stacks.ts). */
+  private splitStacks(): SplitStacksFacts {
+    const plugins = this.serverless.pluginManager?.plugins ?? [];
+    const index = plugins.findIndex((plugin) => (plugin as { constructor?: { name?: string } } | null)?.constructor?.name === SPLIT_STACKS_CLASS);
+    const config = this.serverless.service.custom?.splitStacks as { perFunction?: unknown; perGroupFunction?: unknown } | undefined;
+    return {
+      loaded: index >= 0,
+      runsFirst: index >= 0 && index < plugins.indexOf(this),
+      perFunction: Boolean(config?.perFunction),
+      perGroupFunction: Boolean(config?.perGroupFunction),
+    };
   }
 
   private describeService(): ServiceDescription {

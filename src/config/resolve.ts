@@ -53,6 +53,8 @@ export interface UntouchedFunction {
   kind: 'untouched';
   name: string;
   reason: string;
+  /** A pre- or post-traffic hook of a shifted function. */
+  hook?: true;
 }
 
 export type ResolvedFunction = ShiftedFunction | UntouchedFunction;
@@ -88,7 +90,7 @@ export function resolveSettings(service: ServiceDescription): ResolvedSettings {
     }
   }
   const functions = resolved.map((fn): ResolvedFunction =>
-    hookOf.has(fn.name) ? { kind: 'untouched', name: fn.name, reason: `${(hookOf.get(fn.name) as string[]).join(', ')}; hooks are never shifted` } : fn,
+    hookOf.has(fn.name) ? { kind: 'untouched', name: fn.name, reason: `${(hookOf.get(fn.name) as string[]).join(', ')}; hooks are never shifted`, hook: true } : fn,
   );
   return { stage: service.stage, ...(permissionsBoundary !== undefined && { permissionsBoundary: permissionsBoundary as string | Intrinsic }), functions };
 }

@@ -68,8 +68,20 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** The stack's resources, or undefined when the stack does not exist. */
+/**
+ * The stack's resources and those of its nested stacks (one level: serverless-plugin-split-stacks moves versions,
+ * alarms, or whole functions with their aliases and deployment groups there, keeping their logical ids), or undefined
+ * when the stack does not exist. One ListStackResources per 100 resources of each stack, 8 stacks in flight.
+ */
 export async function listStackResources(cloudFormation: CloudFormationClient, stackName: string): Promise<StackResource[] | undefined> {
+  const root = await listOneStack(cloudFormation, stackName);
+  if (!root) return undefined;
+  const nested = root.filter((r) => r.type === 'AWS::CloudFormation::Stack' && r.physicalId);
+  const inside = await mapLimit(nested, 8, (r) => listOneStack(cloudFormation, r.physicalId as string));
+  return [...root, ...inside.flatMap((resources) => resources ?? [])];
+}
+
+async function listOneStack(cloudFormation: CloudFormationClient, stackName: string): Promise<StackResource[] | undefined> {
   const resources: StackResource[] = [];
   let token: string | undefined;
   do {

@@ -37,13 +37,27 @@ export function expectShifts(
       );
     }
     const alias = template.Resources[aliasId];
-    const version = getAttTarget(alias?.Properties?.FunctionVersion, 'Version');
+    const version = versionLogicalId(alias?.Properties?.FunctionVersion);
     if (version === undefined) return { name: fn.name, shifts: true };
     if (deployedIds.has(version)) {
       return none('its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift');
     }
     return { name: fn.name, shifts: true };
   });
+}
+
+/**
+ * The version an alias goes to: `Fn::GetAtt [<version>, Version]`, or, once serverless-plugin-split-stacks moved the
+ * version into a nested stack, `Fn::GetAtt [<nested stack>, Outputs.<version>Version]` (its outputs are named after
+ * what they carry). Anything else: undefined, and the deploy expects a shift.
+ */
+function versionLogicalId(functionVersion: unknown): string | undefined {
+  const direct = getAttTarget(functionVersion, 'Version');
+  if (direct !== undefined) return direct;
+  const getAtt = (functionVersion as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+  const attribute = Array.isArray(getAtt) ? getAtt[1] : undefined;
+  const output = typeof attribute === 'string' ? /^Outputs\.(.+)Version$/.exec(attribute) : null;
+  return output?.[1];
 }
 
 /** Who runs the pre- and post-traffic hooks of a function, in words, from its alias's UpdatePolicy in the template. */

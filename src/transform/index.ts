@@ -55,7 +55,15 @@ export interface TransformResult {
   plan: Plan;
 }
 
-export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate): TransformResult {
+export interface TransformOptions {
+  /**
+   * Another plugin splits the stack after the transform (serverless-plugin-split-stacks): the root stack's resource
+   * count is its business, so the 500-resource check is left to it.
+   */
+  stackSplitAfter?: boolean;
+}
+
+export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate, options: TransformOptions = {}): TransformResult {
   const shifted = settings.functions.filter((f): f is ShiftedFunction => f.kind === 'shifted');
   const added: Record<string, CfnResource> = {};
   const add = (logicalId: string, resource: CfnResource): void => {
@@ -205,7 +213,7 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   const template = grantAliases(rewireEventSources(retargetToAliases({ ...input, Resources: { ...resources, ...added } }, shifted), shifted), shifted);
   for (const [name, bypasses] of checkNoBypass(template, shifted)) (plans.get(name) as FunctionPlan).bypasses = bypasses;
   for (const [name, events] of eventSourcesThroughAlias(template, shifted)) (plans.get(name) as FunctionPlan).events = events;
-  checkResourceBudget(input, template, hooks.warnings);
+  if (!options.stackSplitAfter) checkResourceBudget(input, template, hooks.warnings);
   checkNoAlarmCycle(template, hooked);
   const functions = settings.functions.map(
     (fn): FunctionPlan =>
@@ -230,7 +238,7 @@ function checkResourceBudget(input: CfnTemplate, output: CfnTemplate, warnings: 
   const after = Object.keys(output.Resources).length;
   const advice =
     'Options: turn off optional newVersionAlarms, set enabled: false on functions that need no gradual rollout, ' +
-    'or split the service into several stacks.';
+    'split the stack with serverless-plugin-split-stacks (listed after serverless-traffic-shift), or split the service.';
   if (after > MAX_STACK_RESOURCES) {
     throw new ServerlessError(
       `The stack would have ${after} resources, over CloudFormation's limit of ${MAX_STACK_RESOURCES}: the service has ${before} ` +

@@ -15,6 +15,7 @@ import {
   idsOfType,
   lintAgainstBaselines,
   onlyVersionId,
+  versionIds,
   packageBaseline,
   packageFixture,
   packageFixtureExpectingFailure,
@@ -215,6 +216,13 @@ describe('hooks with their own and with a shared role (fixture health-hooks)', (
     }
     expect(properties(t(), 'PreHookLambdaFunction').Role).toEqual(properties(base(), 'PreHookLambdaFunction').Role);
     expect(properties(t(), 'ApiLambdaFunction').Environment).toBeUndefined();
+  });
+
+  it('the hooks publish no versions (CodeDeploy invokes them by name), which the framework would publish without the plugin', () => {
+    for (const hook of ['PreHookLambdaFunction', 'PostHookLambdaFunction']) {
+      expect(versionIds(t(), hook)).toEqual([]);
+      expect(versionIds(base(), hook)).toHaveLength(1);
+    }
   });
 });
 

@@ -88,18 +88,28 @@ async function packageIn(cwd: string, stage: string): Promise<Packaged> {
  * them). The configuration is written as JSON, which is valid YAML.
  */
 export async function packageBaseline(fixture: string, { stage = 'dev' }: { stage?: string } = {}): Promise<Packaged> {
-  const source = fixtureDir(fixture);
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `traffic-shift-baseline-${fixture}-`));
+  const dir = await writeBaselineService(fixture);
   try {
-    for (const entry of await fs.readdir(source)) {
-      if (entry !== 'serverless.yml' && entry !== '.serverless') await fs.cp(path.join(source, entry), path.join(dir, entry), { recursive: true });
-    }
-    const configuration = withoutPlugin(await readConfiguration(path.join(source, 'serverless.yml')), source);
-    await fs.writeFile(path.join(dir, 'serverless.yml'), JSON.stringify(configuration, null, 2));
     return await packageIn(dir, stage);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A temporary copy of the fixture without the plugin (see packageBaseline), whose node_modules links to the
+ * repository's, so the other plugins it lists resolve. The caller removes it.
+ */
+export async function writeBaselineService(fixture: string): Promise<string> {
+  const source = fixtureDir(fixture);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `traffic-shift-baseline-${fixture.replace(/\//g, '-')}-`));
+  for (const entry of await fs.readdir(source)) {
+    if (entry !== 'serverless.yml' && entry !== '.serverless') await fs.cp(path.join(source, entry), path.join(dir, entry), { recursive: true });
+  }
+  const configuration = withoutPlugin(await readConfiguration(path.join(source, 'serverless.yml')), source);
+  await fs.writeFile(path.join(dir, 'serverless.yml'), JSON.stringify(configuration, null, 2));
+  await fs.symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
 }
 
 function withoutPlugin(configuration: Record<string, unknown>, serviceDir: string): Record<string, unknown> {
@@ -152,11 +162,15 @@ export interface SpawnedPackaging {
 }
 
 /** Runs `node_modules/.bin/serverless package --stage <stage>` in the fixture's directory and reads what it wrote. */
-export async function spawnPackage(fixture: string, { stage = 'dev' }: { stage?: string } = {}): Promise<SpawnedPackaging> {
+export async function spawnPackage(fixture: string, options: { stage?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SpawnedPackaging> {
+  return spawnPackageIn(fixtureDir(fixture), options);
+}
+
+/** The same in any service directory; `env` is added to this process's environment. */
+export async function spawnPackageIn(cwd: string, { stage = 'dev', env: extra = {} }: { stage?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SpawnedPackaging> {
   assertPluginBuilt();
-  const cwd = fixtureDir(fixture);
   await removePackagingOutput(cwd);
-  const env = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_TRACKING_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0' };
+  const env = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_TRACKING_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0', ...extra };
   const { exitCode, stdout, stderr } = await run(SERVERLESS_BIN, ['package', '--stage', stage], { cwd, env });
   const templateFile = path.join(cwd, TEMPLATE_FILE);
   if (!existsSync(templateFile)) return { exitCode, stdout, stderr };

@@ -107,6 +107,33 @@ describe('status', () => {
     });
   });
 
+  it('finds what serverless-plugin-split-stacks moved into nested stacks (one ListStackResources per stack)', async () => {
+    aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['4'], 'svc-dev-nightly': ['12'] });
+    const { ctx, out } = setup({
+      deployments: [linearSuccess({ id: 'd-LINEAR0', group: WORKER_GROUP, createdAt: 0, phases: [{ at: 0, status: 'Created' }, { at: 12, status: 'Succeeded' }] })],
+    }, 60);
+    // Per function: the worker's function, version, alias and deployment group live in WorkerNestedStack.
+    const nestedArn = 'arn:aws:cloudformation:us-east-1:123456789012:stack/svc-dev-WorkerNestedStack-1XYZ/guid';
+    const summaries = (resources: { logicalId: string; type: string; physicalId?: string }[]) => ({
+      StackResourceSummaries: resources.map((r) => ({
+        LogicalResourceId: r.logicalId,
+        ResourceType: r.type,
+        PhysicalResourceId: r.physicalId,
+        ResourceStatus: 'UPDATE_COMPLETE',
+        LastUpdatedTimestamp: new Date(0),
+      })),
+    });
+    const isWorker = (r: { logicalId: string }) => r.logicalId.startsWith('Worker');
+    m.cloudFormation.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => {
+      if (input.StackName === nestedArn) return summaries(deployedStack().filter(isWorker));
+      if (input.StackName === 'svc-dev') return summaries([...deployedStack().filter((r) => !isWorker(r)), { logicalId: 'WorkerNestedStack', type: 'AWS::CloudFormation::Stack', physicalId: nestedArn }]);
+      throw new Error(`unexpected stack ${input.StackName}`);
+    });
+    await statusCommand(ctx);
+    expect(out.text.join('\n')).toContain('worker\n  alias         live → version 4 (100%)\n  strategy      Linear10PercentEvery1Minute\n  last rollout  d-LINEAR0 Succeeded');
+    expect(m.cloudFormation.commandCalls(ListStackResourcesCommand).map((c) => c.args[0].input.StackName)).toEqual(['svc-dev', nestedArn]);
+  });
+
   it('a failed last rollout shows its cause; a hand weight says how to finish or undo it', async () => {
     aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['3', { '4': 0.3 }], 'svc-dev-nightly': ['12'] });
     const { ctx, out } = setup({ deployments: alarmRollback().slice(0, 1) }, 200);

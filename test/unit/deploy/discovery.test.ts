@@ -118,6 +118,18 @@ describe('expectShifts', () => {
     ]);
   });
 
+  it('reads the version through a nested stack output of serverless-plugin-split-stacks', () => {
+    const nested = template({ Api: 'ApiLambdaVersionNew', Worker: 'WorkerLambdaVersionSame' });
+    for (const [fn, version] of [['Api', 'ApiLambdaVersionNew'], ['Worker', 'WorkerLambdaVersionSame']]) {
+      (nested.Resources[`${fn}TrafficShiftAlias`]?.Properties as Record<string, unknown>).FunctionVersion = { 'Fn::GetAtt': ['VersionsNestedStack', `Outputs.${version}Version`] };
+    }
+    const shifted = functions.filter((f) => !f.inPlace);
+    expect(expectShifts(nested, shifted, deployed).map((e) => e.shifts)).toEqual([true, false]);
+    // An output named otherwise: expect a shift rather than claim nothing changed.
+    (nested.Resources.WorkerTrafficShiftAlias?.Properties as Record<string, unknown>).FunctionVersion = { 'Fn::GetAtt': ['VersionsNestedStack', 'Outputs.Something'] };
+    expect(expectShifts(nested, shifted, deployed).map((e) => e.shifts)).toEqual([true, true]);
+  });
+
   it('first deploy of the stack, and first deploy of an alias in an existing stack', () => {
     const shifted = functions.filter((f) => !f.inPlace);
     expect(expectShifts(compiled, shifted, undefined).map((e) => (e.shifts ? 'shifts' : e.reason))).toEqual([

@@ -227,6 +227,12 @@ describe('CloudFormation resource budget', () => {
     expect(plan.warnings).toEqual([expect.stringContaining('the stack has 454 resources (4 added by serverless-traffic-shift)')]);
     expect(transform({ api: canary }, padded(440)).plan.warnings).toEqual([]);
   });
+
+  it('leaves the count to serverless-plugin-split-stacks when it splits the stack afterwards', () => {
+    const { template, plan } = applyTrafficShift(resolveSettings(service({ api: canary })), padded(497), { stackSplitAfter: true });
+    expect(Object.keys(template.Resources)).toHaveLength(501);
+    expect(plan.warnings).toEqual([]);
+  });
 });
 
 describe('async invocation settings of a function with provisioned concurrency', () => {
