@@ -6,15 +6,19 @@
  * (src/resources/existing-sources.js), which writes the alias ARN into the bucket's notifications or the pool's
  * triggers and adds the permission on the alias. Pure.
  *
- * The framework's handler function stays in the template: on the first deploy with the plugin, CloudFormation deletes
- * the framework's resource through it, after the plugin's resource has taken over the bucket's or pool's settings. A
- * resource listed in the function's allowBypass is left as the framework made it.
+ * Once nothing else uses the framework's handler function (nodejs18.x, a runtime Lambda no longer lets anyone create or
+ * update: with it in the template no deploy succeeds), it goes too, with its log group and the framework's
+ * custom-resource role when they served it alone. On the first deploy with the plugin, CloudFormation's clean-up
+ * deletes the framework's resource through that handler before the handler itself, as the resource depended on it,
+ * after the plugin's resource has taken over the bucket's or pool's settings. A resource listed in the function's
+ * allowBypass is left as the framework made it, and so is its handler.
  */
 import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
 import { EXISTING_SOURCES_HANDLER_SOURCE } from '../resources/source';
 import { getAtt, partitionArn, ref, type CfnResource } from '../types/cloudformation';
 import { inlineFunction, inlineFunctionRole } from './inline-function';
+import { dependsOnList, getAttTarget } from './intrinsics';
 
 /** The framework's type → the plugin's. Every property but ServiceToken and FunctionName carries over unchanged. */
 const TAKEN_OVER: Record<string, string> = {
@@ -45,6 +49,7 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
   const kmsKeys = new Map<string, unknown>();
   const once = (into: Map<string, unknown>, value: unknown): void => void into.set(JSON.stringify(value), value);
   let pools = false;
+  const handlers = new Set<string>();
   for (const [logicalId, resource] of Object.entries(resources)) {
     const takeOver = TAKEN_OVER[resource.Type];
     const properties = resource.Properties ?? {};
@@ -53,6 +58,8 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
     const aliasRef = ref(naming.alias(fn.normalizedName));
     once(aliases, aliasRef);
     result.removed.push(logicalId);
+    const handler = getAttTarget(properties.ServiceToken, 'Arn');
+    if (handler !== undefined) handlers.add(handler);
     const replacements = result.replacements.get(fn.name) ?? {};
     result.replacements.set(fn.name, replacements);
     const { ServiceToken: _token, FunctionName: _name, ...kept } = properties;
@@ -70,6 +77,7 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
     }
   }
   if (result.removed.length === 0) return result;
+  result.removed.push(...unusedFrameworkHandlers(resources, result.removed, handlers));
 
   const statements: unknown[] = [{ Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [...aliases.values()] }];
   if (buckets.size > 0) statements.push({ Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: [...buckets.values()] });
@@ -97,4 +105,31 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
     code: EXISTING_SOURCES_HANDLER_SOURCE,
   });
   return result;
+}
+
+/**
+ * The framework's handler functions that served only the resources taken over, and then their log groups and role
+ * where nothing else names them. A mention anywhere in the rest of the template (Ref, GetAtt, Sub, DependsOn) keeps
+ * a resource.
+ */
+function unusedFrameworkHandlers(resources: Readonly<Record<string, CfnResource>>, removed: readonly string[], handlers: ReadonlySet<string>): string[] {
+  const gone = new Set(removed);
+  const mentioned = (id: string): boolean =>
+    Object.entries(resources).some(([other, resource]) => !gone.has(other) && other !== id && JSON.stringify(resource).includes(id));
+  const unused: string[] = [];
+  const drop = (id: string): void => {
+    gone.add(id);
+    unused.push(id);
+  };
+  for (const handler of handlers) {
+    const resource = resources[handler];
+    if (resource?.Type !== 'AWS::Lambda::Function' || mentioned(handler)) continue;
+    drop(handler);
+    for (const dependency of dependsOnList(resource.DependsOn)) {
+      if (resources[dependency]?.Type === 'AWS::Logs::LogGroup' && !mentioned(dependency)) drop(dependency);
+    }
+    const role = getAttTarget(resource.Properties?.Role, 'Arn');
+    if (role !== undefined && resources[role]?.Type === 'AWS::IAM::Role' && !mentioned(role)) drop(role);
+  }
+  return unused;
 }

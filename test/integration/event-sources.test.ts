@@ -362,15 +362,24 @@ describe("existing S3 bucket and existing user pool: the framework's custom reso
     });
   });
 
-  it("serves both from one inline Node.js 22 handler whose role may add permissions on these aliases only; the framework's handlers stay for the deletion of their resources", () => {
+  it("serves both from one inline Node.js 22 handler whose role may add permissions on these aliases only", () => {
     const handler = properties(t(), 'TrafficShiftExistingSourcesHandler');
     expect(handler).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: { 'Fn::GetAtt': ['TrafficShiftExistingSourcesRole', 'Arn'] } });
     expect((handler.Code as { ZipFile: string }).ZipFile).toContain('exports.handler');
     const statements = (properties(t(), 'TrafficShiftExistingSourcesRole').Policies as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[])[0]?.PolicyDocument.Statement;
     expect(statements?.[0]).toEqual({ Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [A('ExistingUploads'), A('ExistingPoolTrigger')] });
-    expect(idsOfType(t(), 'AWS::Lambda::Function')).toEqual(
-      expect.arrayContaining(['CustomDashresourceDashexistingDashs3LambdaFunction', 'CustomDashresourceDashexistingDashcupLambdaFunction']),
-    );
+  });
+
+  it("drops the framework's handlers (nodejs18.x, which Lambda no longer creates or updates), their log groups and role, which served nothing else", async () => {
+    const framework = (template: CfnTemplate) =>
+      Object.keys(template.Resources).filter((id) => id.startsWith('CustomDashresource') || id === 'IamRoleCustomResourcesLambdaExecution').sort();
+    expect(framework(await spawnBaseline(SERVICES.customResources))).toEqual([
+      'CustomDashresourceDashexistingDashcupLambdaFunction',
+      'CustomDashresourceDashexistingDashs3LambdaFunction',
+      'IamRoleCustomResourcesLambdaExecution',
+    ]);
+    expect(framework(t())).toEqual([]);
+    expect(JSON.stringify(t())).not.toContain('nodejs18.x');
   });
 });
 
@@ -408,6 +417,12 @@ describe("the framework's custom resources listed in allowBypass", () => {
     expect(idsOfType(templates.customResourcesAllowed, 'AWS::Lambda::Alias')).toEqual(['BusTrafficShiftAlias', 'ExistingPoolTriggerTrafficShiftAlias', 'ExistingUploadsTrafficShiftAlias']);
     expect(idsOfType(templates.customResourcesAllowed, 'AWS::CodeDeploy::DeploymentGroup')).toHaveLength(3);
     expect(templates.customResourcesAllowed.Resources.TrafficShiftExistingSourcesHandler).toBeUndefined();
+  });
+
+  it("keeps the framework's handlers and their role, which serve them", () => {
+    for (const id of ['CustomDashresourceDashexistingDashs3LambdaFunction', 'CustomDashresourceDashexistingDashcupLambdaFunction', 'CustomDashresourceDasheventDashbridgeLambdaFunction', 'IamRoleCustomResourcesLambdaExecution']) {
+      expect(Object.keys(templates.customResourcesAllowed.Resources)).toContain(id);
+    }
   });
 });
 

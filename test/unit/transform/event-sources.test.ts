@@ -101,7 +101,6 @@ describe("the framework's custom resources for an existing bucket or user pool: 
       { Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [alias] },
       { Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', 'uploads']] }] },
     ]);
-    // The framework's handler stays: CloudFormation deletes the framework's resource through it.
     expect(plan.functions[0]?.events).toContain('s3 uploads (existing bucket)');
     expect(plan.functions[0]?.addedResources).toContain('ApiCustomS31TrafficShift');
     expect(plan.sharedResources).toEqual(expect.arrayContaining(['TrafficShiftExistingSourcesHandler', 'TrafficShiftExistingSourcesRole']));
@@ -152,6 +151,37 @@ describe("the framework's custom resources for an existing bucket or user pool: 
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: [key],
+    });
+  });
+
+  describe("the framework's handlers (nodejs18.x)", () => {
+    const role: CfnResource = { Type: 'AWS::IAM::Role', Properties: { RoleName: 'custom-resources' } };
+    const handler = (name: string): CfnResource => ({
+      Type: 'AWS::Lambda::Function',
+      Properties: { Runtime: 'nodejs18.x', Role: { 'Fn::GetAtt': ['IamRoleCustomResourcesLambdaExecution', 'Arn'] } },
+      DependsOn: ['IamRoleCustomResourcesLambdaExecution', `CustomDashresourceDash${name}LogGroup`],
+    });
+    const logGroup: CfnResource = { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/lambda/handler' } };
+    const framework = {
+      IamRoleCustomResourcesLambdaExecution: role,
+      CustomDashresourceDashexistingDashs3LambdaFunction: handler('existingDashs3'),
+      CustomDashresourceDashexistingDashs3LogGroup: logGroup,
+    };
+
+    it('go with their log group and role once every resource they served is taken over', () => {
+      const { template } = applyTrafficShift(settings(), withResources({ ApiCustomS31: frameworkS3, ...framework }));
+      for (const id of Object.keys(framework)) expect(template.Resources[id]).toBeUndefined();
+    });
+
+    it('stay while they serve a resource left to them; the role stays while another handler uses it', () => {
+      const other = { ...frameworkS3, Properties: { ...frameworkS3.Properties, FunctionName: 'svc-prod-other' } };
+      const kept = applyTrafficShift(settings(), withResources({ ApiCustomS31: frameworkS3, OtherCustomS31: other, ...framework })).template.Resources;
+      for (const id of Object.keys(framework)) expect(kept[id]).toEqual(framework[id as keyof typeof framework]);
+      const apigw = { CustomDashresourceDashapigwDashcwDashroleLambdaFunction: handler('apigwDashcwDashrole') };
+      const shared = applyTrafficShift(settings(), withResources({ ApiCustomS31: frameworkS3, ...framework, ...apigw })).template.Resources;
+      expect(shared.CustomDashresourceDashexistingDashs3LambdaFunction).toBeUndefined();
+      expect(shared.CustomDashresourceDashexistingDashs3LogGroup).toBeUndefined();
+      expect(shared.IamRoleCustomResourcesLambdaExecution).toEqual(role);
     });
   });
 
