@@ -5,6 +5,7 @@
  * - `health-hooks`: a pre-traffic hook with a role of its own and a post-traffic hook sharing the service's role, and
  *   exactly the IAM statements each party gets;
  * - `health-generated`: the generated smoke-test and bake hooks (BlueGreen, bakeTime after a canary) and triggers;
+ * - `health-iam-per-function`: serverless-iam-roles-per-function gives the hook a role of its own;
  * - `health-error-*`: invalid health settings stop the packaging with the plugin's coded error.
  * Each template must lint clean with cfn-lint: no finding that the same service without the plugin does not have.
  */
@@ -34,13 +35,14 @@ const { ServerlessError: PluginError } = require(path.join(REPO_ROOT, 'dist', 'e
 const ALERTS = 'health-alerts';
 const HOOKS = 'health-hooks';
 const GENERATED = 'health-generated';
+const PER_FUNCTION_ROLES = 'health-iam-per-function';
 
 const templates: Record<string, CfnTemplate> = {};
 const baselines: Record<string, CfnTemplate> = {};
 
 beforeAll(async () => {
   // One at a time: the framework runs in this process.
-  for (const fixture of [ALERTS, HOOKS, GENERATED]) {
+  for (const fixture of [ALERTS, HOOKS, GENERATED, PER_FUNCTION_ROLES]) {
     templates[fixture] = (await packageFixture(fixture)).template;
     baselines[fixture] = (await packageBaseline(fixture)).template;
   }
@@ -353,18 +355,45 @@ describe('generated smoke-test and bake hooks, BlueGreen, triggers (fixture heal
   });
 });
 
-describeWithCfnLint('cfn-lint (fixtures health-alerts, health-hooks, health-generated)', () => {
-  it('finds nothing in any of the three templates that it does not find in the same service without the plugin', async () => {
+describe('serverless-iam-roles-per-function alongside (fixture health-iam-per-function)', () => {
+  const t = () => templates[PER_FUNCTION_ROLES] as CfnTemplate;
+  const base = () => baselines[PER_FUNCTION_ROLES] as CfnTemplate;
+
+  it("the hook keeps the role that plugin gave it, and a policy on that role reports to api's group and invokes api's new version only", () => {
+    expect(properties(t(), 'CheckerLambdaFunction').Role).toEqual(getAtt('CheckerIamRoleLambdaExecution'));
+    expect(properties(t(), 'CheckerTrafficShiftHookPolicy')).toEqual({
+      PolicyName: 'Checker-traffic-shift-hook',
+      Roles: [ref('CheckerIamRoleLambdaExecution')],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: ['codedeploy:PutLifecycleEventHookExecutionStatus', 'codedeploy:GetDeployment'], Resource: [groupArn('ApiTrafficShiftDeploymentGroup')] },
+          { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [ref(onlyVersionId(t(), 'ApiLambdaFunction'))] },
+        ],
+      },
+    });
+    expect(t().Resources.CheckerTrafficShiftHookRole).toBeUndefined();
+  });
+
+  it('every role is as that plugin made it; only the hook policy names the hook permissions', () => {
+    for (const role of ['ApiIamRoleLambdaExecution', 'CheckerIamRoleLambdaExecution']) expect(resource(t(), role)).toEqual(resource(base(), role));
+    expect(resourcesMentioning(t(), 'codedeploy:PutLifecycleEventHookExecutionStatus')).toEqual(['CheckerTrafficShiftHookPolicy']);
+    expect(properties(t(), 'ApiLambdaFunction').Role).toEqual(getAtt('ApiIamRoleLambdaExecution'));
+  });
+});
+
+describeWithCfnLint('cfn-lint (fixtures health-alerts, health-hooks, health-generated, health-iam-per-function)', () => {
+  it('finds nothing in any of the four templates that it does not find in the same service without the plugin', async () => {
     // Self-check, in the same cfn-lint run: the cycle an alarm on the alias would close (alias → group → alarm →
     // alias) must be reported as introduced.
     const cyclic = JSON.parse(JSON.stringify(templates[ALERTS])) as CfnTemplate;
     const dimensions = properties(cyclic, 'ApiTrafficShiftErrorsAlarm').Dimensions as unknown[];
     dimensions[1] = { Name: 'Resource', Value: ref('ApiTrafficShiftAlias') };
     const introduced = await lintAgainstBaselines({
-      ...Object.fromEntries([ALERTS, HOOKS, GENERATED].map((f) => [f, { withPlugin: templates[f] as CfnTemplate, baseline: baselines[f] as CfnTemplate }])),
+      ...Object.fromEntries([ALERTS, HOOKS, GENERATED, PER_FUNCTION_ROLES].map((f) => [f, { withPlugin: templates[f] as CfnTemplate, baseline: baselines[f] as CfnTemplate }])),
       selfCheck: { withPlugin: cyclic, baseline: baselines[ALERTS] as CfnTemplate },
     });
-    expect(introduced).toEqual({ [ALERTS]: [], [HOOKS]: [], [GENERATED]: [], selfCheck: expect.arrayContaining([expect.stringMatching(/^E3004 /)]) });
+    expect(introduced).toEqual({ [ALERTS]: [], [HOOKS]: [], [GENERATED]: [], [PER_FUNCTION_ROLES]: [], selfCheck: expect.arrayContaining([expect.stringMatching(/^E3004 /)]) });
   });
 });
 
