@@ -20,6 +20,8 @@ export interface CommandOptions {
   function?: string;
   weight?: string;
   version?: string;
+  /** `serverless rollback function --function-version N` (the framework's command). */
+  functionVersion?: string;
 }
 
 export interface TrafficContext {
@@ -87,6 +89,7 @@ export function frameworkContext(input: FrameworkInput): TrafficContext {
     ...(option('function') !== undefined && { function: option('function') }),
     ...(option('weight') !== undefined && { weight: option('weight') }),
     ...(option('version') !== undefined && { version: option('version') }),
+    ...(option('function-version') !== undefined && { functionVersion: option('function-version') }),
   };
   return {
     stage,

@@ -7,7 +7,7 @@
  * `before:aws:deploy:deploy:updateStack` starts the view in the background (the framework's own hook for
  * `aws:deploy:deploy:updateStack` then updates and monitors the stack); `after:aws:deploy:deploy:updateStack` ends it
  * after a successful update; the `error` hook ends it after a failed one and puts the cause in front of the error.
- * `after:deploy:function:deploy` says what `serverless deploy function` did not change.
+ * `after:deploy:function:deploy` and `after:rollback:function:rollback` say what those commands did not change.
  */
 import { deploymentsInProgress, errorText, listStackResources, mapLimit, readAlias } from './aws';
 import { describeAlias, handWeightRefusal, isWeighted, type AliasState } from './alias';
@@ -41,17 +41,19 @@ export function deployHooks(context: () => TrafficContext): Record<string, (erro
     'after:aws:deploy:deploy:updateStack': () => finishView(context(), session),
     // Runs for any failed command: only a deploy that started the view has something to add.
     error: async (error) => (session.watcher ? explainFailure(context(), session, error) : undefined),
-    'after:deploy:function:deploy': () => explainFunctionDeploy(context()),
+    'after:deploy:function:deploy': () => explainFunctionDeploy(context(), 'deploy function'),
+    'after:rollback:function:rollback': () => explainFunctionDeploy(context(), 'rollback function'),
   };
 }
 
 /**
  * `serverless deploy function` updates the function's $LATEST (its code, or only its configuration with
- * --update-config) and publishes no version, so the alias that every event source of a shifted function calls keeps
- * serving what it served: say so, with the version, so nobody takes the change for live. One GetAlias; when it cannot
- * be read, the message goes without the version.
+ * --update-config), and `serverless rollback function` puts an earlier version's code there; neither publishes a
+ * version, so the alias that every event source of a shifted function calls keeps serving what it served: say so,
+ * with the version, so nobody takes the change for live, and say what would move the traffic. One GetAlias; when it
+ * cannot be read, the message goes without the version.
  */
-export async function explainFunctionDeploy(ctx: TrafficContext): Promise<void> {
+export async function explainFunctionDeploy(ctx: TrafficContext, command: 'deploy function' | 'rollback function'): Promise<void> {
   let fn: ServiceFunction | undefined;
   try {
     fn = ctx.functions().find((f) => f.name === ctx.options.function);
@@ -69,11 +71,13 @@ export async function explainFunctionDeploy(ctx: TrafficContext): Promise<void> 
     // The message holds without the version.
   }
   const how = fn.inPlace ? 'and move its alias to it' : `and shift traffic to it (${fn.strategy}, watched by its alarms and hooks)`;
-  warn(
-    ctx,
-    `"deploy function" changed ${fn.name} at $LATEST only. Its event sources call alias "${fn.alias}", which still serves ${serving}: ` +
-      `its traffic has not changed. Run "serverless deploy${ctx.cliSuffix}" to publish a version ${how}.`,
-  );
+  const target = ctx.options.functionVersion;
+  const next =
+    command === 'rollback function' && target !== undefined
+      ? `To move its traffic to version ${target} by hand: "serverless traffic shift --function ${fn.name} --version ${target} --weight 10${ctx.cliSuffix}", ` +
+        `then "serverless traffic promote --function ${fn.name}${ctx.cliSuffix}".`
+      : `Run "serverless deploy${ctx.cliSuffix}" to publish a version ${how}.`;
+  warn(ctx, `"${command}" changed ${fn.name} at $LATEST only. Its event sources call alias "${fn.alias}", which still serves ${serving}: its traffic has not changed. ${next}`);
 }
 
 const warn = (ctx: TrafficContext, message: string): void => ctx.logger.warning(`serverless-traffic-shift: ${message}`);

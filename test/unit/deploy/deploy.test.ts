@@ -260,6 +260,18 @@ describe('serverless deploy function', () => {
     expect(m.lambda.commandCalls(GetAliasCommand)).toHaveLength(1);
   });
 
+  it('rollback function: says the alias still serves its version, and how to move the traffic to the restored one by hand', async () => {
+    aliases();
+    const { ctx, out } = testContext({ options: { function: 'api', functionVersion: '4' } });
+    await runHooks(ctx, ['after:rollback:function:rollback']);
+    expect(out.warnings).toEqual([
+      'serverless-traffic-shift: "rollback function" changed api at $LATEST only. Its event sources call alias "live", which still serves ' +
+        'version 6 (100%): its traffic has not changed. To move its traffic to version 4 by hand: ' +
+        '"serverless traffic shift --function api --version 4 --weight 10 --stage dev --region us-east-1", ' +
+        'then "serverless traffic promote --function api --stage dev --region us-east-1".',
+    ]);
+  });
+
   it('settings the plugin rejects do not fail a function that is already deployed', async () => {
     const { ctx, out } = testContext({
       options: { function: 'api' },
