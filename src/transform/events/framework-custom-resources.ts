@@ -11,7 +11,7 @@ import { show, type EventSourceModule } from './types';
 
 const EVENT_BRIDGE_HINT =
   "EventBridge through the framework's custom resource can only target the function itself; set provider.eventBridge.useCloudFormation: true " +
-  '(the default), whose rules target the alias';
+  "(the default), whose rules target the alias (the custom resource's handler also runs on nodejs18.x, which Lambda no longer creates or updates)";
 
 export const frameworkCustomResources: EventSourceModule = {
   resourceTypes: ['Custom::S3', 'Custom::TrafficShiftExistingBucket', 'Custom::CognitoUserPool', 'Custom::TrafficShiftExistingUserPool', 'Custom::EventBridge'],
