@@ -7,7 +7,7 @@ import {
   watchCommand,
 } from '../../../src/deploy/commands';
 import { TrafficError } from '../../../src/deploy/errors';
-import { deployedStack, testContext, API_GROUP, WORKER_GROUP } from './context';
+import { deployedStack, stackSummaries, testContext, API_GROUP, WORKER_GROUP } from './context';
 import { alarmRollback, ALARM_REASON, canarySuccess, linearSuccess } from './scenarios';
 import {
   callCounts,
@@ -26,15 +26,7 @@ const m = mocks();
 afterEach(() => m.reset());
 
 function stack(): void {
-  m.cloudFormation.on(ListStackResourcesCommand).resolves({
-    StackResourceSummaries: deployedStack().map((r) => ({
-      LogicalResourceId: r.logicalId,
-      ResourceType: r.type,
-      PhysicalResourceId: r.physicalId,
-      ResourceStatus: 'UPDATE_COMPLETE',
-      LastUpdatedTimestamp: new Date(0),
-    })),
-  });
+  m.cloudFormation.on(ListStackResourcesCommand).resolves(stackSummaries(deployedStack()));
 }
 
 /** Aliases: function name → [FunctionVersion, { version: weight }]. */
@@ -114,19 +106,10 @@ describe('status', () => {
     }, 60);
     // Per function: the worker's function, version, alias and deployment group live in WorkerNestedStack.
     const nestedArn = 'arn:aws:cloudformation:us-east-1:123456789012:stack/svc-dev-WorkerNestedStack-1XYZ/guid';
-    const summaries = (resources: { logicalId: string; type: string; physicalId?: string }[]) => ({
-      StackResourceSummaries: resources.map((r) => ({
-        LogicalResourceId: r.logicalId,
-        ResourceType: r.type,
-        PhysicalResourceId: r.physicalId,
-        ResourceStatus: 'UPDATE_COMPLETE',
-        LastUpdatedTimestamp: new Date(0),
-      })),
-    });
     const isWorker = (r: { logicalId: string }) => r.logicalId.startsWith('Worker');
     m.cloudFormation.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => {
-      if (input.StackName === nestedArn) return summaries(deployedStack().filter(isWorker));
-      if (input.StackName === 'svc-dev') return summaries([...deployedStack().filter((r) => !isWorker(r)), { logicalId: 'WorkerNestedStack', type: 'AWS::CloudFormation::Stack', physicalId: nestedArn }]);
+      if (input.StackName === nestedArn) return stackSummaries(deployedStack().filter(isWorker));
+      if (input.StackName === 'svc-dev') return stackSummaries([...deployedStack().filter((r) => !isWorker(r)), { logicalId: 'WorkerNestedStack', type: 'AWS::CloudFormation::Stack', physicalId: nestedArn }]);
       throw new Error(`unexpected stack ${input.StackName}`);
     });
     await statusCommand(ctx);

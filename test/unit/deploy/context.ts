@@ -1,4 +1,5 @@
 /** A TrafficContext for tests: a small service (api canary, worker linear, nightly in place), recorded output. */
+import type { ListStackResourcesCommandOutput } from '@aws-sdk/client-cloudformation';
 import { resolveSettings } from '../../../src/config/resolve';
 import { createClients } from '../../../src/deploy/aws';
 import { serviceFunctions, type StackResource } from '../../../src/deploy/discovery';
@@ -36,6 +37,20 @@ export function deployedStack(): StackResource[] {
     r('ApiTrafficShiftDeploymentGroup', 'AWS::CodeDeploy::DeploymentGroup', API_GROUP),
     r('WorkerTrafficShiftDeploymentGroup', 'AWS::CodeDeploy::DeploymentGroup', WORKER_GROUP),
   ];
+}
+
+/** ListStackResources' answer for these resources. */
+export function stackSummaries(resources: readonly StackResource[]): ListStackResourcesCommandOutput {
+  return {
+    StackResourceSummaries: resources.map((r) => ({
+      LogicalResourceId: r.logicalId,
+      ResourceType: r.type,
+      PhysicalResourceId: r.physicalId,
+      ResourceStatus: 'UPDATE_COMPLETE',
+      LastUpdatedTimestamp: new Date(0),
+    })),
+    $metadata: {},
+  };
 }
 
 /** The compiled template of this deploy: `versions` names the version each alias goes to (Old = unchanged). */

@@ -6,7 +6,7 @@
 import { deployHooks } from '../../../src/deploy/hooks';
 import { TrafficError } from '../../../src/deploy/errors';
 import type { TrafficContext } from '../../../src/deploy/framework';
-import { compiledTemplate, deployedStack, testContext, API_GROUP } from './context';
+import { compiledTemplate, deployedStack, stackSummaries, testContext, API_GROUP } from './context';
 import { alarmRollback, ALARM_REASON, canarySuccess } from './scenarios';
 import {
   FakeClock,
@@ -24,15 +24,7 @@ afterEach(() => m.reset());
 const stackMissing = Object.assign(new Error('Stack with id svc-dev does not exist'), { name: 'ValidationError' });
 
 function stack(resources = deployedStack()): void {
-  m.cloudFormation.on(ListStackResourcesCommand).resolves({
-    StackResourceSummaries: resources.map((r) => ({
-      LogicalResourceId: r.logicalId,
-      ResourceType: r.type,
-      PhysicalResourceId: r.physicalId,
-      ResourceStatus: 'UPDATE_COMPLETE',
-      LastUpdatedTimestamp: new Date(0),
-    })),
-  });
+  m.cloudFormation.on(ListStackResourcesCommand).resolves(stackSummaries(resources));
 }
 
 function aliases(weights: Record<string, Record<string, number>> = {}): void {
