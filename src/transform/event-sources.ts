@@ -15,7 +15,7 @@ export function rewireEventSources(template: CfnTemplate, functions: readonly Sh
     const module = eventSourceModule(resource.Type);
     if (!module?.rewire) continue;
     for (const fn of functions) {
-      const rewired = module.rewire(resources[logicalId] as CfnResource, { fn });
+      const rewired = module.rewire(resources[logicalId] as CfnResource, { fn }, logicalId);
       if (!rewired) continue;
       resources[logicalId] = rewired;
       changed = true;

@@ -17,6 +17,7 @@ import { lambdaConfig } from './lambda-config';
 import { permission } from './permission';
 import { s3 } from './s3';
 import { sns } from './sns';
+import { stepFunctions } from './step-functions';
 import type { EventSourceModule } from './types';
 
 export const EVENT_SOURCE_MODULES: readonly EventSourceModule[] = [
@@ -32,6 +33,7 @@ export const EVENT_SOURCE_MODULES: readonly EventSourceModule[] = [
   iot,
   alb,
   lambdaConfig,
+  stepFunctions,
   cloudFront,
   frameworkCustomResources,
 ];

@@ -11,7 +11,7 @@ export interface EventSourceModule {
    * Rewires a resource that the framework's `targetAlias` mechanism does not reach, for one shifted function.
    * Returns the new resource, or undefined when there is nothing to change.
    */
-  rewire?(resource: CfnResource, target: RewireTarget): CfnResource | undefined;
+  rewire?(resource: CfnResource, target: RewireTarget, logicalId: string): CfnResource | undefined;
   /** Why the bypass check's finding cannot be fixed by pointing at the alias, when that is so, and what to do. */
   bypassHint?: string | ((resource: CfnResource) => string | undefined);
 }

@@ -255,6 +255,56 @@ describe('the bypass check and the event list', () => {
   });
 });
 
+describe('Step Functions state machines', () => {
+  const arn = { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] };
+  const alias = { Ref: 'ApiTrafficShiftAlias' };
+  // As serverless-step-functions writes it: a Task with the function ARN, and the lambda:invoke integration.
+  const text = '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${a}","Next":"B"},"B":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"${b}"},"End":true}}}';
+  const machine = (definition: Record<string, unknown>): CfnResource => ({
+    Type: 'AWS::StepFunctions::StateMachine',
+    Properties: { StateMachineName: 'flow', RoleArn: { 'Fn::GetAtt': ['FlowRole', 'Arn'] }, ...definition },
+  });
+  const role: CfnResource = {
+    Type: 'AWS::IAM::Role',
+    Properties: { Policies: [{ PolicyName: 'p', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [arn] }] } }] },
+  };
+
+  it('every task that names the function, in the Fn::Sub variables, the text or the substitutions, invokes the alias; the role may invoke it', () => {
+    const { template, plan } = applyTrafficShift(
+      settings(),
+      withResources({
+        Flow: machine({ DefinitionString: { 'Fn::Sub': [text, { a: arn, b: { Ref: 'ApiLambdaFunction' } }] } }),
+        Inline: machine({ DefinitionString: { 'Fn::Sub': '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${ApiLambdaFunction.Arn}","End":true}}}' } }),
+        Substituted: machine({ Definition: { StartAt: 'A', States: { A: { Type: 'Task', Resource: '${fn}', End: true } } }, DefinitionSubstitutions: { fn: arn } }),
+        FlowRole: role,
+      }),
+    );
+    const p = (id: string) => template.Resources[id]?.Properties as Record<string, unknown>;
+    expect(p('Flow').DefinitionString).toEqual({ 'Fn::Sub': [text, { a: alias, b: alias }] });
+    expect(p('Inline').DefinitionString).toEqual({ 'Fn::Sub': '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${ApiTrafficShiftAlias}","End":true}}}' });
+    expect(p('Substituted').DefinitionSubstitutions).toEqual({ fn: alias });
+    expect(p('Flow').RoleArn).toEqual({ 'Fn::GetAtt': ['FlowRole', 'Arn'] });
+    expect((p('FlowRole').Policies as any)[0].PolicyDocument.Statement[0].Resource).toEqual([arn, alias]);
+    expect(plan.functions[0]?.events).toEqual(expect.arrayContaining(['stepFunctions flow']));
+  });
+
+  it('a state machine in allowBypass keeps the function, and says so in the plan', () => {
+    const allowed = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['Flow'] } }));
+    const flow = machine({ DefinitionString: { 'Fn::Sub': [text, { a: arn, b: arn }] } });
+    const { template, plan } = applyTrafficShift(allowed, withResources({ Flow: flow }));
+    expect(template.Resources.Flow).toEqual(flow);
+    expect(plan.functions[0]?.bypasses).toEqual(['stepFunctions flow [Flow]']);
+  });
+
+  it('an ARN built with Fn::Join is rewired too; one written out as text still stops the build', () => {
+    const joined = machine({ DefinitionString: { 'Fn::Join': ['', ['{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"', arn, '","End":true}}}']] } });
+    const { template } = applyTrafficShift(settings(), withResources({ Flow: joined }));
+    expect((template.Resources.Flow?.Properties as any).DefinitionString['Fn::Join'][1][1]).toEqual(alias);
+    const literal = machine({ DefinitionString: '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api","End":true}}}' });
+    expect(() => applyTrafficShift(settings(), withResources({ Flow: literal }))).toThrow(/Flow \(AWS::StepFunctions::StateMachine\) at Properties\.DefinitionString invokes function "api" without its alias/);
+  });
+});
+
 describe('grants follow the alias', () => {
   it('adds the alias wherever an Allow statement names the unqualified function, and nothing else', () => {
     const template = withResources({
