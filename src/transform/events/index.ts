@@ -4,6 +4,7 @@
  * rewire the few the framework leaves on the function. A new event type is one new module listed here.
  */
 import { alb } from './alb';
+import { appSync } from './appsync';
 import { apiGateway } from './api-gateway';
 import { apiGatewayV2 } from './api-gateway-v2';
 import { cloudFront } from './cloudfront';
@@ -34,6 +35,7 @@ export const EVENT_SOURCE_MODULES: readonly EventSourceModule[] = [
   alb,
   lambdaConfig,
   stepFunctions,
+  appSync,
   cloudFront,
   frameworkCustomResources,
 ];
