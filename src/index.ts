@@ -50,6 +50,9 @@ class TrafficShiftPlugin {
         plan: {
           usage: 'Package the service and show, per function, how its next deploy shifts traffic (no AWS calls)',
           lifecycleEvents: ['plan'],
+          options: {
+            json: { usage: 'Print the plan as JSON on standard output, for scripts', type: 'boolean' },
+          },
         },
         ...trafficCommands,
       },
@@ -62,7 +65,7 @@ class TrafficShiftPlugin {
 
   constructor(
     private readonly serverless: Serverless,
-    options: Record<string, unknown>,
+    private readonly options: Record<string, unknown>,
     utils?: FrameworkUtils,
   ) {
     this.log = createLogger(utils);
@@ -121,7 +124,7 @@ class TrafficShiftPlugin {
   private async showPlan(): Promise<void> {
     this.showFullPlan = true;
     await (this.serverless as unknown as { pluginManager: { spawn(command: string): Promise<void> } }).pluginManager.spawn('package');
-    if (this.plan) this.log.writeText(renderPlan(this.plan));
+    if (this.plan) this.log.writeText(this.options.json === true ? JSON.stringify(this.plan, null, 2) : renderPlan(this.plan));
   }
 
   /** What serverless-plugin-split-stacks will do after the transform (see config/split-stacks.ts). */

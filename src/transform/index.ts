@@ -4,7 +4,7 @@
  */
 import { MAX_ALARMS_PER_GROUP } from '../config/health';
 import type { ResolvedSettings, ShiftedFunction } from '../config/resolve';
-import { describeTimeline, predefinedConfigName, shortName } from '../config/strategy';
+import { describeTimeline, predefinedConfigName, shortName, timeline, type TrafficStep } from '../config/strategy';
 import { invalidSetting, ServerlessError } from '../errors';
 import { naming } from '../naming';
 import { getAtt, ref, type CfnResource, type CfnTemplate } from '../types/cloudformation';
@@ -30,6 +30,10 @@ export interface FunctionPlan {
   deploymentConfig?: string;
   alias?: string;
   timeline?: string;
+  /** The same timeline as data: at `minute`, `percent` of the traffic is on the new version. */
+  steps?: TrafficStep[];
+  /** Minutes the alarms are watched after all traffic moved (bakeTime, BlueGreen). */
+  bakeMinutes?: number;
   reason?: string;
   /** Event sources that reach the function through its alias. */
   events?: string[];
@@ -104,6 +108,8 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
       timeline:
         describeTimeline(fn.strategy) +
         (fn.strategy.kind !== 'inPlace' && fn.health.bakeMinutes !== undefined ? `, then ${fn.health.bakeMinutes}m bake watching the alarms` : ''),
+      steps: timeline(fn.strategy),
+      ...(fn.strategy.kind !== 'inPlace' && fn.health.bakeMinutes !== undefined && { bakeMinutes: fn.health.bakeMinutes }),
       alarms: [],
       hooks: [],
       addedResources: [naming.alias(fn.normalizedName)],

@@ -2,7 +2,8 @@
  * serverless-step-functions alongside (fixture step-functions), packaged by the real framework: the state machine
  * `ts-flow` invokes `hello` as a Task resource and `other` through the lambda:invoke integration, and both now name
  * the aliases; its role may invoke them; `audit`, listed in other's allowBypass, still calls the function itself and
- * the plan says so. cfn-lint finds nothing the same service without the plugin does not.
+ * the plan says so, in words and as JSON (`--json`). cfn-lint finds nothing the same service without the plugin does
+ * not.
  */
 import {
   describeWithCfnLint,
@@ -18,12 +19,14 @@ const FIXTURE = 'step-functions';
 let template: CfnTemplate;
 let baseline: CfnTemplate;
 let plan: Written;
+let planJson: Written;
 
 beforeAll(async () => {
   template = (await packageFixture(FIXTURE)).template;
   baseline = (await packageBaseline(FIXTURE)).template;
   // After the in-process packagings: the plan packages again in the fixture's directory.
   plan = await spawnServerless(FIXTURE, ['traffic', 'plan']);
+  planJson = await spawnServerless(FIXTURE, ['traffic', 'plan', '--json']);
 });
 
 const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
@@ -57,6 +60,27 @@ describe('serverless-step-functions alongside (fixture step-functions)', () => {
     const text = `${plan.stdout}\n${plan.stderr}`;
     expect(text).toMatch(/hello: [\s\S]*events\s+stepFunctions ts-flow → alias/);
     expect(text).toMatch(/other: [\s\S]*events\s+stepFunctions ts-flow → alias\n\s+stepFunctions AuditStepFunctionsStateMachine \[AuditStepFunctionsStateMachine\] → the function itself, new code at once \(allowBypass\)/);
+  });
+});
+
+describe('serverless traffic plan --json (fixture step-functions)', () => {
+  it('prints the plan as JSON alone on standard output, the timeline as data', () => {
+    expect(planJson.exitCode).toBe(0);
+    const parsed = JSON.parse(planJson.stdout) as { stage: string; functions: Record<string, unknown>[] };
+    expect(parsed.stage).toBe('dev');
+    expect(parsed.functions.map((f) => f.name)).toEqual(['hello', 'other']);
+    expect(parsed.functions[1]).toMatchObject({
+      mode: 'shifted',
+      strategy: 'Canary10Percent5Minutes',
+      alias: 'live',
+      steps: [
+        { minute: 0, percent: 10 },
+        { minute: 5, percent: 100 },
+      ],
+      events: ['stepFunctions ts-flow'],
+      bypasses: ['stepFunctions AuditStepFunctionsStateMachine [AuditStepFunctionsStateMachine]'],
+      rollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM', 'DEPLOYMENT_STOP_ON_REQUEST'],
+    });
   });
 });
 

@@ -312,6 +312,7 @@ describe('smoke tests and bake time', () => {
     });
     expect(JSON.stringify(r.TrafficShiftHookRole)).toContain('cloudwatch:DescribeAlarms');
     expect(plan.functions[0]?.hooks).toEqual(['post-traffic: bake 10m watching the alarms, by TrafficShiftBakeHook']);
+    expect(plan.functions[0]).toMatchObject({ steps: [{ minute: 0, percent: 100 }], bakeMinutes: 10, timeline: '0m → 100%, then 10m bake watching the alarms' });
   });
 
   it('bakes after a canary when asked, and bounds the bake by the one-hour hook limit', () => {

@@ -196,13 +196,17 @@ describe('applyTrafficShift', () => {
         deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
         alias: 'live',
         timeline: '0m → 10%, 5m → 100%',
+        steps: [
+          { minute: 0, percent: 10 },
+          { minute: 5, percent: 100 },
+        ],
         events: ['http GET (ApiGatewayMethodApiGet)', 'permission for apigateway.amazonaws.com'],
         alarms: [],
         hooks: [],
         rollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'],
         addedResources: ['ApiTrafficShiftAlias', 'ApiTrafficShiftDeploymentGroup'],
       },
-      expect.objectContaining({ name: 'job', mode: 'inPlace', strategy: 'InPlace' }),
+      expect.objectContaining({ name: 'job', mode: 'inPlace', strategy: 'InPlace', steps: [{ minute: 0, percent: 100 }] }),
       expect.objectContaining({ name: 'off', mode: 'untouched', reason: 'deploymentSettings.enabled is false' }),
     ]);
   });
