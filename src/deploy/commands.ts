@@ -24,7 +24,7 @@ import type { TrafficContext } from './framework';
 import { failureSummary, isFinished, UNFINISHED_STATUSES, type DeploymentFacts } from './model';
 import { hookLabels } from './prediction';
 import { chooseSink } from './progress';
-import { renderStatus, type FunctionStatus } from './status';
+import { renderStatus, statusJson, type FunctionStatus } from './status';
 import { RolloutWatcher } from './watcher';
 
 /** Concurrent Lambda reads for commands that read each alias (Lambda has no batch read of aliases). */
@@ -95,7 +95,7 @@ export async function statusCommand(ctx: TrafficContext): Promise<void> {
       ...(problem && { unreadable: problem }),
     };
   });
-  ctx.logger.writeText(renderStatus(ctx, rows));
+  ctx.logger.writeText(ctx.options.json ? JSON.stringify(statusJson(ctx, rows), null, 2) : renderStatus(ctx, rows));
 }
 
 export async function watchCommand(ctx: TrafficContext): Promise<void> {

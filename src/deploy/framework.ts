@@ -22,6 +22,8 @@ export interface CommandOptions {
   version?: string;
   /** `serverless rollback function --function-version N` (the framework's command). */
   functionVersion?: string;
+  /** `--json`: data on standard output instead of words. */
+  json?: boolean;
 }
 
 export interface TrafficContext {
@@ -90,6 +92,7 @@ export function frameworkContext(input: FrameworkInput): TrafficContext {
     ...(option('weight') !== undefined && { weight: option('weight') }),
     ...(option('version') !== undefined && { version: option('version') }),
     ...(option('function-version') !== undefined && { functionVersion: option('function-version') }),
+    ...(input.options.json === true && { json: true }),
   };
   return {
     stage,

@@ -15,7 +15,7 @@ export const trafficCommands = {
   status: {
     usage: 'Show each shifted function: its alias, the versions it serves with weights, the last rollout, and whether one is in progress',
     lifecycleEvents: ['status'],
-    options: functionOption('Only this function'),
+    options: { ...functionOption('Only this function'), json: { usage: 'Print the status as JSON on standard output, for scripts', type: 'boolean' } },
   },
   watch: {
     usage: 'Follow a rollout in progress (e.g. started by a deploy on another machine) until it ends',

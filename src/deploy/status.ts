@@ -1,5 +1,5 @@
 /** `serverless traffic status` in words: per function, its alias, its last rollout, and whether one runs now. Pure. */
-import { describeAlias, isWeighted, type AliasState } from './alias';
+import { describeAlias, isWeighted, mainShare, type AliasState } from './alias';
 import type { RolloutTarget } from './discovery';
 import { clock, dateTime, duration } from './format';
 import { failureCause, isFinished, type DeploymentFacts } from './model';
@@ -87,4 +87,46 @@ function deploymentLines(d: DeploymentFacts, strategies: ReadonlyMap<string, Str
     lines.push(`cause: ${failureCause({ name: '', alias: '', deployment: d, alarms: [], fired: [], hooks: {} })}`);
   }
   return lines;
+}
+
+/** `serverless traffic status --json`: the same facts as data (times in ISO 8601, shares in percent). */
+export function statusJson(header: StatusHeader, rows: readonly FunctionStatus[]): unknown {
+  return {
+    stage: header.stage,
+    region: header.region,
+    stack: header.stackName,
+    functions: rows.map((row) => {
+      const { target } = row;
+      const running = row.inProgress ?? (row.last && !isFinished(row.last.status) ? row.last : undefined);
+      return {
+        name: target.name,
+        alias: {
+          name: target.alias,
+          deployed: row.alias !== undefined,
+          ...(row.alias && {
+            versions: [{ version: row.alias.version, percent: mainShare(row.alias) }, ...row.alias.weights.map((w) => ({ version: w.version, percent: w.percent }))],
+          }),
+        },
+        strategy: target.inPlace ? 'InPlace' : target.strategy,
+        ...(target.inPlaceReason !== undefined && { inPlaceReason: target.inPlaceReason }),
+        lastRollout: row.last ? deploymentJson(row.last, row.strategies) : null,
+        inProgress: running ? { id: running.id, status: running.status, ...(running.startTime && { since: running.startTime.toISOString() }) } : null,
+        weightedByHand: !running && row.alias !== undefined && isWeighted(row.alias),
+        ...(row.unreadable && { unreadable: row.unreadable }),
+      };
+    }),
+  };
+}
+
+function deploymentJson(d: DeploymentFacts, strategies: ReadonlyMap<string, Strategy | undefined>): Record<string, unknown> {
+  const start = d.startTime ?? d.createTime;
+  return {
+    id: d.id,
+    status: d.status,
+    ...(d.configName && { deploymentConfig: d.configName, strategy: describeConfig(d.configName, strategies.get(d.configName)) }),
+    ...(d.creator && { creator: d.creator }),
+    ...(start && { start: start.toISOString() }),
+    ...(d.completeTime && { end: d.completeTime.toISOString() }),
+    ...((d.status === 'Failed' || d.status === 'Stopped') && { cause: failureCause({ name: '', alias: '', deployment: d, alarms: [], fired: [], hooks: {} }) }),
+  };
 }

@@ -99,6 +99,60 @@ describe('status', () => {
     });
   });
 
+  it('--json: the same facts as data', async () => {
+    aliases({ 'svc-dev-api': ['6', { '7': 0.1 }], 'svc-dev-worker': ['3', { '4': 0.3 }], 'svc-dev-nightly': ['12'] });
+    const { ctx, out } = setup({ deployments: [canarySuccess({ group: API_GROUP })] }, 60);
+    await statusCommand({ ...ctx, options: { json: true } });
+    expect(JSON.parse(out.text.join('\n'))).toEqual({
+      stage: 'dev',
+      region: 'us-east-1',
+      stack: 'svc-dev',
+      functions: [
+        {
+          name: 'api',
+          alias: { name: 'live', deployed: true, versions: [{ version: '6', percent: 90 }, { version: '7', percent: 10 }] },
+          strategy: 'Canary10Percent5Minutes',
+          lastRollout: {
+            id: 'd-CANARY1',
+            status: 'InProgress',
+            deploymentConfig: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+            strategy: 'Canary10Percent5Minutes',
+            creator: 'CloudFormation',
+            start: '2026-11-28T08:40:25.000Z',
+          },
+          inProgress: { id: 'd-CANARY1', status: 'InProgress', since: '2026-11-28T08:40:25.000Z' },
+          weightedByHand: false,
+        },
+        {
+          name: 'worker',
+          alias: { name: 'live', deployed: true, versions: [{ version: '3', percent: 70 }, { version: '4', percent: 30 }] },
+          strategy: 'Linear10PercentEvery1Minute',
+          lastRollout: null,
+          inProgress: null,
+          weightedByHand: true,
+        },
+        {
+          name: 'nightly',
+          alias: { name: 'live', deployed: true, versions: [{ version: '12', percent: 100 }] },
+          strategy: 'InPlace',
+          inPlaceReason: 'stage "dev" is not in stages [prod]',
+          lastRollout: null,
+          inProgress: null,
+          weightedByHand: false,
+        },
+      ],
+    });
+  });
+
+  it('--json: a failed last rollout carries its cause and end', async () => {
+    aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['3'], 'svc-dev-nightly': ['12'] });
+    const { ctx, out } = setup({ deployments: alarmRollback().slice(0, 1) }, 200);
+    await statusCommand({ ...ctx, options: { json: true, function: 'api' } });
+    const [api] = (JSON.parse(out.text.join('\n')) as { functions: { lastRollout: Record<string, string> }[] }).functions;
+    expect(api?.lastRollout).toMatchObject({ id: 'd-ALARM1', status: 'Stopped', end: '2026-11-28T08:41:40.000Z' });
+    expect(api?.lastRollout.cause).toMatch(/^an alarm of the deployment group fired \(CodeDeploy: One or more alarms have been activated/);
+  });
+
   it('finds what serverless-plugin-split-stacks moved into nested stacks (one ListStackResources per stack)', async () => {
     aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['4'], 'svc-dev-nightly': ['12'] });
     const { ctx, out } = setup({
