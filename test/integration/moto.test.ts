@@ -234,7 +234,7 @@ describeMoto('traffic commands against moto_server', () => {
 
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    function sls(args: string[], env: Record<string, string>): { status: number | null; output: string } {
+    function sls(args: string[], env: Record<string, string>): { status: number | null; output: string; stdout: string } {
       const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
       const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), ...args], {
         cwd: dir,
@@ -242,7 +242,7 @@ describeMoto('traffic commands against moto_server', () => {
         timeout: 120000,
         env: { ...base, HOME: dir, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ENDPOINT_URL: endpoint, ...env },
       });
-      return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+      return { status: result.status, output: `${result.stdout}\n${result.stderr}`, stdout: result.stdout };
     }
 
     if (!built) console.warn('test/integration/moto.test.ts: the CLI tests are SKIPPED, dist/ is not built (npm run build).');
@@ -263,6 +263,14 @@ describeMoto('traffic commands against moto_server', () => {
       const elsewhere = sls(['traffic', 'status', '--stage', 'dev', '--aws-profile', 'moto', '--region', 'eu-west-1'], profile);
       expect(elsewhere.output).toContain('Stack svc-dev does not exist in eu-west-1');
       expect(elsewhere.status).toBe(1);
+    });
+
+    itBuilt('traffic status --json: the status alone on stdout, as data', () => {
+      const { status, stdout } = sls(['traffic', 'status', '--stage', 'dev', '--json'], { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey });
+      expect(status).toBe(0);
+      const parsed = JSON.parse(stdout) as { stack: string; functions: { name: string; alias: unknown; inProgress: unknown }[] };
+      expect(parsed.stack).toBe('svc-dev');
+      expect(parsed.functions.find((f) => f.name === 'api')).toMatchObject({ alias: { name: 'live', deployed: true, versions: [{ version: '2', percent: 100 }] }, inProgress: null });
     });
 
     itBuilt('traffic shift needs its options', () => {
