@@ -9,19 +9,16 @@ import { eventSourceModule } from './events';
 import { getAttTarget, refTarget } from './intrinsics';
 
 export function rewireEventSources(template: CfnTemplate, functions: readonly ShiftedFunction[]): CfnTemplate {
-  const resources: Record<string, CfnResource> = { ...template.Resources };
-  let changed = false;
+  // Copied on the first change only: most stacks have nothing here to rewire.
+  let resources: Record<string, CfnResource> | undefined;
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const module = eventSourceModule(resource.Type);
     if (!module?.rewire) continue;
-    for (const fn of functions) {
-      const rewired = module.rewire(resources[logicalId] as CfnResource, { fn }, logicalId);
-      if (!rewired) continue;
-      resources[logicalId] = rewired;
-      changed = true;
-    }
+    let current = resource;
+    for (const fn of functions) current = module.rewire(current, { fn }, logicalId) ?? current;
+    if (current !== resource) (resources ??= { ...template.Resources })[logicalId] = current;
   }
-  return changed ? { ...template, Resources: resources } : template;
+  return resources ? { ...template, Resources: resources } : template;
 }
 
 /** Per function name: the event sources that reach it through its alias, in template order. */

@@ -27,14 +27,13 @@ export function grantAliases(template: CfnTemplate, functions: readonly ShiftedF
     }
   }
 
-  let changed = false;
-  const resources: Record<string, CfnResource> = {};
+  // Copied on the first change only.
+  let resources: Record<string, CfnResource> | undefined;
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const next = withAliasGrants(resource, variants);
-    if (next !== resource) changed = true;
-    resources[logicalId] = next;
+    if (next !== resource) (resources ??= { ...template.Resources })[logicalId] = next;
   }
-  return changed ? { ...template, Resources: resources } : template;
+  return resources ? { ...template, Resources: resources } : template;
 }
 
 function withAliasGrants(resource: CfnResource, variants: Map<string, Variant>): CfnResource {
