@@ -34,8 +34,11 @@ interface Serverless {
     defineCustomProperties(schema: object): void;
     defineFunctionProperties(provider: string, schema: object): void;
   };
-  /** Loaded plugins in the order their hooks run. */
-  pluginManager?: { plugins?: unknown[] };
+  pluginManager: {
+    /** Loaded plugins in the order their hooks run. */
+    plugins?: unknown[];
+    spawn(command: string): Promise<void>;
+  };
 }
 
 /** serverless-plugin-split-stacks's class, as the framework loaded it. */
@@ -123,13 +126,13 @@ class TrafficShiftPlugin {
 
   private async showPlan(): Promise<void> {
     this.showFullPlan = true;
-    await (this.serverless as unknown as { pluginManager: { spawn(command: string): Promise<void> } }).pluginManager.spawn('package');
+    await this.serverless.pluginManager.spawn('package');
     if (this.plan) this.log.writeText(this.options.json === true ? JSON.stringify(this.plan, null, 2) : renderPlan(this.plan));
   }
 
   /** What serverless-plugin-split-stacks will do after the transform (see config/split-stacks.ts). */
   private splitStacks(): SplitStacksFacts {
-    const plugins = this.serverless.pluginManager?.plugins ?? [];
+    const plugins = this.serverless.pluginManager.plugins ?? [];
     const index = plugins.findIndex((plugin) => (plugin as { constructor?: { name?: string } } | null)?.constructor?.name === SPLIT_STACKS_CLASS);
     const config = this.serverless.service.custom?.splitStacks as { perFunction?: unknown; perGroupFunction?: unknown } | undefined;
     return {
