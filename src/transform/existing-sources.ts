@@ -7,7 +7,7 @@
  * triggers and adds the permission on the alias. Pure.
  *
  * Once nothing else uses the framework's handler function (nodejs18.x, a runtime Lambda no longer lets anyone create or
- * update: with it in the template no deploy succeeds), it goes too, with its log group and the framework's
+ * update: with it in the template, creating the stack fails, and so does a deploy that updates it), it goes too, with its log group and the framework's
  * custom-resource role when they served it alone. On the first deploy with the plugin, CloudFormation's clean-up
  * deletes the framework's resource through that handler before the handler itself, as the resource depended on it,
  * after the plugin's resource has taken over the bucket's or pool's settings. A resource listed in the function's
