@@ -16,13 +16,14 @@ interface FunctionObject {
   deploymentSettings?: unknown;
   versionFunction?: boolean;
   targetAlias?: { name: string; logicalId: string };
+  events?: unknown[];
 }
 
 /** The slice of the Serverless Framework v3 object the plugin uses. */
 interface Serverless {
   service: {
     custom?: Record<string, unknown>;
-    provider: { versionFunctions?: boolean; compiledCloudFormationTemplate: CfnTemplate };
+    provider: { versionFunctions?: boolean; compiledCloudFormationTemplate: CfnTemplate; eventBridge?: { useCloudFormation?: boolean } };
     getAllFunctions(): string[];
     getFunction(name: string): FunctionObject;
   };
@@ -130,6 +131,16 @@ class TrafficShiftPlugin {
     if (this.plan) this.log.writeText(this.options.json === true ? JSON.stringify(this.plan, null, 2) : renderPlan(this.plan));
   }
 
+  /** Why an event of the function cannot reach it through an alias, from its events in serverless.yml. */
+  private cannotShift(fn: FunctionObject): string | undefined {
+    const kinds = new Set((fn.events ?? []).flatMap((event) => (event && typeof event === 'object' ? Object.keys(event) : [])));
+    if (kinds.has('cloudFront')) return 'Lambda@Edge (cloudFront event): CloudFront invokes a published version, never an alias';
+    if (kinds.has('eventBridge') && this.serverless.service.provider.eventBridge?.useCloudFormation === false) {
+      return "its eventBridge events go through the framework's custom resource (useCloudFormation: false), which targets the function itself";
+    }
+    return undefined;
+  }
+
   /** What serverless-plugin-split-stacks will do after the transform (see config/split-stacks.ts). */
   private splitStacks(): SplitStacksFacts {
     const plugins = this.serverless.pluginManager.plugins ?? [];
@@ -149,11 +160,13 @@ class TrafficShiftPlugin {
     const functions: ServiceDescription['functions'] = {};
     for (const name of service.getAllFunctions()) {
       const fn = service.getFunction(name);
+      const cannotShift = this.cannotShift(fn);
       functions[name] = {
         settings: fn.deploymentSettings,
         ...(fn.versionFunction !== undefined && { versionFunction: fn.versionFunction }),
         logicalId: provider.naming.getLambdaLogicalId(name),
         normalizedName: provider.naming.getNormalizedFunctionName(name),
+        ...(cannotShift !== undefined && { cannotShift }),
       };
     }
     return {

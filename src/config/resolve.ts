@@ -29,6 +29,11 @@ export interface FunctionDescription {
   logicalId: string;
   /** The framework's normalised function name (`Api`), the stem of every id the plugin adds for it. */
   normalizedName: string;
+  /**
+   * Why an event of the function cannot reach it through an alias (Lambda@Edge, the framework's EventBridge custom
+   * resource), when one cannot: service-wide defaults then leave the function alone, and say so.
+   */
+  cannotShift?: string;
 }
 
 export interface ShiftedFunction {
@@ -55,6 +60,8 @@ export interface UntouchedFunction {
   reason: string;
   /** A pre- or post-traffic hook of a shifted function. */
   hook?: true;
+  /** Left alone although custom.deploymentSettings covers it: an event of it cannot go through an alias. */
+  cannotShift?: true;
 }
 
 export type ResolvedFunction = ShiftedFunction | UntouchedFunction;
@@ -150,6 +157,11 @@ function resolveFunction(
   });
 
   if (!enabled) return { kind: 'untouched', name, reason: 'deploymentSettings.enabled is false' };
+  // Defaults cover every function that can be shifted; settings of the function's own ask for it, and the bypass check
+  // then names what stays on the function (allowBypass lets it through).
+  if (fn.cannotShift !== undefined && !own) {
+    return { kind: 'untouched', name, reason: `${fn.cannotShift}; custom.deploymentSettings leaves it as without the plugin`, cannotShift: true };
+  }
 
   const stageListed = stages === undefined || (stages as string[]).includes(service.stage);
   const strategy: Strategy = stageListed ? parsed : { kind: 'inPlace' };

@@ -222,6 +222,9 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   for (const [name, bypasses] of checkNoBypass(template, shifted)) (plans.get(name) as FunctionPlan).bypasses = bypasses;
   for (const [name, events] of eventSourcesThroughAlias(template, shifted)) (plans.get(name) as FunctionPlan).events = events;
   if (!options.stackSplitAfter) checkResourceBudget(input, template, hooks.warnings);
+  for (const fn of settings.functions) {
+    if (fn.kind === 'untouched' && fn.cannotShift) hooks.warnings.push(`${fn.name} is not shifted: ${fn.reason}.`);
+  }
   checkNoAlarmCycle(template, hooked);
   const functions = settings.functions.map(
     (fn): FunctionPlan =>

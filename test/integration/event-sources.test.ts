@@ -13,13 +13,14 @@
  *   replaces by its own, on the alias; eventbridge-custom-resource: eventBridge with
  *   `provider.eventBridge.useCloudFormation: false` stops the build; custom-resources-allowed: all three listed in
  *   allowBypass package as the framework made them;
- * - cloudfront / cloudfront-disabled: Lambda@Edge stops the build; `enabled: false` on that function packages.
+ * - cloudfront / cloudfront-disabled / cloudfront-defaults: Lambda@Edge with its own deploymentSettings stops the build;
+ *   `enabled: false` on that function packages; with custom.deploymentSettings only it is left alone, with a warning.
  *
  * Services are packaged by the `serverless` executable in child processes, a few at a time; `serverless traffic plan`
  * runs once on aws-services. Each property path asserted here was read from the template the framework wrote.
  */
 import * as path from 'path';
-import { describeWithCfnLint, idsOfType, lintAgainstBaselines, packageFixtureExpectingFailure, properties, REPO_ROOT, type CfnTemplate, type PackagingFailure } from './helpers';
+import { describeWithCfnLint, idsOfType, lintAgainstBaselines, packageFixtureExpectingFailure, properties, REPO_ROOT, withoutPackagingTimestamp, type CfnTemplate, type PackagingFailure } from './helpers';
 import {
   aliasOf,
   expectTemplate,
@@ -39,11 +40,14 @@ const SERVICES = {
   customResources: 'event-sources/custom-resources',
   customResourcesAllowed: 'event-sources/custom-resources-allowed',
   edgeDisabled: 'event-sources/cloudfront-disabled',
+  edgeDefaults: 'event-sources/cloudfront-defaults',
+  busDefaults: 'event-sources/eventbridge-custom-resource-defaults',
 } as const;
 type Service = keyof typeof SERVICES;
 const SERVICE_NAMES = Object.keys(SERVICES) as Service[];
 
 const templates = {} as Record<Service, CfnTemplate>;
+const written = {} as Partial<Record<Service, Written>>;
 let plan: Written;
 let cloudFront: PackagingFailure;
 let eventBridgeCustomResource: PackagingFailure;
@@ -54,7 +58,8 @@ beforeAll(async () => {
   const failures = (async () => [await packageFixtureExpectingFailure('event-sources/cloudfront'), await packageFixtureExpectingFailure('event-sources/eventbridge-custom-resource')])();
   const packagings = inParallel(
     SERVICE_NAMES.map((service) => async () => {
-      templates[service] = expectTemplate(SERVICES[service], await spawnServerless(SERVICES[service], ['package']));
+      written[service] = await spawnServerless(SERVICES[service], ['package']);
+      templates[service] = expectTemplate(SERVICES[service], written[service] as Written);
       // The plan packages again in the same directory: only after the template above was read.
       if (service === 'aws') plan = await spawnServerless(SERVICES.aws, ['traffic', 'plan']);
     }),
@@ -80,9 +85,11 @@ describe('every service: no invoking position names a shifted function without i
     const template = templates[service];
     const shifted = idsOfType(template, 'AWS::Lambda::Alias').map((id) => (properties(template, id).FunctionName as { Ref: string }).Ref);
     // Every function of the service has its alias, except the custom resource handlers of the framework and of the
-    // plugin (not in functions:) and the Lambda@Edge function that says enabled: false.
+    // plugin (not in functions:), the Lambda@Edge functions (enabled: false, or covered by the defaults only) and the
+    // function whose events use the framework's EventBridge custom resource (covered by the defaults only).
+    const unshifted = service === 'busDefaults' ? ['BusLambdaFunction'] : ['EdgeLambdaFunction'];
     const functions = idsOfType(template, 'AWS::Lambda::Function').filter(
-      (id) => !id.startsWith('CustomDashresource') && id !== 'EdgeLambdaFunction' && id !== 'TrafficShiftExistingSourcesHandler',
+      (id) => !id.startsWith('CustomDashresource') && !unshifted.includes(id) && id !== 'TrafficShiftExistingSourcesHandler',
     );
     expect([...shifted].sort()).toEqual(functions);
     // The custom resources of customResourcesAllowed name their functions by deployed name: allowBypass lets them.
@@ -96,8 +103,8 @@ describe('every service: no invoking position names a shifted function without i
       const target = properties(template, id).FunctionName;
       const onAlias = typeof target === 'object' && target !== null && /TrafficShiftAlias$/.test(String((target as { Ref?: unknown }).Ref));
       const external = typeof target === 'string' && target.startsWith('arn:aws:lambda:us-east-1:123456789012:function:external-');
-      // The Lambda@Edge function of edgeDisabled is not shifted: its permission stays on its version.
-      const unshiftedEdge = service === 'edgeDisabled' && id === 'EdgeLambdaFunctionInvokePermission';
+      // The Lambda@Edge function of edgeDisabled and edgeDefaults is not shifted: its permission stays on its version.
+      const unshiftedEdge = (service === 'edgeDisabled' || service === 'edgeDefaults') && id === 'EdgeLambdaFunctionInvokePermission';
       expect([id, onAlias || external || unshiftedEdge]).toEqual([id, true]);
     }
   });
@@ -383,6 +390,16 @@ describe("existing S3 bucket and existing user pool: the framework's custom reso
   });
 });
 
+describe('eventBridge with provider.eventBridge.useCloudFormation: false, custom.deploymentSettings only', () => {
+  it('leaves that function as without the plugin (its custom resource names the function), shifts the other, and says so', async () => {
+    const template = templates.busDefaults;
+    expect(idsOfType(template, 'AWS::Lambda::Alias')).toEqual(['ApiTrafficShiftAlias']);
+    expect(template.Resources.BusCustomEventBridge1?.Properties?.FunctionName).toBe('es-ebcr-defaults-dev-bus');
+    expect(template.Resources.BusCustomEventBridge1).toEqual((await spawnBaseline(SERVICES.busDefaults)).Resources.BusCustomEventBridge1);
+    expect(written.busDefaults?.stderr ?? '').toContain('serverless-traffic-shift: bus is not shifted: its eventBridge events go through the framework');
+  });
+});
+
 describe('eventBridge with provider.eventBridge.useCloudFormation: false', () => {
   it('stops the packaging of a shifted function with TRAFFIC_SHIFT_BYPASS, names each rule, says to use CloudFormation, and writes no template', () => {
     expect(eventBridgeCustomResource.error.code).toBe('TRAFFIC_SHIFT_BYPASS');
@@ -510,6 +527,18 @@ describe('cloudFront (Lambda@Edge)', () => {
     expect(message).toContain('Lambda@Edge');
     expect(message).toContain('enabled: false');
     expect(message).toContain('function "edge"');
+  });
+
+  it('with custom.deploymentSettings only, the Lambda@Edge function is left as without the plugin, the other shifted, and the build says so', async () => {
+    const template = templates.edgeDefaults;
+    expect(idsOfType(template, 'AWS::Lambda::Alias')).toEqual(['ApiTrafficShiftAlias']);
+    const baseline = await spawnBaseline(SERVICES.edgeDefaults);
+    const edgeResources = (t: CfnTemplate) => Object.fromEntries(Object.entries(t.Resources).filter(([id]) => id.startsWith('Edge') || id === 'CloudFrontDistribution'));
+    expect(withoutPackagingTimestamp(edgeResources(template))).toEqual(withoutPackagingTimestamp(edgeResources(baseline)));
+    const output = written.edgeDefaults?.stderr ?? '';
+    expect(output).toContain(
+      'serverless-traffic-shift: edge is not shifted: Lambda@Edge (cloudFront event): CloudFront invokes a published version, never an alias; custom.deploymentSettings leaves it as without the plugin.',
+    );
   });
 
   it('packages with enabled: false on the Lambda@Edge function, which stays on its version, while the other function is shifted', () => {

@@ -36,6 +36,21 @@ describe('resolveSettings', () => {
     expect(resolved.functions[1]).toHaveProperty('reason', 'deploymentSettings.enabled is false');
   });
 
+  it('leaves to the defaults only what can be shifted: a function whose events cannot reach an alias is left alone, unless its own settings ask', () => {
+    const description = service({ edge: undefined, explicit: { type: 'AllAtOnce' }, api: undefined, bad: { alias: '' } }, { defaults: { type: 'Canary10Percent5Minutes' } });
+    const edge = 'Lambda@Edge (cloudFront event): CloudFront invokes a published version, never an alias';
+    for (const name of ['edge', 'explicit', 'bad']) (description.functions[name] as { cannotShift?: string }).cannotShift = edge;
+    expect(errorOf(() => resolveSettings(description)).message).toContain('functions.bad.deploymentSettings.alias');
+    delete description.functions.bad;
+    const resolved = resolveSettings(description);
+    expect(resolved.functions.map((f) => [f.name, f.kind])).toEqual([
+      ['edge', 'untouched'],
+      ['explicit', 'shifted'],
+      ['api', 'shifted'],
+    ]);
+    expect(resolved.functions[0]).toEqual({ kind: 'untouched', name: 'edge', reason: `${edge}; custom.deploymentSettings leaves it as without the plugin`, cannotShift: true });
+  });
+
   it('deploys in place, through the alias, in stages not listed in stages', () => {
     const settings = { defaults: { type: 'Canary10Percent5Minutes', stages: ['prod'] } };
     const dev = resolveSettings(service({ api: undefined }, { ...settings, stage: 'dev' })).functions[0] as ShiftedFunction;
