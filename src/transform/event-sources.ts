@@ -6,9 +6,13 @@ import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
 import type { CfnResource, CfnTemplate } from '../types/cloudformation';
 import { eventSourceModule } from './events';
-import { getAttTarget, refTarget } from './intrinsics';
+import { getAttTarget, isObject, refTarget } from './intrinsics';
 
 export function rewireEventSources(template: CfnTemplate, functions: readonly ShiftedFunction[]): CfnTemplate {
+  return permissionsFollowInvokers(rewireModules(template, functions), functions);
+}
+
+function rewireModules(template: CfnTemplate, functions: readonly ShiftedFunction[]): CfnTemplate {
   // Copied on the first change only: most stacks have nothing here to rewire.
   let resources: Record<string, CfnResource> | undefined;
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -17,6 +21,32 @@ export function rewireEventSources(template: CfnTemplate, functions: readonly Sh
     let current = resource;
     for (const fn of functions) current = module.rewire(current, { fn }, logicalId) ?? current;
     if (current !== resource) (resources ??= { ...template.Resources })[logicalId] = current;
+  }
+  return resources ? { ...template, Resources: resources } : template;
+}
+
+/**
+ * A permission on a shifted function itself whose SourceArn names a resource of the template (by Ref or Fn::GetAtt)
+ * that invokes the function's alias moves to the alias: its invoker calls the alias (the AppSync API of a Lambda
+ * authorizer, once rewired), and a permission on the function would not cover the call. A permission for an invoker
+ * outside the template, or for one that does not call the alias, stays, and the bypass check names it; so does one in
+ * allowBypass.
+ */
+function permissionsFollowInvokers(template: CfnTemplate, functions: readonly ShiftedFunction[]): CfnTemplate {
+  const byLogicalId = new Map(functions.map((fn) => [fn.logicalId, fn]));
+  let resources: Record<string, CfnResource> | undefined;
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Permission') continue;
+    const properties = resource.Properties ?? {};
+    const fn = byLogicalId.get(getAttTarget(properties.FunctionName, 'Arn') ?? refTarget(properties.FunctionName) ?? '');
+    if (!fn || fn.allowBypass.includes(logicalId)) continue;
+    const sourceArn = properties.SourceArn;
+    const getAtt = isObject(sourceArn) && Array.isArray(sourceArn['Fn::GetAtt']) ? sourceArn['Fn::GetAtt'][0] : undefined;
+    const invokerId = refTarget(sourceArn) ?? (typeof getAtt === 'string' ? getAtt : undefined);
+    if (invokerId === undefined || !Object.prototype.hasOwnProperty.call(template.Resources, invokerId)) continue;
+    const aliasId = naming.alias(fn.normalizedName);
+    if (!JSON.stringify(template.Resources[invokerId]).includes(`{"Ref":"${aliasId}"}`)) continue;
+    (resources ??= { ...template.Resources })[logicalId] = { ...resource, Properties: { ...properties, FunctionName: { Ref: aliasId } } };
   }
   return resources ? { ...template, Resources: resources } : template;
 }

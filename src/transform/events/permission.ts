@@ -1,5 +1,4 @@
 /** The `AWS::Lambda::Permission` every push event source needs: on the alias, or the source's calls are refused. */
-import { APPSYNC_HINT } from './appsync';
 import { show, type EventSourceModule } from './types';
 
 export const permission: EventSourceModule = {
@@ -12,5 +11,4 @@ export const permission: EventSourceModule = {
     if (principal === 'alexa-connectedhome.amazon.com') return `alexaSmartHome ${show(skill)}`;
     return `permission for ${principal}`;
   },
-  bypassHint: (resource) => (show(resource.Properties?.Principal) === 'appsync.amazonaws.com' ? APPSYNC_HINT : undefined),
 };

@@ -305,6 +305,50 @@ describe('Step Functions state machines', () => {
   });
 });
 
+describe('AppSync data sources and Lambda authorizers', () => {
+  const arn = { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] };
+  const alias = { Ref: 'ApiTrafficShiftAlias' };
+  const resources = (): Record<string, CfnResource> => ({
+    Data: { Type: 'AWS::AppSync::DataSource', Properties: { Name: 'items', Type: 'AWS_LAMBDA', LambdaConfig: { LambdaFunctionArn: arn } } },
+    GraphQlApi: {
+      Type: 'AWS::AppSync::GraphQLApi',
+      Properties: {
+        Name: 'api',
+        AuthenticationType: 'AWS_LAMBDA',
+        LambdaAuthorizerConfig: { AuthorizerUri: arn },
+        AdditionalAuthenticationProviders: [{ AuthenticationType: 'API_KEY' }, { AuthenticationType: 'AWS_LAMBDA', LambdaAuthorizerConfig: { AuthorizerUri: arn } }],
+      },
+    },
+    AuthorizerPermission: { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: arn, Principal: 'appsync.amazonaws.com', SourceArn: { Ref: 'GraphQlApi' } } },
+  });
+
+  it('the data source, both authorizers and the permission of their API invoke the alias; the plan lists them', () => {
+    const { template, plan } = applyTrafficShift(settings(), withResources(resources()));
+    const p = (id: string) => template.Resources[id]?.Properties as Record<string, any>;
+    expect(p('Data').LambdaConfig).toEqual({ LambdaFunctionArn: alias });
+    expect(p('GraphQlApi').LambdaAuthorizerConfig).toEqual({ AuthorizerUri: alias });
+    expect(p('GraphQlApi').AdditionalAuthenticationProviders).toEqual([{ AuthenticationType: 'API_KEY' }, { AuthenticationType: 'AWS_LAMBDA', LambdaAuthorizerConfig: { AuthorizerUri: alias } }]);
+    expect(p('AuthorizerPermission').FunctionName).toEqual(alias);
+    expect(plan.functions[0]?.events).toEqual(expect.arrayContaining(['appSync data source items', 'appSync Lambda authorizer of api', 'permission for appsync.amazonaws.com']));
+  });
+
+  it('an API in allowBypass keeps the function, and its permission too: the bypass check then names the permission', () => {
+    const allowed = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['GraphQlApi'] } }));
+    expect(() => applyTrafficShift(allowed, withResources(resources()))).toThrow(/AuthorizerPermission \(AWS::Lambda::Permission\) at Properties\.FunctionName invokes function "api" without its alias/);
+    const both = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['GraphQlApi', 'AuthorizerPermission'] } }));
+    const { template } = applyTrafficShift(both, withResources(resources()));
+    expect(template.Resources.GraphQlApi).toEqual(resources().GraphQlApi);
+    expect(template.Resources.AuthorizerPermission).toEqual(resources().AuthorizerPermission);
+    expect((template.Resources.Data?.Properties as any).LambdaConfig).toEqual({ LambdaFunctionArn: alias });
+  });
+
+  it('a permission whose source does not call the alias stays on the function, and the bypass check names it', () => {
+    const stray = { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: arn, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['Unrelated', 'Arn'] } } };
+    const unrelated = { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 hour)' } };
+    expect(() => applyTrafficShift(settings(), withResources({ Stray: stray, Unrelated: unrelated }))).toThrow(/Stray \(AWS::Lambda::Permission\)/);
+  });
+});
+
 describe('grants follow the alias', () => {
   it('adds the alias wherever an Allow statement names the unqualified function, and nothing else', () => {
     const template = withResources({
