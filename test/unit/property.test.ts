@@ -237,7 +237,7 @@ const settingsArb = {
 // ---------------------------------------------------------------------------------------------------------------
 // Services and their compiled templates
 
-const EVENT_KINDS = ['http', 'httpApi', 'sqs', 'stream', 'sns', 'schedule', 's3', 'existingS3', 'alb', 'url', 'cloudwatchLog', 'destinations', 'stepFunctions', 'cloudFront'] as const;
+const EVENT_KINDS = ['http', 'httpApi', 'sqs', 'stream', 'sns', 'schedule', 's3', 'existingS3', 'alb', 'url', 'cloudwatchLog', 'destinations', 'stepFunctions', 'appSync', 'cloudFront'] as const;
 type EventKind = (typeof EVENT_KINDS)[number];
 
 interface FunctionScenario {
@@ -504,6 +504,12 @@ function compile(s: Scenario, settings: ResolvedSettings): CfnTemplate {
           };
           break;
         }
+        case 'appSync':
+          // serverless-appsync-plugin without functionAlias: a data source and a Lambda authorizer with its permission.
+          R[`GraphQl${N}Api`] = { Type: 'AWS::AppSync::GraphQLApi', Properties: { Name: `api-${index}`, AuthenticationType: 'AWS_LAMBDA', LambdaAuthorizerConfig: { AuthorizerUri: arn } } };
+          R[`GraphQl${N}Ds`] = { Type: 'AWS::AppSync::DataSource', Properties: { ApiId: { 'Fn::GetAtt': [`GraphQl${N}Api`, 'ApiId'] }, Name: `ds${index}`, Type: 'AWS_LAMBDA', LambdaConfig: { LambdaFunctionArn: arn } } };
+          R[`${N}LambdaAuthorizerPermission`] = { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: arn, Principal: 'appsync.amazonaws.com', SourceArn: { Ref: `GraphQl${N}Api` } } };
+          break;
         case 'cloudFront':
           // Lambda@Edge runs a published version: the bypass check stops a shifted function with it.
           if (!versioned) break;
