@@ -11,10 +11,13 @@
  *   (with a function URL and an sqs event);
  * - custom-resources: s3 and cognitoUserPool with `existing: true`, whose framework custom resources the plugin
  *   replaces by its own, on the alias; eventbridge-custom-resource: eventBridge with
- *   `provider.eventBridge.useCloudFormation: false` stops the build; custom-resources-allowed: all three listed in
- *   allowBypass package as the framework made them;
+ *   `provider.eventBridge.useCloudFormation: false` stops the build when the function's own settings ask for a shift
+ *   (-defaults: covered by custom.deploymentSettings only, it is left alone, with a warning); custom-resources-allowed:
+ *   all three listed in allowBypass package as the framework made them;
  * - cloudfront / cloudfront-disabled / cloudfront-defaults: Lambda@Edge with its own deploymentSettings stops the build;
- *   `enabled: false` on that function packages; with custom.deploymentSettings only it is left alone, with a warning.
+ *   `enabled: false` on that function packages; with custom.deploymentSettings only it is left alone, with a warning;
+ * - variants: http with integration: lambda, async and IAM authorization, stream and sqs with failure destinations,
+ *   schedule with input and the scheduler with a time zone, destinations, websocket, url, sns with a redrive policy.
  *
  * Services are packaged by the `serverless` executable in child processes, a few at a time; `serverless traffic plan`
  * runs once on aws-services. Each property path asserted here was read from the template the framework wrote.
@@ -42,6 +45,7 @@ const SERVICES = {
   edgeDisabled: 'event-sources/cloudfront-disabled',
   edgeDefaults: 'event-sources/cloudfront-defaults',
   busDefaults: 'event-sources/eventbridge-custom-resource-defaults',
+  variants: 'event-sources/variants',
 } as const;
 type Service = keyof typeof SERVICES;
 const SERVICE_NAMES = Object.keys(SERVICES) as Service[];
@@ -303,6 +307,21 @@ describe('eventBridge: default bus, custom bus, existing bus, patterns (native C
     ['Esawsdevbusrule3EventBridgeRule.Properties.EventBusName', 'ext-bus'],
     ['Esawsdevbusrule3EventBridgeRule.Properties.Targets[0].Arn', A('Bus')],
     ['BusEventBridgeLambdaPermission3.Properties.FunctionName', A('Bus')],
+  ]);
+});
+
+describe('less common forms (variants)', () => {
+  expectRows('variants', [
+    [`ApiGatewayMethodNpPost.Properties.Integration.Uri.${IN_URI}`, A('NonProxy')],
+    ['ApiGatewayMethodNpPost.Properties.Integration.Type', 'AWS'],
+    [`ApiGatewayMethodAsyncyPost.Properties.Integration.Uri.${IN_URI}`, A('NonProxy')],
+    [`ApiGatewayMethodCorsGet.Properties.Integration.Uri.${IN_URI}`, A('NonProxy')],
+    ['SchedSchedulerSchedule2.Properties.Target.Arn', A('Sched')],
+    ['SchedSchedulerSchedule2.Properties.ScheduleExpressionTimezone', 'Europe/Paris'],
+    ['SchedLambdaEvConf.Properties.Qualifier', 'live'],
+    ['SchedLambdaEvConf.Properties.DestinationConfig.OnSuccess.Destination', A('Streamer')],
+    ['PubSnsSubscriptionExternaltopic.Properties.Endpoint', A('Pub')],
+    ['PubSnsSubscriptionExternaltopic.Properties.RedrivePolicy', { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq' }],
   ]);
 });
 
