@@ -1,6 +1,7 @@
 /**
  * Event sources of shifted functions, after the framework wired what it could to the alias: rewire the rest
- * (module by module, see events/) and list, per function, what reaches it through its alias. Pure.
+ * (module by module, see events/), move the permissions whose invoker now calls the alias, and list, per function,
+ * what reaches it through its alias. Pure.
  */
 import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
