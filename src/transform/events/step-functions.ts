@@ -7,9 +7,8 @@
  * `Ref`) becomes the alias ARN. The state machine's role keeps its grant on the function, and gains one on the
  * alias (grants.ts). A state machine listed in allowBypass is left as it is.
  */
-import { naming } from '../../naming';
-import { getAttTarget, isObject, mapValue, refTarget } from '../intrinsics';
-import { show, type EventSourceModule } from './types';
+import { isObject, mapValue } from '../intrinsics';
+import { pointPropertiesAtAlias, show, type EventSourceModule } from './types';
 
 const DEFINITION_PROPERTIES = ['DefinitionString', 'Definition', 'DefinitionSubstitutions'];
 
@@ -18,24 +17,14 @@ export const stepFunctions: EventSourceModule = {
   describe: (logicalId, resource) => `stepFunctions ${resource.Properties?.StateMachineName !== undefined ? show(resource.Properties.StateMachineName) : logicalId}`,
   rewire: (resource, { fn }, logicalId) => {
     if (fn.allowBypass.includes(logicalId)) return undefined;
-    const aliasId = naming.alias(fn.normalizedName);
     const inText = `\${${fn.logicalId}.Arn}`;
-    const subText = (text: string): string => text.split(inText).join(`\${${aliasId}}`);
-    const replace = (node: unknown): unknown => {
-      if (getAttTarget(node, 'Arn') === fn.logicalId || refTarget(node) === fn.logicalId) return { Ref: aliasId };
-      if (!isObject(node)) return undefined;
-      const sub = node['Fn::Sub'];
+    // `${<Fn>.Arn}` in the text of a Fn::Sub, too.
+    return pointPropertiesAtAlias(resource, DEFINITION_PROPERTIES, fn, (node, aliasId, replace) => {
+      const sub = isObject(node) ? node['Fn::Sub'] : undefined;
+      const subText = (text: string): string => text.split(inText).join(`\${${aliasId}}`);
       if (typeof sub === 'string' && sub.includes(inText)) return { 'Fn::Sub': subText(sub) };
       if (Array.isArray(sub) && typeof sub[0] === 'string' && sub[0].includes(inText)) return { 'Fn::Sub': [subText(sub[0]), ...sub.slice(1).map((part) => mapValue(part, replace))] };
       return undefined;
-    };
-    const properties = resource.Properties ?? {};
-    let next: Record<string, unknown> | undefined;
-    for (const key of DEFINITION_PROPERTIES) {
-      if (!(key in properties)) continue;
-      const value = mapValue(properties[key], replace);
-      if (value !== properties[key]) (next ??= { ...properties })[key] = value;
-    }
-    return next ? { ...resource, Properties: next } : undefined;
+    });
   },
 };

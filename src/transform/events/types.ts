@@ -1,6 +1,8 @@
 /** One module per kind of resource that invokes a Lambda function; the registry (index.ts) collects them. */
 import type { ShiftedFunction } from '../../config/resolve';
+import { naming } from '../../naming';
 import type { CfnResource, CfnTemplate } from '../../types/cloudformation';
+import { getAttTarget, isObject, mapValue, refTarget } from '../intrinsics';
 
 export interface EventSourceModule {
   /** CloudFormation resource types this module knows. */
@@ -31,4 +33,34 @@ export function show(value: unknown): string {
     if (key === 'Fn::ImportValue') return `import ${show(inner)}`;
   }
   return 'a computed value';
+}
+
+/**
+ * The resource with every `Fn::GetAtt [<function>, Arn]` (or `Ref` of it) inside the listed properties replaced by the
+ * function's alias ARN, except where a `Fn::Join` already qualifies it; `more` may rewrite other nodes (it gets the
+ * same alias id). Undefined when nothing changed.
+ */
+export function pointPropertiesAtAlias(
+  resource: CfnResource,
+  keys: readonly string[],
+  fn: ShiftedFunction,
+  more?: (node: unknown, aliasId: string, replace: (node: unknown) => unknown) => unknown,
+): CfnResource | undefined {
+  const aliasId = naming.alias(fn.normalizedName);
+  const names = (node: unknown): boolean => getAttTarget(node, 'Arn') === fn.logicalId || refTarget(node) === fn.logicalId;
+  const replace = (node: unknown): unknown => {
+    if (names(node)) return { Ref: aliasId };
+    // `Fn::Join [":", [<function ARN>, <qualifier>]]` already names a version or an alias: left as it is.
+    const join = isObject(node) ? node['Fn::Join'] : undefined;
+    if (Array.isArray(join) && join[0] === ':' && Array.isArray(join[1]) && join[1].length > 1 && names(join[1][0])) return node;
+    return more?.(node, aliasId, replace);
+  };
+  const properties = resource.Properties ?? {};
+  let next: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    if (!(key in properties)) continue;
+    const value = mapValue(properties[key], replace);
+    if (value !== properties[key]) (next ??= { ...properties })[key] = value;
+  }
+  return next ? { ...resource, Properties: next } : undefined;
 }

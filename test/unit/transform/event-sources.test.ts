@@ -342,6 +342,13 @@ describe('AppSync data sources and Lambda authorizers', () => {
     expect((template.Resources.Data?.Properties as any).LambdaConfig).toEqual({ LambdaFunctionArn: alias });
   });
 
+  it('a data source already qualified with another alias or a version is left as it is', () => {
+    const qualified = { 'Fn::Join': [':', [arn, 'blue']] };
+    const data = { Type: 'AWS::AppSync::DataSource', Properties: { Name: 'items', Type: 'AWS_LAMBDA', LambdaConfig: { LambdaFunctionArn: qualified } } };
+    const { template } = applyTrafficShift(settings(), withResources({ Data: data }));
+    expect((template.Resources.Data?.Properties as any).LambdaConfig).toEqual({ LambdaFunctionArn: qualified });
+  });
+
   it('a permission whose source does not call the alias stays on the function, and the bypass check names it', () => {
     const stray = { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: arn, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['Unrelated', 'Arn'] } } };
     const unrelated = { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 hour)' } };
