@@ -59,7 +59,7 @@ function functionLines(row: FunctionStatus, cliSuffix: string): string[] {
     else if (!row.last) field('last rollout', 'none yet (the first deploy creates the alias; the next one with new code shifts)');
     else field('last rollout', ...deploymentLines(row.last, row.strategies));
   }
-  const running = row.inProgress ?? (row.last && !isFinished(row.last.status) ? row.last : undefined);
+  const running = runningDeployment(row);
   if (running) {
     field('in progress', `yes: ${running.id} ${running.status}${running.startTime ? ` since ${clock(running.startTime)}` : ''}`, `follow it: serverless traffic watch --function ${target.name}${cliSuffix}`, `stop it:   serverless traffic rollback --function ${target.name}${cliSuffix}`);
   } else if (row.alias && isWeighted(row.alias)) {
@@ -83,10 +83,19 @@ function deploymentLines(d: DeploymentFacts, strategies: ReadonlyMap<string, Str
     : undefined;
   const lines = [`${d.id} ${d.status}, ${strategy}, started by ${CREATORS[d.creator ?? ''] ?? d.creator ?? 'unknown'}`];
   if (times) lines.push(times);
-  if (d.status === 'Failed' || d.status === 'Stopped') {
-    lines.push(`cause: ${failureCause({ name: '', alias: '', deployment: d, alarms: [], fired: [], hooks: {} })}`);
-  }
+  const cause = deploymentCause(d);
+  if (cause) lines.push(`cause: ${cause}`);
   return lines;
+}
+
+/** The rollout running now: the one in progress, or the last one when it has not finished. */
+function runningDeployment(row: FunctionStatus): DeploymentFacts | undefined {
+  return row.inProgress ?? (row.last && !isFinished(row.last.status) ? row.last : undefined);
+}
+
+/** Why a failed or stopped rollout ended, in words; undefined for any other. */
+function deploymentCause(d: DeploymentFacts): string | undefined {
+  return d.status === 'Failed' || d.status === 'Stopped' ? failureCause({ name: '', alias: '', deployment: d, alarms: [], fired: [], hooks: {} }) : undefined;
 }
 
 /** `serverless traffic status --json`: the same facts as data (times in ISO 8601, shares in percent). */
@@ -97,7 +106,7 @@ export function statusJson(header: StatusHeader, rows: readonly FunctionStatus[]
     stack: header.stackName,
     functions: rows.map((row) => {
       const { target } = row;
-      const running = row.inProgress ?? (row.last && !isFinished(row.last.status) ? row.last : undefined);
+      const running = runningDeployment(row);
       return {
         name: target.name,
         alias: {
@@ -120,6 +129,7 @@ export function statusJson(header: StatusHeader, rows: readonly FunctionStatus[]
 
 function deploymentJson(d: DeploymentFacts, strategies: ReadonlyMap<string, Strategy | undefined>): Record<string, unknown> {
   const start = d.startTime ?? d.createTime;
+  const cause = deploymentCause(d);
   return {
     id: d.id,
     status: d.status,
@@ -127,6 +137,6 @@ function deploymentJson(d: DeploymentFacts, strategies: ReadonlyMap<string, Stra
     ...(d.creator && { creator: d.creator }),
     ...(start && { start: start.toISOString() }),
     ...(d.completeTime && { end: d.completeTime.toISOString() }),
-    ...((d.status === 'Failed' || d.status === 'Stopped') && { cause: failureCause({ name: '', alias: '', deployment: d, alarms: [], fired: [], hooks: {} }) }),
+    ...(cause && { cause }),
   };
 }
