@@ -28,7 +28,12 @@ function describeService(serverless) {
       normalizedName: provider.naming.getNormalizedFunctionName(name),
     };
   }
-  return { stage: provider.getStage(), versionFunctions: service.provider.versionFunctions !== false, defaults: service.custom?.deploymentSettings, functions };
+  return {
+    stage: provider.getStage(),
+    versionFunctions: service.provider.versionFunctions !== false,
+    defaults: service.custom?.deploymentSettings,
+    functions,
+  };
 }
 
 class TrafficShiftBenchProbe {
@@ -38,11 +43,18 @@ class TrafficShiftBenchProbe {
     const timings = {};
     const captures = {
       prepare: () => fs.writeFileSync(`${capture}.service.json`, JSON.stringify(describeService(serverless))),
-      transform: () => fs.writeFileSync(`${capture}.template.json`, JSON.stringify(serverless.service.provider.compiledCloudFormationTemplate)),
+      transform: () =>
+        fs.writeFileSync(
+          `${capture}.template.json`,
+          JSON.stringify(serverless.service.provider.compiledCloudFormationTemplate),
+        ),
     };
     for (const [name, event] of Object.entries(HOOKS)) {
       const entries = (serverless.pluginManager.hooks[event] ?? []).filter((entry) => entry.pluginName === PLUGIN);
-      if (entries.length !== 1) throw new Error(`bench probe: expected one ${PLUGIN} hook for ${event}, found ${entries.length}; list the probe after the plugin`);
+      if (entries.length !== 1)
+        throw new Error(
+          `bench probe: expected one ${PLUGIN} hook for ${event}, found ${entries.length}; list the probe after the plugin`,
+        );
       const [entry] = entries;
       const hook = entry.hook;
       entry.hook = async (...args) => {

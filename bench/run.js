@@ -38,7 +38,8 @@ const ROUNDS_BUDGET_MS = 4000;
 
 function requireDist(relative) {
   const file = path.join(ROOT, 'dist', relative);
-  if (!fs.existsSync(`${file}.js`)) throw new Error(`${path.relative(ROOT, file)}.js is missing: run "npm run build" (npm run bench does).`);
+  if (!fs.existsSync(`${file}.js`))
+    throw new Error(`${path.relative(ROOT, file)}.js is missing: run "npm run build" (npm run bench does).`);
   return require(file);
 }
 const { resolveSettings } = requireDist('config/resolve');
@@ -66,10 +67,16 @@ function packageOnce(dir, { capture } = {}) {
     ...(capture && { TRAFFIC_SHIFT_BENCH_CAPTURE: capture }),
   };
   const start = nowMs();
-  const result = spawnSync(process.execPath, [SERVERLESS, 'package'], { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, [SERVERLESS, 'package'], {
+    cwd: dir,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const wallMs = nowMs() - start;
   const templateFile = path.join(dir, TEMPLATE);
-  const written = result.status === 0 && fs.existsSync(templateFile) ? fs.readFileSync(templateFile, 'utf8') : undefined;
+  const written =
+    result.status === 0 && fs.existsSync(templateFile) ? fs.readFileSync(templateFile, 'utf8') : undefined;
   const probe = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : {};
   return { wallMs, status: result.status, output: `${result.stdout}\n${result.stderr}`, templateText: written, probe };
 }
@@ -109,7 +116,8 @@ function measure(size, workDir) {
 
   const warm = packageOnce(dirs.with, { capture });
   const budgetError = /TRAFFIC_SHIFT_RESOURCE_LIMIT|over CloudFormation's limit of 500/.test(warm.output);
-  if (warm.status !== 0 && !budgetError) throw new Error(`serverless package with the plugin failed for ${size} functions:\n${warm.output}`);
+  if (warm.status !== 0 && !budgetError)
+    throw new Error(`serverless package with the plugin failed for ${size} functions:\n${warm.output}`);
   packageOnce(dirs.without);
 
   const runs = { with: [], without: [] };
@@ -117,7 +125,10 @@ function measure(size, workDir) {
     for (const variant of ['without', 'with']) {
       const run = packageOnce(dirs[variant]);
       const expectedFailure = variant === 'with' && budgetError;
-      if ((run.status === 0) === expectedFailure) throw new Error(`serverless package (${variant} the plugin, ${size} functions) ended with ${run.status}:\n${run.output}`);
+      if ((run.status === 0) === expectedFailure)
+        throw new Error(
+          `serverless package (${variant} the plugin, ${size} functions) ended with ${run.status}:\n${run.output}`,
+        );
       runs[variant].push(run);
     }
   }
@@ -132,7 +143,11 @@ function measure(size, workDir) {
   const shifted = last('with').templateText;
   const resourcesBefore = Object.keys(baseline.Resources).length;
   const addedByMessage = /serverless-traffic-shift adds (\d+)/.exec(warm.output);
-  const resourcesAdded = shifted ? Object.keys(JSON.parse(shifted).Resources).length - resourcesBefore : addedByMessage ? Number(addedByMessage[1]) : undefined;
+  const resourcesAdded = shifted
+    ? Object.keys(JSON.parse(shifted).Resources).length - resourcesBefore
+    : addedByMessage
+      ? Number(addedByMessage[1])
+      : undefined;
   const hookMs = median(runs.with.map((r) => r.probe.prepareMs + r.probe.transformMs));
   const wallWith = median(runs.with.map((r) => r.wallMs));
   return {
@@ -178,8 +193,12 @@ function table(rows) {
 function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'traffic-shift-bench-'));
   const started = nowMs();
-  console.log(`serverless-traffic-shift bench: ${SIZES.join(', ')} functions; events in turn: ${EVENT_NAMES.join(', ')}`);
-  console.log(`serverless 3.40.0 package, ${RUNS} runs each with and without the plugin (after one warm-up), node ${process.version}, ${os.cpus().length} CPUs\n`);
+  console.log(
+    `serverless-traffic-shift bench: ${SIZES.join(', ')} functions; events in turn: ${EVENT_NAMES.join(', ')}`,
+  );
+  console.log(
+    `serverless 3.40.0 package, ${RUNS} runs each with and without the plugin (after one warm-up), node ${process.version}, ${os.cpus().length} CPUs\n`,
+  );
   const rows = [];
   try {
     for (const size of SIZES) {
@@ -195,18 +214,23 @@ function main() {
   process.stdout.write('  transform in-process, all sizes in turn ... ');
   timeTransforms(rows.map((r) => r.input)).forEach((transform, i) => {
     const row = rows[i];
-    if (transform.error && !(row.budgetError && transform.error.code === 'TRAFFIC_SHIFT_RESOURCE_LIMIT')) throw transform.error;
+    if (transform.error && !(row.budgetError && transform.error.code === 'TRAFFIC_SHIFT_RESOURCE_LIMIT'))
+      throw transform.error;
     row.transform = transform;
   });
   console.log(`done (${((nowMs() - started) / 1000).toFixed(0)}s)`);
 
   console.log(`\n${table(rows)}\n`);
-  console.log('hooks in package: the plugin\'s two hooks (prepareFunctions + transformTemplate) inside `serverless package`, median of the runs (cold code: one call per process).');
-  console.log('transform warm: resolveSettings + applyTrafficShift in-process on the template the plugin received, after warm-up, in rounds taking each size in turn; median (the steady-state cost).');
-  console.log('share: the plugin\'s hooks as a part of the `serverless package` wall time with the plugin.');
+  console.log(
+    "hooks in package: the plugin's two hooks (prepareFunctions + transformTemplate) inside `serverless package`, median of the runs (cold code: one call per process).",
+  );
+  console.log(
+    'transform warm: resolveSettings + applyTrafficShift in-process on the template the plugin received, after warm-up, in rounds taking each size in turn; median (the steady-state cost).',
+  );
+  console.log("share: the plugin's hooks as a part of the `serverless package` wall time with the plugin.");
   if (rows.some((r) => r.budgetError)) {
     console.log(
-      '†: over CloudFormation\'s 500 resources, so packaging with the plugin stops with TRAFFIC_SHIFT_RESOURCE_LIMIT (as it must): ' +
+      "†: over CloudFormation's 500 resources, so packaging with the plugin stops with TRAFFIC_SHIFT_RESOURCE_LIMIT (as it must): " +
         'wall time and hooks are until that error; the budget check runs after all the rewriting and the bypass check; ' +
         'resources added are from the error message.',
     );
@@ -214,8 +238,14 @@ function main() {
 
   const perFn = rows.map((r) => r.hookMs / r.size);
   const checks = [
-    [`plugin under 1 ms per function at every size (max ${Math.max(...perFn).toFixed(3)} ms)`, perFn.every((v) => v < 1)],
-    [`plugin share of serverless package under 5 % (max ${Math.max(...rows.map((r) => r.sharePct)).toFixed(2)} %)`, rows.every((r) => r.sharePct < 5)],
+    [
+      `plugin under 1 ms per function at every size (max ${Math.max(...perFn).toFixed(3)} ms)`,
+      perFn.every((v) => v < 1),
+    ],
+    [
+      `plugin share of serverless package under 5 % (max ${Math.max(...rows.map((r) => r.sharePct)).toFixed(2)} %)`,
+      rows.every((r) => r.sharePct < 5),
+    ],
   ];
   if (rows.length > 2) {
     // Marginal cost of one more function between consecutive sizes: flat when linear; a quadratic term makes it grow

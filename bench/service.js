@@ -15,13 +15,36 @@ const EVENTS = [
   (i) => ({ sns: `topic-${i}` }),
   (i) => ({ schedule: `rate(${(i % 50) + 1} minutes)` }),
   (i, service) => ({ s3: { bucket: `${service}-uploads-${i}`, event: 's3:ObjectCreated:*' } }),
-  (i) => ({ stream: { type: 'dynamodb', arn: `arn:aws:dynamodb:us-east-1:123456789012:table/table-${i}/stream/2024-01-01T00:00:00.000` } }),
+  (i) => ({
+    stream: {
+      type: 'dynamodb',
+      arn: `arn:aws:dynamodb:us-east-1:123456789012:table/table-${i}/stream/2024-01-01T00:00:00.000`,
+    },
+  }),
   (i) => ({ eventBridge: { pattern: { source: [`bench.app${i}`] } } }),
   (i) => ({ stream: { type: 'kinesis', arn: `arn:aws:kinesis:us-east-1:123456789012:stream/stream-${i}` } }),
-  (i) => ({ alb: { listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/bench/50dc6c495c0c9188/f2f7dc8efc522ab2', priority: i + 1, conditions: { path: `/alb${i}` } } }),
+  (i) => ({
+    alb: {
+      listenerArn:
+        'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/bench/50dc6c495c0c9188/f2f7dc8efc522ab2',
+      priority: i + 1,
+      conditions: { path: `/alb${i}` },
+    },
+  }),
 ];
 
-const EVENT_NAMES = ['http', 'httpApi', 'sqs', 'sns', 'schedule', 's3', 'stream (dynamodb)', 'eventBridge', 'stream (kinesis)', 'alb'];
+const EVENT_NAMES = [
+  'http',
+  'httpApi',
+  'sqs',
+  'sns',
+  'schedule',
+  's3',
+  'stream (dynamodb)',
+  'eventBridge',
+  'stream (kinesis)',
+  'alb',
+];
 
 /**
  * @param {object} options
@@ -34,7 +57,10 @@ function serviceConfiguration({ count, withPlugin, pluginPath, probe }) {
   const service = `ts-bench-${count}`;
   const functions = {};
   for (let i = 0; i < count; i += 1) {
-    functions[`fn${String(i).padStart(3, '0')}`] = { handler: 'bootstrap', events: [EVENTS[i % EVENTS.length](i, service)] };
+    functions[`fn${String(i).padStart(3, '0')}`] = {
+      handler: 'bootstrap',
+      events: [EVENTS[i % EVENTS.length](i, service)],
+    };
   }
   return {
     service,

@@ -24,14 +24,17 @@ function fail(message) {
 }
 
 if (!fs.existsSync(serverlessBin)) fail(`${path.relative(root, serverlessBin)} is missing: run "npm ci" first.`);
-if (!fs.existsSync(path.join(root, 'dist', 'index.js'))) fail('dist/index.js is missing: run "npm run build" first (npm run example does).');
+if (!fs.existsSync(path.join(root, 'dist', 'index.js')))
+  fail('dist/index.js is missing: run "npm run build" first (npm run example does).');
 
 const extra = process.argv.slice(2);
 const hasStage = extra.some((arg) => arg === '--stage' || arg === '-s' || arg.startsWith('--stage='));
 const args = ['traffic', 'plan', ...(hasStage ? [] : ['--stage', 'prod']), ...extra];
 
 console.error(`> serverless ${args.join(' ')}   (in ${path.relative(process.cwd(), serviceDir) || '.'})`);
-console.error("  (example-service runs on nodejs22.x, newer than Serverless Framework 3.40's schema: its runtime warning is expected)");
+console.error(
+  "  (example-service runs on nodejs22.x, newer than Serverless Framework 3.40's schema: its runtime warning is expected)",
+);
 const child = spawn(process.execPath, [serverlessBin, ...args], {
   cwd: serviceDir,
   stdio: 'inherit',

@@ -23,11 +23,17 @@ export type ErrorCode =
 
 /** `functions.api.deploymentSettings.alias` or `custom.deploymentSettings.alias`: where the user wrote a value. */
 export function settingPath(functionName: string | undefined, key?: string): string {
-  const base = functionName === undefined ? 'custom.deploymentSettings' : `functions.${functionName}.deploymentSettings`;
+  const base =
+    functionName === undefined ? 'custom.deploymentSettings' : `functions.${functionName}.deploymentSettings`;
   return key === undefined ? base : `${base}.${key}`;
 }
 
-export function invalidSetting(functionName: string | undefined, key: string, value: unknown, expected: string): ServerlessError {
+export function invalidSetting(
+  functionName: string | undefined,
+  key: string,
+  value: unknown,
+  expected: string,
+): ServerlessError {
   const where = functionName === undefined ? 'the service defaults' : `function "${functionName}"`;
   return new ServerlessError(
     `Invalid deployment setting for ${where}: ${settingPath(functionName, key)} is ${describeValue(value)}; expected ${expected}.`,

@@ -23,7 +23,11 @@ interface FunctionObject {
 interface Serverless {
   service: {
     custom?: Record<string, unknown>;
-    provider: { versionFunctions?: boolean; compiledCloudFormationTemplate: CfnTemplate; eventBridge?: { useCloudFormation?: boolean } };
+    provider: {
+      versionFunctions?: boolean;
+      compiledCloudFormationTemplate: CfnTemplate;
+      eventBridge?: { useCloudFormation?: boolean };
+    };
     getAllFunctions(): string[];
     getFunction(name: string): FunctionObject;
   };
@@ -73,15 +77,24 @@ class TrafficShiftPlugin {
     utils?: FrameworkUtils,
   ) {
     this.log = createLogger(utils);
-    serverless.configSchemaHandler?.defineCustomProperties({ properties: { deploymentSettings: forFramework(serviceSettingsSchema) } });
-    serverless.configSchemaHandler?.defineFunctionProperties('aws', { properties: { deploymentSettings: forFramework(functionSettingsSchema) } });
+    serverless.configSchemaHandler?.defineCustomProperties({
+      properties: { deploymentSettings: forFramework(serviceSettingsSchema) },
+    });
+    serverless.configSchemaHandler?.defineFunctionProperties('aws', {
+      properties: { deploymentSettings: forFramework(functionSettingsSchema) },
+    });
     this.hooks = {
       'before:package:compileFunctions': () => this.prepareFunctions(),
       'after:aws:package:finalize:mergeCustomProviderResources': () => this.transformTemplate(),
       'after:package:finalize': () => this.reportSummary(),
       'traffic:plan:plan': () => this.showPlan(),
       // Deploy-time features (src/deploy): traffic status|watch|rollback|shift|promote and the deploy hooks.
-      ...trafficHooks({ serverless, options, utils, settings: () => this.settings ?? resolveSettings(this.describeService()) }),
+      ...trafficHooks({
+        serverless,
+        options,
+        utils,
+        settings: () => this.settings ?? resolveSettings(this.describeService()),
+      }),
     };
   }
 
@@ -128,13 +141,17 @@ class TrafficShiftPlugin {
   private async showPlan(): Promise<void> {
     this.showFullPlan = true;
     await this.serverless.pluginManager.spawn('package');
-    if (this.plan) this.log.writeText(this.options.json === true ? JSON.stringify(this.plan, null, 2) : renderPlan(this.plan));
+    if (this.plan)
+      this.log.writeText(this.options.json === true ? JSON.stringify(this.plan, null, 2) : renderPlan(this.plan));
   }
 
   /** Why an event of the function cannot reach it through an alias, from its events in serverless.yml. */
   private cannotShift(fn: FunctionObject): string | undefined {
-    const kinds = new Set((fn.events ?? []).flatMap((event) => (event && typeof event === 'object' ? Object.keys(event) : [])));
-    if (kinds.has('cloudFront')) return 'Lambda@Edge (cloudFront event): CloudFront invokes a published version, never an alias';
+    const kinds = new Set(
+      (fn.events ?? []).flatMap((event) => (event && typeof event === 'object' ? Object.keys(event) : [])),
+    );
+    if (kinds.has('cloudFront'))
+      return 'Lambda@Edge (cloudFront event): CloudFront invokes a published version, never an alias';
     if (kinds.has('eventBridge') && this.serverless.service.provider.eventBridge?.useCloudFormation === false) {
       return "its eventBridge events go through the framework's custom resource (useCloudFormation: false), which targets the function itself";
     }
@@ -144,8 +161,11 @@ class TrafficShiftPlugin {
   /** What serverless-plugin-split-stacks will do after the transform (see config/split-stacks.ts). */
   private splitStacks(): SplitStacksFacts {
     const plugins = this.serverless.pluginManager.plugins ?? [];
-    const index = plugins.findIndex((plugin) => (plugin as { constructor?: { name?: string } } | null)?.constructor?.name === SPLIT_STACKS_CLASS);
-    const config = this.serverless.service.custom?.splitStacks as { perFunction?: unknown; perGroupFunction?: unknown } | undefined;
+    const index = plugins.findIndex(
+      (plugin) => (plugin as { constructor?: { name?: string } } | null)?.constructor?.name === SPLIT_STACKS_CLASS,
+    );
+    const config = this.serverless.service.custom?.splitStacks as
+      { perFunction?: unknown; perGroupFunction?: unknown } | undefined;
     return {
       loaded: index >= 0,
       runsFirst: index >= 0 && index < plugins.indexOf(this),

@@ -70,7 +70,12 @@ const DEFAULT_THRESHOLDS: Record<GeneratedAlarmKind, number | undefined> = {
   throttles: 1,
   p99Duration: undefined,
 };
-const DEFAULT_ON: Record<GeneratedAlarmKind, boolean> = { errors: true, errorRate: false, throttles: false, p99Duration: false };
+const DEFAULT_ON: Record<GeneratedAlarmKind, boolean> = {
+  errors: true,
+  errorRate: false,
+  throttles: false,
+  p99Duration: false,
+};
 
 const TRIGGER_EVENTS = [
   'DeploymentStart',
@@ -133,12 +138,24 @@ export function resolveHealthChecks(
   };
 }
 
-function resolveHook(settings: Settings, key: 'preTrafficHook' | 'postTrafficHook', source: Source, self: string, functions: Record<string, FunctionIdentity>): HookTarget | undefined {
+function resolveHook(
+  settings: Settings,
+  key: 'preTrafficHook' | 'postTrafficHook',
+  source: Source,
+  self: string,
+  functions: Record<string, FunctionIdentity>,
+): HookTarget | undefined {
   const value = settings[key];
   if (value === undefined) return undefined;
   const expected = `the name of a function in this service (${Object.keys(functions).join(', ')}) or the ARN of an existing Lambda function in the same account and region`;
   if (typeof value !== 'string') throw invalidSetting(source(key), key, value, expected);
-  if (value === self) throw invalidSetting(source(key), key, value, `a function other than "${self}" itself: a hook checks the function it belongs to`);
+  if (value === self)
+    throw invalidSetting(
+      source(key),
+      key,
+      value,
+      `a function other than "${self}" itself: a hook checks the function it belongs to`,
+    );
   // Own keys only: `toString` or `__proto__` would otherwise find Object.prototype members and pass for functions.
   const fn = Object.prototype.hasOwnProperty.call(functions, value) ? functions[value] : undefined;
   if (fn) return { kind: 'function', name: value, ...fn };
@@ -150,13 +167,15 @@ function resolveHook(settings: Settings, key: 'preTrafficHook' | 'postTrafficHoo
 
 function resolveAlarmRefs(value: unknown, source: Source): AlarmRef[] {
   if (value === undefined) return [];
-  const expected = 'a list whose items are logical ids of AWS::CloudWatch::Alarm resources in the template, or { name: <existing alarm name> }';
+  const expected =
+    'a list whose items are logical ids of AWS::CloudWatch::Alarm resources in the template, or { name: <existing alarm name> }';
   if (!Array.isArray(value)) throw invalidSetting(source('alarms'), 'alarms', value, expected);
   return value.map((item): AlarmRef => {
     if (typeof item === 'string' && LOGICAL_ID.test(item)) return { kind: 'logicalId', logicalId: item };
     if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
       const { name, ...rest } = item as Record<string, unknown>;
-      if (typeof name === 'string' && name.length > 0 && name.length <= 255 && Object.keys(rest).length === 0) return { kind: 'name', name };
+      if (typeof name === 'string' && name.length > 0 && name.length <= 255 && Object.keys(rest).length === 0)
+        return { kind: 'name', name };
     }
     throw invalidSetting(source('alarms'), 'alarms', item, expected);
   });
@@ -172,7 +191,12 @@ function resolveGeneratedAlarms(value: unknown, source: Source): GeneratedAlarm[
   const entries = given as Record<string, unknown>;
   for (const name of Object.keys(entries)) {
     if (!(GENERATED_ALARMS as readonly string[]).includes(name)) {
-      throw invalidSetting(source(key), `${key}.${name}`, entries[name], `no such alarm; the generated alarms are ${GENERATED_ALARMS.join(', ')}`);
+      throw invalidSetting(
+        source(key),
+        `${key}.${name}`,
+        entries[name],
+        `no such alarm; the generated alarms are ${GENERATED_ALARMS.join(', ')}`,
+      );
     }
   }
   return GENERATED_ALARMS.flatMap((kind) => {
@@ -184,11 +208,18 @@ function resolveGeneratedAlarms(value: unknown, source: Source): GeneratedAlarm[
 function generatedAlarm(kind: GeneratedAlarmKind, spec: unknown, source: Source): GeneratedAlarm {
   const key = `newVersionAlarms.${kind}`;
   const shape = `true, false, a threshold number, or { threshold, evaluationPeriods, period }`;
-  const options: Record<string, unknown> = typeof spec === 'number' ? { threshold: spec } : spec === true ? {} : (spec as Record<string, unknown>);
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalidSetting(source('newVersionAlarms'), key, spec, shape);
+  const options: Record<string, unknown> =
+    typeof spec === 'number' ? { threshold: spec } : spec === true ? {} : (spec as Record<string, unknown>);
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw invalidSetting(source('newVersionAlarms'), key, spec, shape);
   for (const option of Object.keys(options)) {
     if (!['threshold', 'evaluationPeriods', 'period'].includes(option)) {
-      throw invalidSetting(source('newVersionAlarms'), `${key}.${option}`, options[option], `one of threshold, evaluationPeriods, period (${shape})`);
+      throw invalidSetting(
+        source('newVersionAlarms'),
+        `${key}.${option}`,
+        options[option],
+        `one of threshold, evaluationPeriods, period (${shape})`,
+      );
     }
   }
   const threshold = options.threshold ?? DEFAULT_THRESHOLDS[kind];
@@ -196,27 +227,59 @@ function generatedAlarm(kind: GeneratedAlarmKind, spec: unknown, source: Source)
     errors: [1, 1e9, 'a whole number of errors of at least 1 (default 1: any error)'],
     errorRate: [0.01, 100, 'a percentage of invocations above 0 and at most 100 (default 5)'],
     throttles: [1, 1e9, 'a whole number of throttled requests of at least 1 (default 1)'],
-    p99Duration: [1, 900000, 'milliseconds, from 1 to 900000 (no default: say how slow is too slow, e.g. p99Duration: 1000)'],
+    p99Duration: [
+      1,
+      900000,
+      'milliseconds, from 1 to 900000 (no default: say how slow is too slow, e.g. p99Duration: 1000)',
+    ],
   };
   const [min, max, what] = limits[kind];
-  if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < min || threshold > max || ((kind === 'errors' || kind === 'throttles') && !Number.isInteger(threshold))) {
+  if (
+    typeof threshold !== 'number' ||
+    !Number.isFinite(threshold) ||
+    threshold < min ||
+    threshold > max ||
+    ((kind === 'errors' || kind === 'throttles') && !Number.isInteger(threshold))
+  ) {
     throw invalidSetting(source('newVersionAlarms'), `${key}.threshold`, threshold, what);
   }
   const evaluationPeriods = options.evaluationPeriods ?? 1;
-  if (typeof evaluationPeriods !== 'number' || !Number.isInteger(evaluationPeriods) || evaluationPeriods < 1 || evaluationPeriods > 100) {
-    throw invalidSetting(source('newVersionAlarms'), `${key}.evaluationPeriods`, evaluationPeriods, 'a whole number from 1 to 100 (default 1)');
+  if (
+    typeof evaluationPeriods !== 'number' ||
+    !Number.isInteger(evaluationPeriods) ||
+    evaluationPeriods < 1 ||
+    evaluationPeriods > 100
+  ) {
+    throw invalidSetting(
+      source('newVersionAlarms'),
+      `${key}.evaluationPeriods`,
+      evaluationPeriods,
+      'a whole number from 1 to 100 (default 1)',
+    );
   }
   const period = options.period ?? 60;
-  if (typeof period !== 'number' || !Number.isInteger(period) || !(period === 10 || period === 30 || (period >= 60 && period % 60 === 0)) || period * evaluationPeriods > 86400) {
-    throw invalidSetting(source('newVersionAlarms'), `${key}.period`, period, 'seconds: 10, 30 or a multiple of 60, with period × evaluationPeriods at most one day (default 60)');
+  if (
+    typeof period !== 'number' ||
+    !Number.isInteger(period) ||
+    !(period === 10 || period === 30 || (period >= 60 && period % 60 === 0)) ||
+    period * evaluationPeriods > 86400
+  ) {
+    throw invalidSetting(
+      source('newVersionAlarms'),
+      `${key}.period`,
+      period,
+      'seconds: 10, 30 or a multiple of 60, with period × evaluationPeriods at most one day (default 60)',
+    );
   }
   return { kind, threshold, evaluationPeriods, period };
 }
 
 function resolveAutoRollback(value: unknown, source: Source): AutoRollback {
-  const expected = 'an object with any of onFailure (default true), onAlarm (default true when there are alarms), onManualStop (default true), each true or false';
+  const expected =
+    'an object with any of onFailure (default true), onAlarm (default true when there are alarms), onManualStop (default true), each true or false';
   if (value === undefined) return { onFailure: true, onManualStop: true };
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidSetting(source('autoRollback'), 'autoRollback', value, expected);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalidSetting(source('autoRollback'), 'autoRollback', value, expected);
   const given = value as Record<string, unknown>;
   for (const [option, flag] of Object.entries(given)) {
     if (!['onFailure', 'onAlarm', 'onManualStop'].includes(option) || typeof flag !== 'boolean') {
@@ -236,7 +299,8 @@ function resolveTriggers(value: unknown, source: Source): Trigger[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw invalidSetting(source(key), key, value, expected);
   return value.map((item, i): Trigger => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw invalidSetting(source(key), `${key}[${i}]`, item, expected);
+    if (item === null || typeof item !== 'object' || Array.isArray(item))
+      throw invalidSetting(source(key), `${key}[${i}]`, item, expected);
     const { TriggerName, TriggerTargetArn, TriggerEvents, ...rest } = item as Record<string, unknown>;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) throw invalidSetting(source(key), `${key}[${i}].${unknown}`, rest[unknown], expected);
@@ -244,10 +308,24 @@ function resolveTriggers(value: unknown, source: Source): Trigger[] {
       throw invalidSetting(source(key), `${key}[${i}].TriggerName`, TriggerName, 'a name of 1 to 256 characters');
     }
     if (!(typeof TriggerTargetArn === 'string' ? SNS_ARN.test(TriggerTargetArn) : isIntrinsic(TriggerTargetArn))) {
-      throw invalidSetting(source(key), `${key}[${i}].TriggerTargetArn`, TriggerTargetArn, 'an SNS topic ARN (arn:aws:sns:us-east-1:123456789012:topic) or an intrinsic function such as Ref: MyTopic');
+      throw invalidSetting(
+        source(key),
+        `${key}[${i}].TriggerTargetArn`,
+        TriggerTargetArn,
+        'an SNS topic ARN (arn:aws:sns:us-east-1:123456789012:topic) or an intrinsic function such as Ref: MyTopic',
+      );
     }
-    if (!Array.isArray(TriggerEvents) || TriggerEvents.length === 0 || !TriggerEvents.every((e) => TRIGGER_EVENTS.includes(e as string))) {
-      throw invalidSetting(source(key), `${key}[${i}].TriggerEvents`, TriggerEvents, `a non-empty list of ${TRIGGER_EVENTS.join(', ')}`);
+    if (
+      !Array.isArray(TriggerEvents) ||
+      TriggerEvents.length === 0 ||
+      !TriggerEvents.every((e) => TRIGGER_EVENTS.includes(e as string))
+    ) {
+      throw invalidSetting(
+        source(key),
+        `${key}[${i}].TriggerEvents`,
+        TriggerEvents,
+        `a non-empty list of ${TRIGGER_EVENTS.join(', ')}`,
+      );
     }
     return { name: TriggerName, targetArn: TriggerTargetArn as string | Intrinsic, events: TriggerEvents as string[] };
   });
@@ -259,18 +337,36 @@ function resolveSmokeTests(value: unknown, source: Source): SmokeTestCase[] {
   const cases = Array.isArray(value) ? value : [value];
   if (cases.length === 0) throw invalidSetting(source('smokeTest'), 'smokeTest', value, expected);
   return cases.map((item, i): SmokeTestCase => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw invalidSetting(source('smokeTest'), `smokeTest[${i}]`, item, expected);
+    if (item === null || typeof item !== 'object' || Array.isArray(item))
+      throw invalidSetting(source('smokeTest'), `smokeTest[${i}]`, item, expected);
     const { name, payload, expect, ...rest } = item as Record<string, unknown>;
     const unknown = Object.keys(rest)[0];
-    if (unknown !== undefined) throw invalidSetting(source('smokeTest'), `smokeTest[${i}].${unknown}`, rest[unknown], expected);
-    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw invalidSetting(source('smokeTest'), `smokeTest[${i}].name`, name, 'a non-empty string');
+    if (unknown !== undefined)
+      throw invalidSetting(source('smokeTest'), `smokeTest[${i}].${unknown}`, rest[unknown], expected);
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0))
+      throw invalidSetting(source('smokeTest'), `smokeTest[${i}].name`, name, 'a non-empty string');
     if (expect !== undefined) {
-      if (expect === null || typeof expect !== 'object' || Array.isArray(expect)) throw invalidSetting(source('smokeTest'), `smokeTest[${i}].expect`, expect, expected);
+      if (expect === null || typeof expect !== 'object' || Array.isArray(expect))
+        throw invalidSetting(source('smokeTest'), `smokeTest[${i}].expect`, expect, expected);
       const { statusCode, response, body, ...other } = expect as Record<string, unknown>;
       const extra = Object.keys(other)[0];
-      if (extra !== undefined) throw invalidSetting(source('smokeTest'), `smokeTest[${i}].expect.${extra}`, other[extra], 'statusCode, response or body');
-      if (statusCode !== undefined && (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599)) {
-        throw invalidSetting(source('smokeTest'), `smokeTest[${i}].expect.statusCode`, statusCode, 'an HTTP status code from 100 to 599');
+      if (extra !== undefined)
+        throw invalidSetting(
+          source('smokeTest'),
+          `smokeTest[${i}].expect.${extra}`,
+          other[extra],
+          'statusCode, response or body',
+        );
+      if (
+        statusCode !== undefined &&
+        (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599)
+      ) {
+        throw invalidSetting(
+          source('smokeTest'),
+          `smokeTest[${i}].expect.statusCode`,
+          statusCode,
+          'an HTTP status code from 100 to 599',
+        );
       }
       void response;
       void body;
@@ -283,13 +379,27 @@ function resolveSmokeTests(value: unknown, source: Source): SmokeTestCase[] {
   });
 }
 
-function resolveBakeTime(value: unknown, source: Source, shifting: { blueGreen: boolean; inPlaceByType: boolean }): number | undefined {
+function resolveBakeTime(
+  value: unknown,
+  source: Source,
+  shifting: { blueGreen: boolean; inPlaceByType: boolean },
+): number | undefined {
   if (value === undefined) return shifting.blueGreen ? DEFAULT_BLUE_GREEN_BAKE_MINUTES : undefined;
   if (shifting.inPlaceByType) {
-    throw invalidSetting(source('bakeTime'), 'bakeTime', value, 'no bakeTime with type InPlace: nothing watches an in-place deploy; choose BlueGreen, AllAtOnce, a canary or a linear type');
+    throw invalidSetting(
+      source('bakeTime'),
+      'bakeTime',
+      value,
+      'no bakeTime with type InPlace: nothing watches an in-place deploy; choose BlueGreen, AllAtOnce, a canary or a linear type',
+    );
   }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_BAKE_MINUTES) {
-    throw invalidSetting(source('bakeTime'), 'bakeTime', value, `whole minutes from 1 to ${MAX_BAKE_MINUTES} (CodeDeploy fails a hook that does not report within an hour)`);
+    throw invalidSetting(
+      source('bakeTime'),
+      'bakeTime',
+      value,
+      `whole minutes from 1 to ${MAX_BAKE_MINUTES} (CodeDeploy fails a hook that does not report within an hour)`,
+    );
   }
   return value;
 }

@@ -84,22 +84,43 @@ export function resolveSettings(service: ServiceDescription): ResolvedSettings {
   const defaults = readSettingsObject(service.defaults, undefined);
   if (defaults) checkKeys(defaults, undefined);
   const permissionsBoundary = defaults?.codeDeployRolePermissionsBoundary;
-  if (permissionsBoundary !== undefined) checkArnOrIntrinsic(permissionsBoundary, undefined, 'codeDeployRolePermissionsBoundary', POLICY_ARN, 'an IAM policy ARN (arn:aws:iam::123456789012:policy/name)');
+  if (permissionsBoundary !== undefined)
+    checkArnOrIntrinsic(
+      permissionsBoundary,
+      undefined,
+      'codeDeployRolePermissionsBoundary',
+      POLICY_ARN,
+      'an IAM policy ARN (arn:aws:iam::123456789012:policy/name)',
+    );
 
   const resolved = Object.entries(service.functions).map(([name, fn]) => resolveFunction(name, fn, defaults, service));
   // A hook checks other functions' new versions: it is never shifted itself.
   const hookOf = new Map<string, string[]>();
   for (const fn of resolved) {
     if (fn.kind !== 'shifted') continue;
-    for (const [phase, hook] of [['pre', fn.health.preTrafficHook], ['post', fn.health.postTrafficHook]] as const) {
+    for (const [phase, hook] of [
+      ['pre', fn.health.preTrafficHook],
+      ['post', fn.health.postTrafficHook],
+    ] as const) {
       if (hook?.kind !== 'function') continue;
       hookOf.set(hook.name, [...(hookOf.get(hook.name) ?? []), `${phase}-traffic hook of ${fn.name}`]);
     }
   }
   const functions = resolved.map((fn): ResolvedFunction =>
-    hookOf.has(fn.name) ? { kind: 'untouched', name: fn.name, reason: `${(hookOf.get(fn.name) as string[]).join(', ')}; hooks are never shifted`, hook: true } : fn,
+    hookOf.has(fn.name)
+      ? {
+          kind: 'untouched',
+          name: fn.name,
+          reason: `${(hookOf.get(fn.name) as string[]).join(', ')}; hooks are never shifted`,
+          hook: true,
+        }
+      : fn,
   );
-  return { stage: service.stage, ...(permissionsBoundary !== undefined && { permissionsBoundary: permissionsBoundary as string | Intrinsic }), functions };
+  return {
+    stage: service.stage,
+    ...(permissionsBoundary !== undefined && { permissionsBoundary: permissionsBoundary as string | Intrinsic }),
+    functions,
+  };
 }
 
 function resolveFunction(
@@ -130,7 +151,12 @@ function resolveFunction(
 
   const alias = settings.alias ?? DEFAULT_ALIAS;
   if (typeof alias !== 'string' || !ALIAS_NAME.test(alias)) {
-    throw invalidSetting(source('alias'), 'alias', alias, 'a Lambda alias name: 1 to 128 letters, digits, "-" or "_", not only digits (default "live")');
+    throw invalidSetting(
+      source('alias'),
+      'alias',
+      alias,
+      'a Lambda alias name: 1 to 128 letters, digits, "-" or "_", not only digits (default "live")',
+    );
   }
 
   const stages = settings.stages;
@@ -138,17 +164,33 @@ function resolveFunction(
     stages !== undefined &&
     (!Array.isArray(stages) || stages.length === 0 || !stages.every((s) => typeof s === 'string' && s.length > 0))
   ) {
-    throw invalidSetting(source('stages'), 'stages', stages, 'a non-empty list of stage names, e.g. [prod] (default: every stage)');
+    throw invalidSetting(
+      source('stages'),
+      'stages',
+      stages,
+      'a non-empty list of stage names, e.g. [prod] (default: every stage)',
+    );
   }
 
   const codeDeployRole = settings.codeDeployRole;
   if (codeDeployRole !== undefined) {
-    checkArnOrIntrinsic(codeDeployRole, source('codeDeployRole'), 'codeDeployRole', ROLE_ARN, 'an IAM role ARN (arn:aws:iam::123456789012:role/name)');
+    checkArnOrIntrinsic(
+      codeDeployRole,
+      source('codeDeployRole'),
+      'codeDeployRole',
+      ROLE_ARN,
+      'an IAM role ARN (arn:aws:iam::123456789012:role/name)',
+    );
   }
 
   const allowBypass = settings.allowBypass ?? [];
   if (!Array.isArray(allowBypass) || !allowBypass.every((id) => typeof id === 'string' && LOGICAL_ID.test(id))) {
-    throw invalidSetting(source('allowBypass'), 'allowBypass', allowBypass, 'a list of logical ids of resources in the template that may invoke the function without its alias, e.g. [MyCustomResource]');
+    throw invalidSetting(
+      source('allowBypass'),
+      'allowBypass',
+      allowBypass,
+      'a list of logical ids of resources in the template that may invoke the function without its alias, e.g. [MyCustomResource]',
+    );
   }
 
   const health = resolveHealthChecks(settings, source, { name }, service.functions, {
@@ -160,7 +202,12 @@ function resolveFunction(
   // Defaults cover every function that can be shifted; settings of the function's own ask for it, and the bypass check
   // then names what stays on the function (allowBypass lets it through).
   if (fn.cannotShift !== undefined && !own) {
-    return { kind: 'untouched', name, reason: `${fn.cannotShift}; custom.deploymentSettings leaves it as without the plugin`, cannotShift: true };
+    return {
+      kind: 'untouched',
+      name,
+      reason: `${fn.cannotShift}; custom.deploymentSettings leaves it as without the plugin`,
+      cannotShift: true,
+    };
   }
 
   const stageListed = stages === undefined || (stages as string[]).includes(service.stage);
@@ -194,7 +241,8 @@ function readSettingsObject(value: unknown, functionName: string | undefined): S
 }
 
 function checkKeys(settings: Settings, functionName: string | undefined): void {
-  const allowed: readonly string[] = functionName === undefined ? [...FUNCTION_KEYS, ...SERVICE_ONLY_KEYS] : FUNCTION_KEYS;
+  const allowed: readonly string[] =
+    functionName === undefined ? [...FUNCTION_KEYS, ...SERVICE_ONLY_KEYS] : FUNCTION_KEYS;
   for (const key of Object.keys(settings)) {
     if (allowed.includes(key)) continue;
     const hint = (SERVICE_ONLY_KEYS as readonly string[]).includes(key)
@@ -207,7 +255,18 @@ function checkKeys(settings: Settings, functionName: string | undefined): void {
   }
 }
 
-function checkArnOrIntrinsic(value: unknown, functionName: string | undefined, key: string, pattern: RegExp, what: string): void {
+function checkArnOrIntrinsic(
+  value: unknown,
+  functionName: string | undefined,
+  key: string,
+  pattern: RegExp,
+  what: string,
+): void {
   if (typeof value === 'string' ? pattern.test(value) : isIntrinsic(value)) return;
-  throw invalidSetting(functionName, key, value, `${what} or a CloudFormation intrinsic function such as Fn::GetAtt or Fn::ImportValue`);
+  throw invalidSetting(
+    functionName,
+    key,
+    value,
+    `${what} or a CloudFormation intrinsic function such as Fn::GetAtt or Fn::ImportValue`,
+  );
 }

@@ -17,7 +17,11 @@ const generatedAlarm = {
     { type: 'number' },
     {
       type: 'object',
-      properties: { threshold: { type: 'number' }, evaluationPeriods: { type: 'integer' }, period: { type: 'integer' } },
+      properties: {
+        threshold: { type: 'number' },
+        evaluationPeriods: { type: 'integer' },
+        period: { type: 'integer' },
+      },
       additionalProperties: false,
     },
   ],
@@ -47,13 +51,26 @@ const functionKeys = {
   allowBypass: { type: 'array', items: { type: 'string' } },
   preTrafficHook: { type: 'string' },
   postTrafficHook: { type: 'string' },
-  alarms: { type: 'array', items: { anyOf: [{ type: 'string' }, { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false }] } },
+  alarms: {
+    type: 'array',
+    items: {
+      anyOf: [
+        { type: 'string' },
+        { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false },
+      ],
+    },
+  },
   newVersionAlarms: {
     anyOf: [
       { type: 'boolean' },
       {
         type: 'object',
-        properties: { errors: generatedAlarm, errorRate: generatedAlarm, throttles: generatedAlarm, p99Duration: generatedAlarm },
+        properties: {
+          errors: generatedAlarm,
+          errorRate: generatedAlarm,
+          throttles: generatedAlarm,
+          p99Duration: generatedAlarm,
+        },
         additionalProperties: false,
       },
     ],
@@ -113,7 +130,9 @@ export function forFramework(schema: Record<string, unknown>): Record<string, un
     const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
     return {
       type: 'object',
-      ...(properties && { properties: Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, forFramework(value)])) }),
+      ...(properties && {
+        properties: Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, forFramework(value)])),
+      }),
       ...(schema.additionalProperties === false && { additionalProperties: false }),
     };
   }

@@ -25,28 +25,42 @@ export interface SplitStacksFacts {
   perGroupFunction: boolean;
 }
 
-export const NO_SPLIT_STACKS: SplitStacksFacts = { loaded: false, runsFirst: false, perFunction: false, perGroupFunction: false };
+export const NO_SPLIT_STACKS: SplitStacksFacts = {
+  loaded: false,
+  runsFirst: false,
+  perFunction: false,
+  perGroupFunction: false,
+};
 
 /** Before anything is compiled: the order of the plugins. */
 export function checkSplitStacksOrder(facts: SplitStacksFacts): void {
   if (!facts.loaded || !facts.runsFirst) return;
   throw new ServerlessError(
     'serverless-plugin-split-stacks is listed before serverless-traffic-shift in plugins. Both change the template at the same ' +
-      'step, and split-stacks would move the functions\' versions into nested stacks before their aliases are wired. ' +
+      "step, and split-stacks would move the functions' versions into nested stacks before their aliases are wired. " +
       'List serverless-traffic-shift first.',
     'TRAFFIC_SHIFT_PLUGIN_ORDER',
   );
 }
 
 /** After the transform, before the template is handed back: what a split per function would turn into a cycle. */
-export function checkSplitStacksLayout(facts: SplitStacksFacts, settings: ResolvedSettings, template: CfnTemplate): void {
+export function checkSplitStacksLayout(
+  facts: SplitStacksFacts,
+  settings: ResolvedSettings,
+  template: CfnTemplate,
+): void {
   if (!facts.loaded || !(facts.perFunction || facts.perGroupFunction)) return;
   const key = facts.perFunction ? 'custom.splitStacks.perFunction' : 'custom.splitStacks.perGroupFunction';
   const reasons: string[] = [];
   for (const fn of settings.functions) {
     if (fn.kind !== 'shifted' || fn.strategy.kind === 'inPlace') continue;
-    const hooks = [fn.health.preTrafficHook, fn.health.postTrafficHook].flatMap((h) => (h?.kind === 'function' ? [h.name] : []));
-    if (hooks.length > 0) reasons.push(`${fn.name} is checked by ${hooks.map((h) => `function ${h}`).join(' and ')}, which gets a nested stack of its own`);
+    const hooks = [fn.health.preTrafficHook, fn.health.postTrafficHook].flatMap((h) =>
+      h?.kind === 'function' ? [h.name] : [],
+    );
+    if (hooks.length > 0)
+      reasons.push(
+        `${fn.name} is checked by ${hooks.map((h) => `function ${h}`).join(' and ')}, which gets a nested stack of its own`,
+      );
   }
   const shared: [string, string][] = [
     [naming.smokeTestHook(), 'smokeTest'],
@@ -54,7 +68,8 @@ export function checkSplitStacksLayout(facts: SplitStacksFacts, settings: Resolv
     [naming.existingSourcesHandler(), 'existing S3 buckets or Cognito user pools'],
   ];
   for (const [id, feature] of shared) {
-    if (Object.prototype.hasOwnProperty.call(template.Resources, id)) reasons.push(`${id} (${feature}) serves several functions from the root stack`);
+    if (Object.prototype.hasOwnProperty.call(template.Resources, id))
+      reasons.push(`${id} (${feature}) serves several functions from the root stack`);
   }
   if (reasons.length === 0) return;
   throw new ServerlessError(

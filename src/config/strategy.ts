@@ -46,7 +46,9 @@ export function parseStrategy(type: string): Strategy | { error: string } {
   if (type.startsWith(PREDEFINED_PREFIX)) {
     name = type.slice(PREDEFINED_PREFIX.length);
     if (!(PREDEFINED_CONFIGS as readonly string[]).includes(name)) {
-      return { error: `"${type}" is not a predefined CodeDeploy configuration; write custom shapes without the prefix, e.g. "${name}"` };
+      return {
+        error: `"${type}" is not a predefined CodeDeploy configuration; write custom shapes without the prefix, e.g. "${name}"`,
+      };
     }
   }
   if (name === 'AllAtOnce') return { kind: 'allAtOnce' };
@@ -61,7 +63,8 @@ export function parseStrategy(type: string): Strategy | { error: string } {
   if (percentage < 1 || percentage > 99) {
     return { error: `"${type}" shifts ${percentage}% in one step; CodeDeploy accepts 1 to 99 percent` };
   }
-  if (intervalMinutes < 1) return { error: `"${type}" has an interval of 0 minutes; the interval is at least 1 minute` };
+  if (intervalMinutes < 1)
+    return { error: `"${type}" has an interval of 0 minutes; the interval is at least 1 minute` };
   const strategy: Strategy = canary
     ? { kind: 'canary', percentage, intervalMinutes }
     : { kind: 'linear', percentage, intervalMinutes };
@@ -138,5 +141,9 @@ export function describeTimeline(strategy: Strategy): string {
   if (strategy.kind === 'inPlace') return 'all traffic moves at once, no CodeDeploy deployment';
   const steps = timeline(strategy).map((s) => `${s.minute}m → ${s.percent}%`);
   if (steps.length <= 11) return steps.join(', ');
-  return [...steps.slice(0, 3), `… (+${(strategy as { percentage: number }).percentage}% every ${(strategy as { intervalMinutes: number }).intervalMinutes}m) …`, ...steps.slice(-2)].join(', ');
+  return [
+    ...steps.slice(0, 3),
+    `… (+${(strategy as { percentage: number }).percentage}% every ${(strategy as { intervalMinutes: number }).intervalMinutes}m) …`,
+    ...steps.slice(-2),
+  ].join(', ');
 }

@@ -61,7 +61,12 @@ export function describeAlias(state: AliasState): string {
 
 /** `--weight 20` or `--weight 12.5`: a share strictly between 0 and 100 percent. */
 export function parseWeight(text: unknown): number {
-  const value = typeof text === 'number' ? text : typeof text === 'string' && /^\s*\d+(\.\d+)?\s*%?\s*$/.test(text) ? Number.parseFloat(text) : NaN;
+  const value =
+    typeof text === 'number'
+      ? text
+      : typeof text === 'string' && /^\s*\d+(\.\d+)?\s*%?\s*$/.test(text)
+        ? Number.parseFloat(text)
+        : NaN;
   if (!(value > 0 && value < 100)) {
     throw new TrafficError(
       `--weight must be the percentage of traffic for the new version, more than 0 and less than 100 (e.g. --weight 10), not ${JSON.stringify(text ?? null)}. ` +

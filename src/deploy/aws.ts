@@ -4,7 +4,11 @@
  * and BatchGetDeploymentTargets take at most 25 ids; BatchGetDeploymentGroups is chunked by 25 as well (its limit is
  * not documented in the SDK); DescribeAlarms takes at most 100 names.
  */
-import { CloudFormationClient, ListStackResourcesCommand, type ListStackResourcesCommandOutput } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  ListStackResourcesCommand,
+  type ListStackResourcesCommandOutput,
+} from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
 import {
   BatchGetDeploymentGroupsCommand,
@@ -18,7 +22,13 @@ import {
   type DeploymentStatus,
   type DeploymentTarget,
 } from '@aws-sdk/client-codedeploy';
-import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand, UpdateAliasCommand, type ListVersionsByFunctionCommandOutput } from '@aws-sdk/client-lambda';
+import {
+  GetAliasCommand,
+  LambdaClient,
+  ListVersionsByFunctionCommand,
+  UpdateAliasCommand,
+  type ListVersionsByFunctionCommandOutput,
+} from '@aws-sdk/client-lambda';
 import type { Strategy } from '../config/strategy';
 import { aliasState, type AliasState, type AliasUpdate } from './alias';
 import type { StackResource } from './discovery';
@@ -73,7 +83,10 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  * alarms, or whole functions with their aliases and deployment groups there, keeping their logical ids), or undefined
  * when the stack does not exist. One ListStackResources per 100 resources of each stack, 8 stacks in flight.
  */
-export async function listStackResources(cloudFormation: CloudFormationClient, stackName: string): Promise<StackResource[] | undefined> {
+export async function listStackResources(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+): Promise<StackResource[] | undefined> {
   const root = await listOneStack(cloudFormation, stackName);
   if (!root) return undefined;
   const nested = root.filter((r) => r.type === 'AWS::CloudFormation::Stack' && r.physicalId);
@@ -81,13 +94,18 @@ export async function listStackResources(cloudFormation: CloudFormationClient, s
   return [...root, ...inside.flatMap((resources) => resources ?? [])];
 }
 
-async function listOneStack(cloudFormation: CloudFormationClient, stackName: string): Promise<StackResource[] | undefined> {
+async function listOneStack(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+): Promise<StackResource[] | undefined> {
   const resources: StackResource[] = [];
   let token: string | undefined;
   do {
     let page: ListStackResourcesCommandOutput;
     try {
-      page = await cloudFormation.send(new ListStackResourcesCommand({ StackName: stackName, ...(token && { NextToken: token }) }));
+      page = await cloudFormation.send(
+        new ListStackResourcesCommand({ StackName: stackName, ...(token && { NextToken: token }) }),
+      );
     } catch (error) {
       if (/does not exist/.test(errorText(error))) return undefined;
       throw error;
@@ -105,7 +123,10 @@ async function listOneStack(cloudFormation: CloudFormationClient, stackName: str
 }
 
 /** Ids of the account's deployments in this region created since `since`, or in one of `statuses`; follows pages. */
-export async function listDeploymentIds(codeDeploy: CodeDeployClient, filter: { since?: Date; statuses?: readonly string[] }): Promise<string[]> {
+export async function listDeploymentIds(
+  codeDeploy: CodeDeployClient,
+  filter: { since?: Date; statuses?: readonly string[] },
+): Promise<string[]> {
   const ids: string[] = [];
   let token: string | undefined;
   do {
@@ -144,7 +165,9 @@ export function toDeploymentFacts(info: DeploymentInfo): DeploymentFacts | undef
     ...(rollback && {
       rollbackInfo: {
         ...(rollback.rollbackDeploymentId && { rollbackDeploymentId: rollback.rollbackDeploymentId }),
-        ...(rollback.rollbackTriggeringDeploymentId && { rollbackTriggeringDeploymentId: rollback.rollbackTriggeringDeploymentId }),
+        ...(rollback.rollbackTriggeringDeploymentId && {
+          rollbackTriggeringDeploymentId: rollback.rollbackTriggeringDeploymentId,
+        }),
         ...(rollback.rollbackMessage && { rollbackMessage: rollback.rollbackMessage }),
       },
     }),
@@ -152,7 +175,10 @@ export function toDeploymentFacts(info: DeploymentInfo): DeploymentFacts | undef
 }
 
 /** One BatchGetDeployments call per 25 ids. Ids CodeDeploy does not return are `missing`. */
-export async function getDeployments(codeDeploy: CodeDeployClient, ids: readonly string[]): Promise<{ found: DeploymentFacts[]; missing: string[] }> {
+export async function getDeployments(
+  codeDeploy: CodeDeployClient,
+  ids: readonly string[],
+): Promise<{ found: DeploymentFacts[]; missing: string[] }> {
   const found: DeploymentFacts[] = [];
   for (const chunk of chunks(ids, DEPLOYMENTS_PER_CALL)) {
     const result = await codeDeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: chunk }));
@@ -172,18 +198,27 @@ export interface GroupFacts {
 }
 
 /** One BatchGetDeploymentGroups call per 25 groups of the application. */
-export async function getGroups(codeDeploy: CodeDeployClient, applicationName: string, names: readonly string[]): Promise<GroupFacts[]> {
+export async function getGroups(
+  codeDeploy: CodeDeployClient,
+  applicationName: string,
+  names: readonly string[],
+): Promise<GroupFacts[]> {
   const groups: GroupFacts[] = [];
   for (const chunk of chunks(names, GROUPS_PER_CALL)) {
-    const result = await codeDeploy.send(new BatchGetDeploymentGroupsCommand({ applicationName, deploymentGroupNames: chunk }));
+    const result = await codeDeploy.send(
+      new BatchGetDeploymentGroupsCommand({ applicationName, deploymentGroupNames: chunk }),
+    );
     for (const info of result.deploymentGroupsInfo ?? []) {
       if (!info.deploymentGroupName) continue;
       const alarmConfig = info.alarmConfiguration;
       const last = info.lastAttemptedDeployment;
       groups.push({
         name: info.deploymentGroupName,
-        alarms: alarmConfig?.enabled === false ? [] : (alarmConfig?.alarms ?? []).flatMap((a) => (a.name ? [a.name] : [])),
-        ...(last?.deploymentId && { lastAttempted: { id: last.deploymentId, ...(last.status && { status: last.status }) } }),
+        alarms:
+          alarmConfig?.enabled === false ? [] : (alarmConfig?.alarms ?? []).flatMap((a) => (a.name ? [a.name] : [])),
+        ...(last?.deploymentId && {
+          lastAttempted: { id: last.deploymentId, ...(last.status && { status: last.status }) },
+        }),
       });
     }
   }
@@ -236,7 +271,12 @@ export async function listTargetIds(codeDeploy: CodeDeployClient, deploymentId: 
 }
 
 /** One BatchGetDeploymentTargets call. */
-export async function getTarget(codeDeploy: CodeDeployClient, deploymentId: string, targetId: string, readAt: Date): Promise<TargetFacts> {
+export async function getTarget(
+  codeDeploy: CodeDeployClient,
+  deploymentId: string,
+  targetId: string,
+  readAt: Date,
+): Promise<TargetFacts> {
   const result = await codeDeploy.send(new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: [targetId] }));
   return toTargetFacts(result.deploymentTargets?.[0], readAt);
 }
@@ -248,11 +288,20 @@ export async function describeAlarms(cloudWatch: CloudWatchClient, names: readon
     let token: string | undefined;
     do {
       const page: DescribeAlarmsCommandOutput = await cloudWatch.send(
-        new DescribeAlarmsCommand({ AlarmNames: chunk, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100, ...(token && { NextToken: token }) }),
+        new DescribeAlarmsCommand({
+          AlarmNames: chunk,
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+          MaxRecords: 100,
+          ...(token && { NextToken: token }),
+        }),
       );
       for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
         if (!a.AlarmName) continue;
-        alarms.push({ name: a.AlarmName, state: a.StateValue ?? 'INSUFFICIENT_DATA', ...(a.StateReason && { reason: a.StateReason }) });
+        alarms.push({
+          name: a.AlarmName,
+          state: a.StateValue ?? 'INSUFFICIENT_DATA',
+          ...(a.StateReason && { reason: a.StateReason }),
+        });
       }
       token = page.NextToken;
     } while (token);
@@ -261,7 +310,11 @@ export async function describeAlarms(cloudWatch: CloudWatchClient, names: readon
 }
 
 /** The alias as Lambda serves it, or undefined when the function or the alias does not exist. */
-export async function readAlias(lambda: LambdaClient, functionName: string, alias: string): Promise<AliasState | undefined> {
+export async function readAlias(
+  lambda: LambdaClient,
+  functionName: string,
+  alias: string,
+): Promise<AliasState | undefined> {
   try {
     const result = await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: alias }));
     return aliasState(functionName, alias, result);
@@ -323,11 +376,14 @@ const THROTTLING = new Set([
 /** True for AWS's "slow down" answers (after the SDK's own retries gave up). */
 export function isThrottling(error: unknown): boolean {
   const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  return Boolean(e && (THROTTLING.has(e.name ?? '') || THROTTLING.has(e.code ?? '') || e.$metadata?.httpStatusCode === 429));
+  return Boolean(
+    e && (THROTTLING.has(e.name ?? '') || THROTTLING.has(e.code ?? '') || e.$metadata?.httpStatusCode === 429),
+  );
 }
 
 export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
+  if (error instanceof Error)
+    return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
   return String(error);
 }
 

@@ -17,7 +17,15 @@ import {
   updateAlias,
   errorText,
 } from './aws';
-import { describeAlias, latestPublished, parseWeight, planClearWeight, planPromote, planShift, type AliasState } from './alias';
+import {
+  describeAlias,
+  latestPublished,
+  parseWeight,
+  planClearWeight,
+  planPromote,
+  planShift,
+  type AliasState,
+} from './alias';
 import { discoverTargets, selectTargets, type RolloutTarget } from './discovery';
 import { TrafficError } from './errors';
 import type { TrafficContext } from './framework';
@@ -44,8 +52,12 @@ export async function loadTargets(ctx: TrafficContext): Promise<RolloutTarget[]>
   return discoverTargets(ctx.functions(), resources);
 }
 
-const grouped = (targets: readonly RolloutTarget[]): (RolloutTarget & { applicationName: string; deploymentGroupName: string })[] =>
-  targets.filter((t): t is RolloutTarget & { applicationName: string; deploymentGroupName: string } => Boolean(t.applicationName && t.deploymentGroupName));
+const grouped = (
+  targets: readonly RolloutTarget[],
+): (RolloutTarget & { applicationName: string; deploymentGroupName: string })[] =>
+  targets.filter((t): t is RolloutTarget & { applicationName: string; deploymentGroupName: string } =>
+    Boolean(t.applicationName && t.deploymentGroupName),
+  );
 
 export async function statusCommand(ctx: TrafficContext): Promise<void> {
   const { codeDeploy, lambda } = ctx.clients;
@@ -64,7 +76,11 @@ export async function statusCommand(ctx: TrafficContext): Promise<void> {
   const application = withGroups[0]?.applicationName;
   if (application) {
     try {
-      const groups = await getGroups(codeDeploy, application, withGroups.map((t) => t.deploymentGroupName));
+      const groups = await getGroups(
+        codeDeploy,
+        application,
+        withGroups.map((t) => t.deploymentGroupName),
+      );
       const inProgressIds = await listDeploymentIds(codeDeploy, { statuses: UNFINISHED_STATUSES });
       const lastIds = groups.flatMap((g) => (g.lastAttempted ? [g.lastAttempted.id] : []));
       const { found } = await getDeployments(codeDeploy, [...new Set([...lastIds, ...inProgressIds])]);
@@ -77,7 +93,11 @@ export async function statusCommand(ctx: TrafficContext): Promise<void> {
         strategies.set(name, await getStrategy(codeDeploy, name).catch(() => undefined));
       }
     } catch (error) {
-      for (const t of withGroups) unreadable.set(t.name, `${unreadable.has(t.name) ? `${unreadable.get(t.name)}; ` : ''}deployments: ${errorText(error)}`);
+      for (const t of withGroups)
+        unreadable.set(
+          t.name,
+          `${unreadable.has(t.name) ? `${unreadable.get(t.name)}; ` : ''}deployments: ${errorText(error)}`,
+        );
     }
   }
   const rows: FunctionStatus[] = targets.map((target, i) => {
@@ -102,10 +122,16 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
   const targets = grouped(selectTargets(await loadTargets(ctx), ctx.options.function));
   const application = targets[0]?.applicationName;
   if (!application) {
-    ctx.logger.writeText(`No function of this service shifts traffic through CodeDeploy in stage "${ctx.stage}": there is nothing to watch.`);
+    ctx.logger.writeText(
+      `No function of this service shifts traffic through CodeDeploy in stage "${ctx.stage}": there is nothing to watch.`,
+    );
     return;
   }
-  const running = await deploymentsInProgress(ctx.clients.codeDeploy, application, targets.map((t) => t.deploymentGroupName));
+  const running = await deploymentsInProgress(
+    ctx.clients.codeDeploy,
+    application,
+    targets.map((t) => t.deploymentGroupName),
+  );
   const watched = targets.filter((t) => running.has(t.deploymentGroupName));
   if (watched.length === 0) {
     ctx.logger.writeText(
@@ -114,7 +140,9 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
     );
     return;
   }
-  ctx.logger.notice(`Following ${watched.map((t) => `${t.name} (${running.get(t.deploymentGroupName)?.id})`).join(', ')}; Ctrl-C stops watching, not the rollout.`);
+  ctx.logger.notice(
+    `Following ${watched.map((t) => `${t.name} (${running.get(t.deploymentGroupName)?.id})`).join(', ')}; Ctrl-C stops watching, not the rollout.`,
+  );
   const names = ctx.functionNames();
   const watcher = new RolloutWatcher({
     codeDeploy: ctx.clients.codeDeploy,
@@ -139,15 +167,33 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
   }
   const failed = views.filter((v) => v.failed);
   if (failed.length > 0) {
-    const now = await currentAliases(ctx, watched.filter((t) => failed.some((v) => v.name === t.name)));
-    throw new TrafficError(failureSummary(failed.map((view) => ({ view, ...(now.has(view.name) && { aliasNow: now.get(view.name) }) })), views.length), 'TRAFFIC_SHIFT_ROLLOUT_FAILED');
+    const now = await currentAliases(
+      ctx,
+      watched.filter((t) => failed.some((v) => v.name === t.name)),
+    );
+    throw new TrafficError(
+      failureSummary(
+        failed.map((view) => ({ view, ...(now.has(view.name) && { aliasNow: now.get(view.name) }) })),
+        views.length,
+      ),
+      'TRAFFIC_SHIFT_ROLLOUT_FAILED',
+    );
   }
 }
 
 /** `version 6 (100%)` per function name, for the functions whose alias could be read. */
-export async function currentAliases(ctx: TrafficContext, targets: readonly RolloutTarget[]): Promise<Map<string, string>> {
-  const states = await mapLimit(targets, ALIAS_READS_IN_FLIGHT, (t) => readAlias(ctx.clients.lambda, t.functionName, t.alias).catch(() => undefined));
-  return new Map(targets.flatMap((t, i) => (states[i] ? [[t.name, describeAlias(states[i] as AliasState)] as [string, string]] : [])));
+export async function currentAliases(
+  ctx: TrafficContext,
+  targets: readonly RolloutTarget[],
+): Promise<Map<string, string>> {
+  const states = await mapLimit(targets, ALIAS_READS_IN_FLIGHT, (t) =>
+    readAlias(ctx.clients.lambda, t.functionName, t.alias).catch(() => undefined),
+  );
+  return new Map(
+    targets.flatMap((t, i) =>
+      states[i] ? [[t.name, describeAlias(states[i] as AliasState)] as [string, string]] : [],
+    ),
+  );
 }
 
 export async function rollbackCommand(ctx: TrafficContext): Promise<void> {
@@ -155,13 +201,21 @@ export async function rollbackCommand(ctx: TrafficContext): Promise<void> {
   const targets = selectTargets(await loadTargets(ctx), ctx.options.function);
   const withGroups = grouped(targets);
   const application = withGroups[0]?.applicationName;
-  const running = application ? await deploymentsInProgress(codeDeploy, application, withGroups.map((t) => t.deploymentGroupName)) : new Map<string, DeploymentFacts>();
+  const running = application
+    ? await deploymentsInProgress(
+        codeDeploy,
+        application,
+        withGroups.map((t) => t.deploymentGroupName),
+      )
+    : new Map<string, DeploymentFacts>();
   const lines: string[] = [];
   const stopped: { target: RolloutTarget; deployment: DeploymentFacts; answer: string }[] = [];
   for (const target of targets) {
     const deployment = target.deploymentGroupName ? running.get(target.deploymentGroupName) : undefined;
     if (deployment) {
-      const result = await codeDeploy.send(new StopDeploymentCommand({ deploymentId: deployment.id, autoRollbackEnabled: true }));
+      const result = await codeDeploy.send(
+        new StopDeploymentCommand({ deploymentId: deployment.id, autoRollbackEnabled: true }),
+      );
       stopped.push({ target, deployment, answer: [result.status, result.statusMessage].filter(Boolean).join(': ') });
       continue;
     }
@@ -172,18 +226,25 @@ export async function rollbackCommand(ctx: TrafficContext): Promise<void> {
     }
     const update = planClearWeight(state);
     if (!update) {
-      lines.push(`${target.name}: nothing to roll back: no rollout in progress, alias "${target.alias}" serves ${describeAlias(state)}.`);
+      lines.push(
+        `${target.name}: nothing to roll back: no rollout in progress, alias "${target.alias}" serves ${describeAlias(state)}.`,
+      );
       continue;
     }
     const after = await updateAlias(lambda, update);
-    lines.push(`${target.name}: removed the weight set by hand (it was ${describeAlias(state)}): alias "${target.alias}" serves ${describeAlias(after)}.`);
+    lines.push(
+      `${target.name}: removed the weight set by hand (it was ${describeAlias(state)}): alias "${target.alias}" serves ${describeAlias(after)}.`,
+    );
   }
   if (stopped.length > 0) lines.push(...(await confirmStops(ctx, stopped)));
   ctx.logger.writeText(lines.join('\n'));
 }
 
 /** Waits until CodeDeploy ended each stopped deployment (and its rollback), then says where each alias is. */
-async function confirmStops(ctx: TrafficContext, stopped: { target: RolloutTarget; deployment: DeploymentFacts; answer: string }[]): Promise<string[]> {
+async function confirmStops(
+  ctx: TrafficContext,
+  stopped: { target: RolloutTarget; deployment: DeploymentFacts; answer: string }[],
+): Promise<string[]> {
   const { codeDeploy } = ctx.clients;
   const deadline = ctx.clock.now().getTime() + CONFIRM_TIMEOUT_MS;
   const latest = new Map(stopped.map((s) => [s.deployment.id, s.deployment]));
@@ -200,25 +261,37 @@ async function confirmStops(ctx: TrafficContext, stopped: { target: RolloutTarge
     const { found } = await getDeployments(codeDeploy, pending()).catch(() => ({ found: [] as DeploymentFacts[] }));
     for (const d of found) (latest.has(d.id) ? latest : rollbacks).set(d.id, d);
   }
-  const aliases = await currentAliases(ctx, stopped.map((s) => s.target));
+  const aliases = await currentAliases(
+    ctx,
+    stopped.map((s) => s.target),
+  );
   return stopped.map(({ target, deployment, answer }) => {
     const d = latest.get(deployment.id) as DeploymentFacts;
     const rollbackId = d.rollbackInfo?.rollbackDeploymentId;
     const rollback = rollbackId ? rollbacks.get(rollbackId) : undefined;
-    const parts = [`${target.name}: stopped rollout ${d.id} (CodeDeploy answered ${answer || 'nothing'}); it is ${d.status}`];
+    const parts = [
+      `${target.name}: stopped rollout ${d.id} (CodeDeploy answered ${answer || 'nothing'}); it is ${d.status}`,
+    ];
     if (rollbackId) parts.push(`CodeDeploy's rollback ${rollbackId} is ${rollback?.status ?? 'starting'}`);
     else if (isFinished(d.status)) parts.push('no rollback deployment was needed');
-    else parts.push(`still not ended after ${CONFIRM_TIMEOUT_MS / 1000}s: check with serverless traffic status${ctx.cliSuffix}`);
+    else
+      parts.push(
+        `still not ended after ${CONFIRM_TIMEOUT_MS / 1000}s: check with serverless traffic status${ctx.cliSuffix}`,
+      );
     const alias = aliases.get(target.name);
     if (alias) parts.push(`alias "${target.alias}" serves ${alias}`);
-    if (deployment.creator === 'CloudFormation') parts.push('the CloudFormation update that started it fails and rolls the stack back');
+    if (deployment.creator === 'CloudFormation')
+      parts.push('the CloudFormation update that started it fails and rolls the stack back');
     return `${parts.join('; ')}.`;
   });
 }
 
 async function oneTarget(ctx: TrafficContext, command: string): Promise<RolloutTarget> {
   if (!ctx.options.function) {
-    throw new TrafficError(`serverless traffic ${command} needs --function NAME: it acts on one function at a time.`, 'TRAFFIC_SHIFT_INVALID_OPTION');
+    throw new TrafficError(
+      `serverless traffic ${command} needs --function NAME: it acts on one function at a time.`,
+      'TRAFFIC_SHIFT_INVALID_OPTION',
+    );
   }
   return selectTargets(await loadTargets(ctx), ctx.options.function)[0] as RolloutTarget;
 }
@@ -226,7 +299,9 @@ async function oneTarget(ctx: TrafficContext, command: string): Promise<RolloutT
 /** Refuses to change an alias CodeDeploy is shifting. */
 async function refuseDuringRollout(ctx: TrafficContext, target: RolloutTarget, command: string): Promise<void> {
   if (!target.applicationName || !target.deploymentGroupName) return;
-  const running = await deploymentsInProgress(ctx.clients.codeDeploy, target.applicationName, [target.deploymentGroupName]);
+  const running = await deploymentsInProgress(ctx.clients.codeDeploy, target.applicationName, [
+    target.deploymentGroupName,
+  ]);
   const deployment = running.get(target.deploymentGroupName);
   if (!deployment) return;
   throw new TrafficError(

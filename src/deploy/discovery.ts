@@ -51,7 +51,10 @@ export interface RolloutTarget {
   deploymentGroupName?: string;
 }
 
-export function serviceFunctions(settings: ResolvedSettings, deployedName: (name: string) => string): ServiceFunction[] {
+export function serviceFunctions(
+  settings: ResolvedSettings,
+  deployedName: (name: string) => string,
+): ServiceFunction[] {
   const functions: ServiceFunction[] = [];
   for (const fn of settings.functions) {
     if (fn.kind !== 'shifted') continue;
@@ -75,7 +78,10 @@ export function aliasNameOfArn(arn: string): string | undefined {
   return parts.length === 8 && parts[5] === 'function' ? parts[7] : undefined;
 }
 
-export function discoverTargets(functions: readonly ServiceFunction[], resources: readonly StackResource[]): RolloutTarget[] {
+export function discoverTargets(
+  functions: readonly ServiceFunction[],
+  resources: readonly StackResource[],
+): RolloutTarget[] {
   const byLogicalId = new Map(resources.map((r) => [r.logicalId, r]));
   const physical = (logicalId: string): string | undefined => {
     const id = byLogicalId.get(logicalId)?.physicalId;
@@ -100,7 +106,10 @@ export function discoverTargets(functions: readonly ServiceFunction[], resources
 }
 
 /** The targets a command acts on: all of them, or the one named by --function. */
-export function selectTargets<T extends { name: string }>(targets: readonly T[], functionName: string | undefined): T[] {
+export function selectTargets<T extends { name: string }>(
+  targets: readonly T[],
+  functionName: string | undefined,
+): T[] {
   if (functionName === undefined) return [...targets];
   const found = targets.filter((t) => t.name === functionName);
   if (found.length > 0) return found;

@@ -107,7 +107,8 @@ export function frameworkContext(input: FrameworkInput): TrafficContext {
       return clients;
     },
     functions: () => serviceFunctions(input.settings(), (name) => serverless.service.getFunction(name).name ?? name),
-    functionNames: () => new Map(serverless.service.getAllFunctions().map((name) => [provider.naming.getLambdaLogicalId(name), name])),
+    functionNames: () =>
+      new Map(serverless.service.getAllFunctions().map((name) => [provider.naming.getLambdaLogicalId(name), name])),
     template: () => serverless.service.provider.compiledCloudFormationTemplate,
     deploySkipped: () => serverless.service.provider.shouldNotDeploy === true,
     changeSetEmpty: () => serverless.service.provider.deploymentWithEmptyChangeSet === true,

@@ -53,13 +53,19 @@ export function deployHooks(context: () => TrafficContext): Record<string, (erro
  * with the version, so nobody takes the change for live, and say what would move the traffic. One GetAlias; when it
  * cannot be read, the message goes without the version.
  */
-export async function explainFunctionDeploy(ctx: TrafficContext, command: 'deploy function' | 'rollback function'): Promise<void> {
+export async function explainFunctionDeploy(
+  ctx: TrafficContext,
+  command: 'deploy function' | 'rollback function',
+): Promise<void> {
   let fn: ServiceFunction | undefined;
   try {
     fn = ctx.functions().find((f) => f.name === ctx.options.function);
   } catch (error) {
     // The function is deployed by now: a setting this plugin rejects is reported by the next package or deploy.
-    warn(ctx, `could not read deploymentSettings (${errorText(error)}); if ${String(ctx.options.function)} is shifted, its alias still serves the version it served before.`);
+    warn(
+      ctx,
+      `could not read deploymentSettings (${errorText(error)}); if ${String(ctx.options.function)} is shifted, its alias still serves the version it served before.`,
+    );
     return;
   }
   if (!fn) return;
@@ -70,14 +76,19 @@ export async function explainFunctionDeploy(ctx: TrafficContext, command: 'deplo
   } catch {
     // The message holds without the version.
   }
-  const how = fn.inPlace ? 'and move its alias to it' : `and shift traffic to it (${fn.strategy}, watched by its alarms and hooks)`;
+  const how = fn.inPlace
+    ? 'and move its alias to it'
+    : `and shift traffic to it (${fn.strategy}, watched by its alarms and hooks)`;
   const target = ctx.options.functionVersion;
   const next =
     command === 'rollback function' && target !== undefined
       ? `To move its traffic to version ${target} by hand: "serverless traffic shift --function ${fn.name} --version ${target} --weight 10${ctx.cliSuffix}", ` +
         `then "serverless traffic promote --function ${fn.name}${ctx.cliSuffix}".`
       : `Run "serverless deploy${ctx.cliSuffix}" to publish a version ${how}.`;
-  warn(ctx, `"${command}" changed ${fn.name} at $LATEST only. Its event sources call alias "${fn.alias}", which still serves ${serving}: its traffic has not changed. ${next}`);
+  warn(
+    ctx,
+    `"${command}" changed ${fn.name} at $LATEST only. Its event sources call alias "${fn.alias}", which still serves ${serving}: its traffic has not changed. ${next}`,
+  );
 }
 
 const warn = (ctx: TrafficContext, message: string): void => ctx.logger.warning(`serverless-traffic-shift: ${message}`);
@@ -94,7 +105,9 @@ export async function refuseHandWeights(ctx: TrafficContext, session: DeploySess
     // Every managed alias, also one the stack does not list: a missing alias simply reads as absent.
     const targets = discoverTargets(ctx.functions(), session.before);
     const states = await mapLimit(targets, 8, (t) => readAlias(ctx.clients.lambda, t.functionName, t.alias));
-    const weighted = targets.flatMap((t, i) => (states[i] && isWeighted(states[i] as AliasState) ? [{ target: t, state: states[i] as AliasState }] : []));
+    const weighted = targets.flatMap((t, i) =>
+      states[i] && isWeighted(states[i] as AliasState) ? [{ target: t, state: states[i] as AliasState }] : [],
+    );
     if (weighted.length === 0) return;
     const application = weighted.find((w) => w.target.applicationName)?.target.applicationName;
     const groups = weighted.flatMap((w) => (w.target.deploymentGroupName ? [w.target.deploymentGroupName] : []));
@@ -102,7 +115,13 @@ export async function refuseHandWeights(ctx: TrafficContext, session: DeploySess
     // A weight CodeDeploy is shifting is not a hand weight: CloudFormation will refuse the concurrent update itself.
     const byHand = weighted.filter((w) => !w.target.deploymentGroupName || !running.has(w.target.deploymentGroupName));
     if (byHand.length > 0) {
-      throw new TrafficError(handWeightRefusal(byHand.map((w) => ({ name: w.target.name, state: w.state })), ctx.cliSuffix), 'TRAFFIC_SHIFT_MANUAL_WEIGHT');
+      throw new TrafficError(
+        handWeightRefusal(
+          byHand.map((w) => ({ name: w.target.name, state: w.state })),
+          ctx.cliSuffix,
+        ),
+        'TRAFFIC_SHIFT_MANUAL_WEIGHT',
+      );
     }
   } catch (error) {
     if (error instanceof TrafficError) throw error;
@@ -113,7 +132,9 @@ export async function refuseHandWeights(ctx: TrafficContext, session: DeploySess
 
 export async function startView(ctx: TrafficContext, session: DeploySession): Promise<void> {
   if (ctx.deploySkipped()) {
-    ctx.logger.notice(`${LINE_PREFIX}nothing shifts: code and configuration are unchanged since the last deploy, so the framework skips the stack update.`);
+    ctx.logger.notice(
+      `${LINE_PREFIX}nothing shifts: code and configuration are unchanged since the last deploy, so the framework skips the stack update.`,
+    );
     return;
   }
   try {
@@ -125,19 +146,30 @@ export async function startView(ctx: TrafficContext, session: DeploySession): Pr
     // The stack exists now (the framework creates an empty one for a first deploy): read what it holds.
     const resources = session.before ?? (await listStackResources(ctx.clients.cloudFormation, ctx.stackName)) ?? [];
     const expectations = expectShifts(template, functions, stackIsNew ? undefined : resources);
-    for (const e of expectations) if (!e.shifts) ctx.logger.notice(`${LINE_PREFIX}${e.name}: nothing shifts: ${e.reason}.`);
+    for (const e of expectations)
+      if (!e.shifts) ctx.logger.notice(`${LINE_PREFIX}${e.name}: nothing shifts: ${e.reason}.`);
     const shifting = new Set(expectations.filter((e) => e.shifts).map((e) => e.name));
     if (shifting.size === 0) return;
     const names = ctx.functionNames();
     const targets = discoverTargets(functions, resources).filter((t) => shifting.has(t.name));
     const watched = targets.flatMap((t) =>
       t.applicationName && t.deploymentGroupName
-        ? [{ name: t.name, alias: t.alias, applicationName: t.applicationName, groupName: t.deploymentGroupName, hooks: hookLabels(template, t.normalizedName, names) }]
+        ? [
+            {
+              name: t.name,
+              alias: t.alias,
+              applicationName: t.applicationName,
+              groupName: t.deploymentGroupName,
+              hooks: hookLabels(template, t.normalizedName, names),
+            },
+          ]
         : [],
     );
     for (const t of targets) {
       if (!t.deploymentGroupName) {
-        ctx.logger.notice(`${LINE_PREFIX}${t.name}: shifts through a deployment group this deploy creates; its progress shows from the next deploy on.`);
+        ctx.logger.notice(
+          `${LINE_PREFIX}${t.name}: shifts through a deployment group this deploy creates; its progress shows from the next deploy on.`,
+        );
       }
     }
     if (watched.length === 0) return;
@@ -162,18 +194,28 @@ export async function finishView(ctx: TrafficContext, session: DeploySession): P
   const watcher = session.watcher;
   session.watcher = undefined;
   if (!watcher) {
-    if (ctx.changeSetEmpty()) ctx.logger.notice(`${LINE_PREFIX}nothing shifts: CloudFormation found no change to apply.`);
+    if (ctx.changeSetEmpty())
+      ctx.logger.notice(`${LINE_PREFIX}nothing shifts: CloudFormation found no change to apply.`);
     return;
   }
   try {
     const views = await watcher.finish({ timeoutMs: AFTER_SUCCESS_TIMEOUT_MS });
     for (const view of views) {
       if (view.phase === 'waiting') {
-        ctx.logger.notice(`${LINE_PREFIX}${view.name}: no CodeDeploy deployment was seen: CloudFormation did not move its alias in this update.`);
+        ctx.logger.notice(
+          `${LINE_PREFIX}${view.name}: no CodeDeploy deployment was seen: CloudFormation did not move its alias in this update.`,
+        );
       }
     }
     const failed = views.filter((v) => v.failed);
-    if (failed.length > 0) warn(ctx, failureSummary(failed.map((view) => ({ view })), views.length));
+    if (failed.length > 0)
+      warn(
+        ctx,
+        failureSummary(
+          failed.map((view) => ({ view })),
+          views.length,
+        ),
+      );
   } catch (error) {
     warn(ctx, `the rollout view ended with an error (${errorText(error)}).`);
   }
@@ -188,7 +230,9 @@ export async function explainFailure(ctx: TrafficContext, session: DeploySession
     const views = await watcher.finish({ timeoutMs: AFTER_FAILURE_TIMEOUT_MS });
     const failed = views.filter((v) => v.failed);
     if (failed.length === 0) return;
-    const targets = discoverTargets(ctx.functions(), session.before ?? []).filter((t) => failed.some((v) => v.name === t.name));
+    const targets = discoverTargets(ctx.functions(), session.before ?? []).filter((t) =>
+      failed.some((v) => v.name === t.name),
+    );
     const aliases = await currentAliases(ctx, targets);
     const summary = failureSummary(
       failed.map((view) => ({ view, ...(aliases.has(view.name) && { aliasNow: aliases.get(view.name) }) })),

@@ -8,14 +8,20 @@ import { promoteCommand, rollbackCommand, shiftCommand, statusCommand, watchComm
 import { frameworkContext, type TrafficContext } from './framework';
 import { deployHooks } from './hooks';
 
-const functionOption = (usage: string, required = false) => ({ function: { usage, shortcut: 'f', type: 'string', ...(required && { required }) } });
+const functionOption = (usage: string, required = false) => ({
+  function: { usage, shortcut: 'f', type: 'string', ...(required && { required }) },
+});
 
 /** `serverless traffic <command>`; --stage, --region and --aws-profile come with every command of an AWS service. */
 export const trafficCommands = {
   status: {
-    usage: 'Show each shifted function: its alias, the versions it serves with weights, the last rollout, and whether one is in progress',
+    usage:
+      'Show each shifted function: its alias, the versions it serves with weights, the last rollout, and whether one is in progress',
     lifecycleEvents: ['status'],
-    options: { ...functionOption('Only this function'), json: { usage: 'Print the status as JSON on standard output, for scripts', type: 'boolean' } },
+    options: {
+      ...functionOption('Only this function'),
+      json: { usage: 'Print the status as JSON on standard output, for scripts', type: 'boolean' },
+    },
   },
   watch: {
     usage: 'Follow a rollout in progress (e.g. started by a deploy on another machine) until it ends',
@@ -23,7 +29,8 @@ export const trafficCommands = {
     options: functionOption('Only this function'),
   },
   rollback: {
-    usage: 'Stop the rollout in progress and roll it back; with no rollout in progress, remove a weight set by "traffic shift"',
+    usage:
+      'Stop the rollout in progress and roll it back; with no rollout in progress, remove a weight set by "traffic shift"',
     lifecycleEvents: ['rollback'],
     options: functionOption('Only this function (default: every shifted function)'),
   },

@@ -9,7 +9,8 @@ import { duration, list } from './format';
 
 export const FINISHED_STATUSES: readonly string[] = ['Succeeded', 'Failed', 'Stopped'];
 export const UNFINISHED_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] as const;
-export const isFinished = (status: string | undefined): boolean => status !== undefined && FINISHED_STATUSES.includes(status);
+export const isFinished = (status: string | undefined): boolean =>
+  status !== undefined && FINISHED_STATUSES.includes(status);
 
 /** A CodeDeploy deployment (BatchGetDeployments). */
 export interface DeploymentFacts {
@@ -144,7 +145,13 @@ export function rolloutView(facts: RolloutFacts, now: Date): RolloutView {
     case 'Failed':
     case 'Stopped': {
       const rollback = facts.rollback;
-      const phase: Phase = !rollback ? 'failed' : isFinished(rollback.status) ? (rollback.status === 'Succeeded' ? 'rolledBack' : 'failed') : 'rollingBack';
+      const phase: Phase = !rollback
+        ? 'failed'
+        : isFinished(rollback.status)
+          ? rollback.status === 'Succeeded'
+            ? 'rolledBack'
+            : 'failed'
+          : 'rollingBack';
       return { ...view, phase, finished: phase !== 'rollingBack', failed: true, cause: failureCause(facts) };
     }
     case 'Created':
@@ -161,8 +168,10 @@ function progressOf(facts: RolloutFacts, now: Date): Partial<RolloutView> {
   const status = (name: string): string | undefined => events.find((e) => e.name === name)?.status;
   const done = (name: string): boolean => ['Succeeded', 'Skipped'].includes(status(name) ?? '');
   if (!facts.target) return { phase: 'inProgress' };
-  if (status('AfterAllowTraffic') === 'InProgress' || done('AllowTraffic')) return { phase: 'postTraffic', percent: 100 };
-  if (status('AllowTraffic') === 'InProgress' || done('BeforeAllowTraffic')) return { phase: 'shifting', ...schedule(facts, now) };
+  if (status('AfterAllowTraffic') === 'InProgress' || done('AllowTraffic'))
+    return { phase: 'postTraffic', percent: 100 };
+  if (status('AllowTraffic') === 'InProgress' || done('BeforeAllowTraffic'))
+    return { phase: 'shifting', ...schedule(facts, now) };
   return { phase: 'preTraffic', percent: 0 };
 }
 
@@ -214,13 +223,16 @@ export function failureCause(facts: RolloutFacts): string {
 
   // CodeDeploy's code decides; an alarm seen firing explains a failure only when CodeDeploy gives no code.
   if (code === 'ALARM_ACTIVE' || (code === undefined && alarms.length > 0 && !failedHook)) {
-    if (alarms.length === 0) return `an alarm of the deployment group fired${message ? ` (CodeDeploy: ${message})` : ''}`;
+    if (alarms.length === 0)
+      return `an alarm of the deployment group fired${message ? ` (CodeDeploy: ${message})` : ''}`;
     return alarms.map((a) => `alarm "${a.name}" fired${a.reason ? `: ${a.reason}` : ''}`).join('; ');
   }
   if (code === 'HOOK_EXECUTION_FAILURE' || failedHook) {
     const event = failedHook?.name ?? (message && /after/i.test(message) ? 'AfterAllowTraffic' : undefined);
-    const phase = event === 'AfterAllowTraffic' ? 'post-traffic' : event === 'BeforeAllowTraffic' ? 'pre-traffic' : undefined;
-    const label = phase === 'post-traffic' ? facts.hooks.after : phase === 'pre-traffic' ? facts.hooks.before : undefined;
+    const phase =
+      event === 'AfterAllowTraffic' ? 'post-traffic' : event === 'BeforeAllowTraffic' ? 'pre-traffic' : undefined;
+    const label =
+      phase === 'post-traffic' ? facts.hooks.after : phase === 'pre-traffic' ? facts.hooks.before : undefined;
     const who = `the ${phase ?? 'lifecycle'} hook${label ? ` (${label})` : ''}`;
     const detail = (failedHook?.message ?? message)?.replace(/\.$/, '');
     return `${who} reported failure or did not report within an hour${detail ? `: ${detail}` : ''}${

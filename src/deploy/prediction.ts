@@ -9,9 +9,7 @@ import { getAttTarget, refTarget } from '../transform/intrinsics';
 import type { ServiceFunction, StackResource } from './discovery';
 import type { HookLabels } from './model';
 
-export type Expectation =
-  | { name: string; shifts: true }
-  | { name: string; shifts: false; reason: string };
+export type Expectation = { name: string; shifts: true } | { name: string; shifts: false; reason: string };
 
 /**
  * @param deployed the stack's resources before the update; undefined when the stack did not exist before this deploy.
@@ -40,7 +38,9 @@ export function expectShifts(
     const version = versionLogicalId(alias?.Properties?.FunctionVersion);
     if (version === undefined) return { name: fn.name, shifts: true };
     if (deployedIds.has(version)) {
-      return none('its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift');
+      return none(
+        'its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift',
+      );
     }
     return { name: fn.name, shifts: true };
   });
@@ -61,8 +61,13 @@ function versionLogicalId(functionVersion: unknown): string | undefined {
 }
 
 /** Who runs the pre- and post-traffic hooks of a function, in words, from its alias's UpdatePolicy in the template. */
-export function hookLabels(template: CfnTemplate | undefined, normalizedName: string, functionNames: ReadonlyMap<string, string>): HookLabels {
-  const update = template?.Resources[naming.alias(normalizedName)]?.UpdatePolicy?.CodeDeployLambdaAliasUpdate as Record<string, unknown> | undefined;
+export function hookLabels(
+  template: CfnTemplate | undefined,
+  normalizedName: string,
+  functionNames: ReadonlyMap<string, string>,
+): HookLabels {
+  const update = template?.Resources[naming.alias(normalizedName)]?.UpdatePolicy?.CodeDeployLambdaAliasUpdate as
+    Record<string, unknown> | undefined;
   const label = (hook: unknown): string | undefined => {
     if (hook === undefined) return undefined;
     const id = refTarget(hook);

@@ -30,7 +30,14 @@ export function plainSink(print: (line: string) => void): ProgressSink {
     }
   };
   // Closing does not repeat "waiting" for a function no deployment came for: the deploy says why.
-  return { update: emit, close: (views, now) => emit(views.filter((v) => v.phase !== 'waiting'), now) };
+  return {
+    update: emit,
+    close: (views, now) =>
+      emit(
+        views.filter((v) => v.phase !== 'waiting'),
+        now,
+      ),
+  };
 }
 
 /** Redrawn lines through the framework's progress API; on close the lines go and the final state is printed once. */
@@ -57,6 +64,10 @@ export function interactiveSink(progress: FrameworkProgress, print: (line: strin
   };
 }
 
-export function chooseSink(progress: FrameworkProgress | undefined, print: (line: string) => void, interactive: boolean): ProgressSink {
+export function chooseSink(
+  progress: FrameworkProgress | undefined,
+  print: (line: string) => void,
+  interactive: boolean,
+): ProgressSink {
   return progress && interactive ? interactiveSink(progress, print) : plainSink(print);
 }

@@ -48,20 +48,33 @@ function functionLines(row: FunctionStatus, cliSuffix: string): string[] {
     const [first, ...rest] = values;
     out.push(`  ${label.padEnd(13)} ${first ?? ''}`, ...rest.map((v) => `  ${''.padEnd(13)} ${v}`));
   };
-  field('alias', row.alias ? `${target.alias} → ${describeAlias(row.alias)}` : `${target.alias}: not deployed yet (sls deploy creates it)`);
+  field(
+    'alias',
+    row.alias
+      ? `${target.alias} → ${describeAlias(row.alias)}`
+      : `${target.alias}: not deployed yet (sls deploy creates it)`,
+  );
   field(
     'strategy',
-    target.inPlace ? `in place (${target.inPlaceReason ?? 'type InPlace'}): the alias moves at once, no CodeDeploy` : target.strategy,
+    target.inPlace
+      ? `in place (${target.inPlaceReason ?? 'type InPlace'}): the alias moves at once, no CodeDeploy`
+      : target.strategy,
   );
   if (row.unreadable) field('unreadable', row.unreadable);
   if (!target.inPlace) {
     if (!target.deploymentGroupName) field('last rollout', 'none: the deployment group is not deployed yet');
-    else if (!row.last) field('last rollout', 'none yet (the first deploy creates the alias; the next one with new code shifts)');
+    else if (!row.last)
+      field('last rollout', 'none yet (the first deploy creates the alias; the next one with new code shifts)');
     else field('last rollout', ...deploymentLines(row.last, row.strategies));
   }
   const running = runningDeployment(row);
   if (running) {
-    field('in progress', `yes: ${running.id} ${running.status}${running.startTime ? ` since ${clock(running.startTime)}` : ''}`, `follow it: serverless traffic watch --function ${target.name}${cliSuffix}`, `stop it:   serverless traffic rollback --function ${target.name}${cliSuffix}`);
+    field(
+      'in progress',
+      `yes: ${running.id} ${running.status}${running.startTime ? ` since ${clock(running.startTime)}` : ''}`,
+      `follow it: serverless traffic watch --function ${target.name}${cliSuffix}`,
+      `stop it:   serverless traffic rollback --function ${target.name}${cliSuffix}`,
+    );
   } else if (row.alias && isWeighted(row.alias)) {
     field(
       'in progress',
@@ -95,7 +108,9 @@ function runningDeployment(row: FunctionStatus): DeploymentFacts | undefined {
 
 /** Why a failed or stopped rollout ended, in words; undefined for any other. */
 function deploymentCause(d: DeploymentFacts): string | undefined {
-  return d.status === 'Failed' || d.status === 'Stopped' ? failureCause({ name: '', alias: '', deployment: d, alarms: [], fired: [], hooks: {} }) : undefined;
+  return d.status === 'Failed' || d.status === 'Stopped'
+    ? failureCause({ name: '', alias: '', deployment: d, alarms: [], fired: [], hooks: {} })
+    : undefined;
 }
 
 /** `serverless traffic status --json`: the same facts as data (times in ISO 8601, shares in percent). */
@@ -113,13 +128,22 @@ export function statusJson(header: StatusHeader, rows: readonly FunctionStatus[]
           name: target.alias,
           deployed: row.alias !== undefined,
           ...(row.alias && {
-            versions: [{ version: row.alias.version, percent: mainShare(row.alias) }, ...row.alias.weights.map((w) => ({ version: w.version, percent: w.percent }))],
+            versions: [
+              { version: row.alias.version, percent: mainShare(row.alias) },
+              ...row.alias.weights.map((w) => ({ version: w.version, percent: w.percent })),
+            ],
           }),
         },
         strategy: target.inPlace ? 'InPlace' : target.strategy,
         ...(target.inPlaceReason !== undefined && { inPlaceReason: target.inPlaceReason }),
         lastRollout: row.last ? deploymentJson(row.last, row.strategies) : null,
-        inProgress: running ? { id: running.id, status: running.status, ...(running.startTime && { since: running.startTime.toISOString() }) } : null,
+        inProgress: running
+          ? {
+              id: running.id,
+              status: running.status,
+              ...(running.startTime && { since: running.startTime.toISOString() }),
+            }
+          : null,
         weightedByHand: !running && row.alias !== undefined && isWeighted(row.alias),
         ...(row.unreadable && { unreadable: row.unreadable }),
       };
@@ -127,13 +151,19 @@ export function statusJson(header: StatusHeader, rows: readonly FunctionStatus[]
   };
 }
 
-function deploymentJson(d: DeploymentFacts, strategies: ReadonlyMap<string, Strategy | undefined>): Record<string, unknown> {
+function deploymentJson(
+  d: DeploymentFacts,
+  strategies: ReadonlyMap<string, Strategy | undefined>,
+): Record<string, unknown> {
   const start = d.startTime ?? d.createTime;
   const cause = deploymentCause(d);
   return {
     id: d.id,
     status: d.status,
-    ...(d.configName && { deploymentConfig: d.configName, strategy: describeConfig(d.configName, strategies.get(d.configName)) }),
+    ...(d.configName && {
+      deploymentConfig: d.configName,
+      strategy: describeConfig(d.configName, strategies.get(d.configName)),
+    }),
     ...(d.creator && { creator: d.creator }),
     ...(start && { start: start.toISOString() }),
     ...(d.completeTime && { end: d.completeTime.toISOString() }),

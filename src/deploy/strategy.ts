@@ -26,11 +26,15 @@ export function strategyOfRouting(routing: TrafficRouting | undefined): Strategy
       return { kind: 'allAtOnce' };
     case 'TimeBasedCanary': {
       const { canaryPercentage: percentage, canaryInterval: intervalMinutes } = routing.timeBasedCanary ?? {};
-      return percentage !== undefined && intervalMinutes !== undefined ? { kind: 'canary', percentage, intervalMinutes } : undefined;
+      return percentage !== undefined && intervalMinutes !== undefined
+        ? { kind: 'canary', percentage, intervalMinutes }
+        : undefined;
     }
     case 'TimeBasedLinear': {
       const { linearPercentage: percentage, linearInterval: intervalMinutes } = routing.timeBasedLinear ?? {};
-      return percentage !== undefined && intervalMinutes !== undefined ? { kind: 'linear', percentage, intervalMinutes } : undefined;
+      return percentage !== undefined && intervalMinutes !== undefined
+        ? { kind: 'linear', percentage, intervalMinutes }
+        : undefined;
     }
     default:
       return undefined;

@@ -29,7 +29,14 @@ import {
   listTargetIds,
 } from './aws';
 import { duration } from './format';
-import { isFinished, rolloutView, type DeploymentFacts, type HookLabels, type RolloutFacts, type RolloutView } from './model';
+import {
+  isFinished,
+  rolloutView,
+  type DeploymentFacts,
+  type HookLabels,
+  type RolloutFacts,
+  type RolloutView,
+} from './model';
 
 export interface Clock {
   now(): Date;
@@ -161,8 +168,10 @@ export class RolloutWatcher {
       if (f.rollback && !isFinished(f.rollback.status)) return false;
       // A success needs no last read once its versions are known; a failure does, for its cause.
       const succeeded = d.status === 'Succeeded';
-      const targetDone = this.finalTargetRead.has(d.id) || this.targetIds.get(d.id) === null || (succeeded && f.target !== undefined);
-      const alarmsDone = succeeded || this.finalAlarmRead.has(d.id) || (this.groupAlarms.get(d.groupName ?? '')?.length ?? 0) === 0;
+      const targetDone =
+        this.finalTargetRead.has(d.id) || this.targetIds.get(d.id) === null || (succeeded && f.target !== undefined);
+      const alarmsDone =
+        succeeded || this.finalAlarmRead.has(d.id) || (this.groupAlarms.get(d.groupName ?? '')?.length ?? 0) === 0;
       return targetDone && alarmsDone;
     });
   }
@@ -187,7 +196,9 @@ export class RolloutWatcher {
         const before = this.interval;
         this.interval = Math.min(this.maxInterval, this.interval * 2);
         if (this.interval !== before) {
-          this.options.warn(`AWS is throttling the progress view (${error.message}); reading every ${duration(this.interval)} now.`);
+          this.options.warn(
+            `AWS is throttling the progress view (${error.message}); reading every ${duration(this.interval)} now.`,
+          );
         }
       } else {
         this.warnOnce('unexpected', `The progress view hit an unexpected error (${errorText(error)}); it carries on.`);
@@ -245,23 +256,30 @@ export class RolloutWatcher {
 
   private async readDeployments(): Promise<void> {
     const since = new Date(this.options.since.getTime() - CLOCK_SKEW_MS);
-    const listed = (await this.attempt('list', 'list the CodeDeploy deployments', () => listDeploymentIds(this.options.codeDeploy, { since }))) ?? [];
+    const listed =
+      (await this.attempt('list', 'list the CodeDeploy deployments', () =>
+        listDeploymentIds(this.options.codeDeploy, { since }),
+      )) ?? [];
     const wanted = new Set<string>();
     for (const id of [...this.follow, ...listed]) if (!this.ignored.has(id) && !this.known.has(id)) wanted.add(id);
     for (const d of this.known.values()) if (!isFinished(d.status)) wanted.add(d.id);
     if (wanted.size === 0) return;
     const ids = [...wanted];
-    const result = await this.attempt('deployments', `read CodeDeploy deployments ${abbreviate(ids)}`, () => getDeployments(this.options.codeDeploy, ids));
+    const result = await this.attempt('deployments', `read CodeDeploy deployments ${abbreviate(ids)}`, () =>
+      getDeployments(this.options.codeDeploy, ids),
+    );
     if (!result) return;
     for (const id of result.missing) {
-      if (this.known.has(id) || this.follow.has(id)) this.warnOnce(`missing:${id}`, `CodeDeploy did not return deployment ${id}; the view carries on without it.`);
+      if (this.known.has(id) || this.follow.has(id))
+        this.warnOnce(`missing:${id}`, `CodeDeploy did not return deployment ${id}; the view carries on without it.`);
       else this.ignored.add(id);
     }
     for (const d of result.found) this.classify(d);
   }
 
   private classify(d: DeploymentFacts): void {
-    const fn = d.applicationName && d.groupName ? this.byGroup.get(groupKey(d.applicationName, d.groupName)) : undefined;
+    const fn =
+      d.applicationName && d.groupName ? this.byGroup.get(groupKey(d.applicationName, d.groupName)) : undefined;
     const followed = this.follow.has(d.id) || this.known.has(d.id);
     // Another stack's deployment, or one that had ended before the watch began.
     if (!fn || (this.firstPoll && !followed && isFinished(d.status))) {
@@ -272,7 +290,9 @@ export class RolloutWatcher {
     const facts = this.facts.get(fn.name) as RolloutFacts;
     const main = facts.deployment;
     const isRollback =
-      d.creator === 'codeDeployRollback' || d.rollbackInfo?.rollbackTriggeringDeploymentId !== undefined || main?.rollbackInfo?.rollbackDeploymentId === d.id;
+      d.creator === 'codeDeployRollback' ||
+      d.rollbackInfo?.rollbackTriggeringDeploymentId !== undefined ||
+      main?.rollbackInfo?.rollbackDeploymentId === d.id;
     if (isRollback && main && main.id !== d.id) {
       facts.rollback = d;
     } else if (!main || main.id === d.id || (d.createTime?.getTime() ?? 0) > (main.createTime?.getTime() ?? 0)) {
@@ -295,7 +315,9 @@ export class RolloutWatcher {
       unread.set(fn.applicationName, [...(unread.get(fn.applicationName) ?? []), fn.groupName]);
     }
     for (const [application, names] of unread) {
-      const groups = await this.attempt('groups', 'read the deployment groups (for their alarms)', () => getGroups(this.options.codeDeploy, application, names));
+      const groups = await this.attempt('groups', 'read the deployment groups (for their alarms)', () =>
+        getGroups(this.options.codeDeploy, application, names),
+      );
       // Unreadable groups count as read without alarms, so they are not asked for again each poll.
       for (const name of names) this.groupAlarms.set(name, groups?.find((g) => g.name === name)?.alarms ?? []);
     }
@@ -306,7 +328,9 @@ export class RolloutWatcher {
       const name = facts.deployment?.configName;
       if (!name) continue;
       if (!this.strategies.has(name)) {
-        const strategy = await this.attempt(`config:${name}`, `read deployment configuration ${name}`, () => getStrategy(this.options.codeDeploy, name));
+        const strategy = await this.attempt(`config:${name}`, `read deployment configuration ${name}`, () =>
+          getStrategy(this.options.codeDeploy, name),
+        );
         this.strategies.set(name, strategy ?? null);
       }
       const strategy = this.strategies.get(name);
@@ -321,8 +345,16 @@ export class RolloutWatcher {
     };
     const candidates = [...this.facts.values()]
       .flatMap((f) => (f.deployment ? [{ facts: f, d: f.deployment }] : []))
-      .filter(({ d }) => !['Created', 'Queued'].includes(d.status) && !this.finalTargetRead.has(d.id) && this.targetIds.get(d.id) !== null)
-      .sort((a, b) => rank(a.d) - rank(b.d) || (this.lastTargetRead.get(a.d.id) ?? 0) - (this.lastTargetRead.get(b.d.id) ?? 0));
+      .filter(
+        ({ d }) =>
+          !['Created', 'Queued'].includes(d.status) &&
+          !this.finalTargetRead.has(d.id) &&
+          this.targetIds.get(d.id) !== null,
+      )
+      .sort(
+        (a, b) =>
+          rank(a.d) - rank(b.d) || (this.lastTargetRead.get(a.d.id) ?? 0) - (this.lastTargetRead.get(b.d.id) ?? 0),
+      );
     let budget = this.targetBudget;
     for (const { facts, d } of candidates) {
       const cost = this.targetIds.has(d.id) ? 1 : 2;
@@ -337,14 +369,19 @@ export class RolloutWatcher {
         targetId = ids[0] ?? null;
         this.targetIds.set(d.id, targetId);
         if (targetId === null) {
-          this.warnOnce(`target:${d.id}`, `CodeDeploy lists no target for ${facts.name}'s deployment ${d.id}; showing its status only.`);
+          this.warnOnce(
+            `target:${d.id}`,
+            `CodeDeploy lists no target for ${facts.name}'s deployment ${d.id}; showing its status only.`,
+          );
           continue;
         }
       }
       const id = targetId as string;
       const finished = isFinished(d.status);
-      const target = await this.attempt(`target:${d.id}`, `read the traffic of ${facts.name} (deployment ${d.id})`, () =>
-        getTarget(this.options.codeDeploy, d.id, id, now),
+      const target = await this.attempt(
+        `target:${d.id}`,
+        `read the traffic of ${facts.name} (deployment ${d.id})`,
+        () => getTarget(this.options.codeDeploy, d.id, id, now),
       );
       this.lastTargetRead.set(d.id, now.getTime());
       if (target === undefined) {
@@ -369,7 +406,9 @@ export class RolloutWatcher {
       for (const name of alarms) names.add(name);
     }
     if (names.size === 0) return;
-    const alarms = await this.attempt('alarms', 'read the alarms', () => describeAlarms(this.options.cloudWatch, [...names]));
+    const alarms = await this.attempt('alarms', 'read the alarms', () =>
+      describeAlarms(this.options.cloudWatch, [...names]),
+    );
     for (const facts of reading) {
       const d = facts.deployment as DeploymentFacts;
       if (isFinished(d.status)) this.finalAlarmRead.add(d.id);
@@ -389,7 +428,10 @@ export class RolloutWatcher {
       return await read();
     } catch (error) {
       if (isThrottling(error)) throw new Throttled(errorText(error));
-      this.warnOnce(`${kind}:${errorText(error)}`, `Could not ${what}: ${errorText(error)}. The view carries on without it.`);
+      this.warnOnce(
+        `${kind}:${errorText(error)}`,
+        `Could not ${what}: ${errorText(error)}. The view carries on without it.`,
+      );
       return undefined;
     }
   }

@@ -2,7 +2,11 @@
 // serverless-traffic-shift generated CodeDeploy hook. Inlined into the stack as the smoke-test (pre-traffic) and
 // bake (post-traffic) hooks; TRAFFIC_SHIFT_PHASE says which. The template appends `exports.config = "<JSON>"`: it maps
 // each deployment group name to { function, target (new version ARN), tests, bakeMinutes, alarms }.
-const { CodeDeployClient, GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } = require('@aws-sdk/client-codedeploy');
+const {
+  CodeDeployClient,
+  GetDeploymentCommand,
+  PutLifecycleEventHookExecutionStatusCommand,
+} = require('@aws-sdk/client-codedeploy');
 const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
 const { CloudWatchClient, DescribeAlarmsCommand } = require('@aws-sdk/client-cloudwatch');
 
@@ -18,7 +22,9 @@ exports.handler = async (event, context) => {
   let outcome;
   try {
     const config = JSON.parse(exports.config || '{}');
-    const deployment = await client(CodeDeployClient).send(new GetDeploymentCommand({ deploymentId: event.DeploymentId }));
+    const deployment = await client(CodeDeployClient).send(
+      new GetDeploymentCommand({ deploymentId: event.DeploymentId }),
+    );
     const group = deployment.deploymentInfo && deployment.deploymentInfo.deploymentGroupName;
     const target = config[group];
     if (!target) {
@@ -32,7 +38,9 @@ exports.handler = async (event, context) => {
   } catch (error) {
     outcome = fail(`the hook itself failed: ${error && error.message}`);
   }
-  console.log(JSON.stringify({ deploymentId: event.DeploymentId, phase, status: outcome.status, message: outcome.message }));
+  console.log(
+    JSON.stringify({ deploymentId: event.DeploymentId, phase, status: outcome.status, message: outcome.message }),
+  );
   await client(CodeDeployClient).send(
     new PutLifecycleEventHookExecutionStatusCommand({
       deploymentId: event.DeploymentId,
@@ -57,11 +65,16 @@ async function runTest(functionArn, test) {
   let result;
   try {
     result = await client(LambdaClient).send(
-      new InvokeCommand({ FunctionName: functionArn, Payload: Buffer.from(JSON.stringify(test.payload === undefined ? {} : test.payload)) }),
+      new InvokeCommand({
+        FunctionName: functionArn,
+        Payload: Buffer.from(JSON.stringify(test.payload === undefined ? {} : test.payload)),
+      }),
       { abortSignal: AbortSignal.timeout(INVOKE_TIMEOUT_MS) },
     );
   } catch (error) {
-    return error && error.name === 'AbortError' ? `no response within ${INVOKE_TIMEOUT_MS / 1000}s` : `invoke failed: ${error && error.message}`;
+    return error && error.name === 'AbortError'
+      ? `no response within ${INVOKE_TIMEOUT_MS / 1000}s`
+      : `invoke failed: ${error && error.message}`;
   }
   const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
   if (result.FunctionError) return `function error (${result.FunctionError}): ${text.slice(0, 500)}`;
@@ -76,7 +89,8 @@ async function runTest(functionArn, test) {
   }
   if (expect.body !== undefined) {
     const body = response && typeof response.body === 'string' ? parse(response.body) : response && response.body;
-    if (!matches(body, expect.body)) return `body ${JSON.stringify(body).slice(0, 500)} does not contain ${JSON.stringify(expect.body)}`;
+    if (!matches(body, expect.body))
+      return `body ${JSON.stringify(body).slice(0, 500)} does not contain ${JSON.stringify(expect.body)}`;
   }
   return undefined;
 }
@@ -102,10 +116,16 @@ async function bake(event, context, target) {
   for (;;) {
     const firing = await alarmsInAlarm(target.alarms || []);
     if (firing.length > 0) {
-      return fail(`alarm ${firing.map((a) => `${a.AlarmName} (${a.StateReason})`).join(', ')} during the ${target.bakeMinutes}-minute bake of ${target.function}`);
+      return fail(
+        `alarm ${firing.map((a) => `${a.AlarmName} (${a.StateReason})`).join(', ')} during the ${target.bakeMinutes}-minute bake of ${target.function}`,
+      );
     }
     const left = bakeUntil - Date.now();
-    if (left <= 0) return { status: 'Succeeded', message: `no alarm during the ${target.bakeMinutes}-minute bake of ${target.function}` };
+    if (left <= 0)
+      return {
+        status: 'Succeeded',
+        message: `no alarm during the ${target.bakeMinutes}-minute bake of ${target.function}`,
+      };
     if (context.getRemainingTimeInMillis() < BAKE_POLL_MS + RELAY_MARGIN_MS) {
       // A Lambda runs at most 15 minutes: hand the rest of the bake to a fresh invocation of this hook.
       await client(LambdaClient).send(
@@ -123,7 +143,9 @@ async function bake(event, context, target) {
 
 async function alarmsInAlarm(names) {
   if (names.length === 0) return [];
-  const result = await client(CloudWatchClient).send(new DescribeAlarmsCommand({ AlarmNames: names, StateValue: 'ALARM' }));
+  const result = await client(CloudWatchClient).send(
+    new DescribeAlarmsCommand({ AlarmNames: names, StateValue: 'ALARM' }),
+  );
   return [...(result.MetricAlarms || []), ...(result.CompositeAlarms || [])];
 }
 

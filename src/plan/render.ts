@@ -12,11 +12,21 @@ export function renderPlan(plan: Plan): string {
     lines.push(`  alias        ${fn.alias}`);
     if (fn.deploymentConfig) lines.push(`  config       ${fn.deploymentConfig}`);
     lines.push(`  traffic      ${fn.timeline}`);
-    lines.push(...field('events', [...eventLines(fn.events ?? []), ...(fn.bypasses ?? []).map((b) => `${b} → the function itself, new code at once (allowBypass)`)]));
+    lines.push(
+      ...field('events', [
+        ...eventLines(fn.events ?? []),
+        ...(fn.bypasses ?? []).map((b) => `${b} → the function itself, new code at once (allowBypass)`),
+      ]),
+    );
     if (fn.mode === 'shifted') {
       lines.push(...field('alarms', fn.alarms));
       lines.push(...field('hooks', fn.hooks));
-      lines.push(...field('rollback', (fn.rollback ?? []).map((event) => ROLLBACK_WORDS[event] ?? event)));
+      lines.push(
+        ...field(
+          'rollback',
+          (fn.rollback ?? []).map((event) => ROLLBACK_WORDS[event] ?? event),
+        ),
+      );
     }
     lines.push(`  adds         ${fn.addedResources.join(', ')}`);
     lines.push('');
@@ -40,7 +50,10 @@ const ROLLBACK_WORDS: Record<string, string> = {
 function eventLines(events: string[]): string[] {
   const permissions = events.filter((e) => e.startsWith('permission for '));
   const sources = events.filter((e) => !e.startsWith('permission for ')).map((e) => `${e} → alias`);
-  return [...sources, ...(permissions.length > 0 ? [`${permissions.length} invoke permission(s), all on the alias`] : [])];
+  return [
+    ...sources,
+    ...(permissions.length > 0 ? [`${permissions.length} invoke permission(s), all on the alias`] : []),
+  ];
 }
 
 function field(label: string, values: string[]): string[] {

@@ -7,7 +7,11 @@
 const crypto = require('crypto');
 const http = require('http');
 const https = require('https');
-const { S3Client, GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand } = require('@aws-sdk/client-s3');
+const {
+  S3Client,
+  GetBucketNotificationConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
+} = require('@aws-sdk/client-s3');
 const { LambdaClient, AddPermissionCommand, RemovePermissionCommand } = require('@aws-sdk/client-lambda');
 const {
   CognitoIdentityProviderClient,
@@ -29,10 +33,28 @@ const SENDER_TRIGGERS = ['CustomSMSSender', 'CustomEmailSender'];
  * pool's Name); DescribeUserPool's other fields are read-only and UpdateUserPool refuses them.
  */
 const UPDATABLE_POOL_FIELDS = [
-  'Policies', 'DeletionProtection', 'LambdaConfig', 'AutoVerifiedAttributes', 'SmsVerificationMessage', 'EmailVerificationMessage',
-  'EmailVerificationSubject', 'VerificationMessageTemplate', 'SmsAuthenticationMessage', 'UserAttributeUpdateSettings', 'MfaConfiguration',
-  'DeviceConfiguration', 'EmailConfiguration', 'SmsConfiguration', 'UserPoolTags', 'AdminCreateUserConfig', 'UserPoolAddOns',
-  'DcrConfiguration', 'AccountRecoverySetting', 'UserPoolTier', 'KeyConfiguration', 'IssuerConfiguration',
+  'Policies',
+  'DeletionProtection',
+  'LambdaConfig',
+  'AutoVerifiedAttributes',
+  'SmsVerificationMessage',
+  'EmailVerificationMessage',
+  'EmailVerificationSubject',
+  'VerificationMessageTemplate',
+  'SmsAuthenticationMessage',
+  'UserAttributeUpdateSettings',
+  'MfaConfiguration',
+  'DeviceConfiguration',
+  'EmailConfiguration',
+  'SmsConfiguration',
+  'UserPoolTags',
+  'AdminCreateUserConfig',
+  'UserPoolAddOns',
+  'DcrConfiguration',
+  'AccountRecoverySetting',
+  'UserPoolTier',
+  'KeyConfiguration',
+  'IssuerConfiguration',
 ];
 /** PhysicalResourceId answered when a Create fails: the Delete CloudFormation sends next then knows there is nothing to undo. */
 const NOT_CREATED = 'traffic-shift:not-created';
@@ -42,12 +64,23 @@ exports.handler = async (event, context) => {
   let timer;
   const timeout = new Promise((resolve) => {
     timer = setTimeout(
-      () => resolve(failure(event, `: did not finish ${RESPONSE_MARGIN_MS / 1000}s before the handler's timeout (log stream ${context.logStreamName})`)),
+      () =>
+        resolve(
+          failure(
+            event,
+            `: did not finish ${RESPONSE_MARGIN_MS / 1000}s before the handler's timeout (log stream ${context.logStreamName})`,
+          ),
+        ),
       Math.max(0, context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS),
     );
   });
   const work = run(event).then(
-    (result) => ({ Status: 'SUCCESS', Reason: result.reason, PhysicalResourceId: result.physicalId, Data: result.data || {} }),
+    (result) => ({
+      Status: 'SUCCESS',
+      Reason: result.reason,
+      PhysicalResourceId: result.physicalId,
+      Data: result.data || {},
+    }),
     (error) => failure(event, `${error && error.step ? ` while ${error.step}` : ''}: ${describeError(error)}`),
   );
   const outcome = await Promise.race([work, timeout]);
@@ -66,7 +99,8 @@ function failure(event, detail) {
   };
 }
 
-const describeError = (error) => (error && error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : String(error && error.message));
+const describeError = (error) =>
+  error && error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : String(error && error.message);
 
 /** Runs `action`; an error it throws says what was being done. */
 async function step(what, action) {
@@ -80,14 +114,19 @@ async function step(what, action) {
 
 async function run(event) {
   const resource = RESOURCES[event.ResourceType];
-  if (!resource) throw new Error(`unknown resource type ${event.ResourceType}; this handler serves ${Object.keys(RESOURCES).join(' and ')}`);
+  if (!resource)
+    throw new Error(
+      `unknown resource type ${event.ResourceType}; this handler serves ${Object.keys(RESOURCES).join(' and ')}`,
+    );
   const props = event.ResourceProperties || {};
   if (event.RequestType === 'Delete') {
-    if (event.PhysicalResourceId === NOT_CREATED) return { physicalId: NOT_CREATED, reason: 'nothing to delete: the resource was never created' };
+    if (event.PhysicalResourceId === NOT_CREATED)
+      return { physicalId: NOT_CREATED, reason: 'nothing to delete: the resource was never created' };
     const reason = await resource.remove(props);
     return { physicalId: event.PhysicalResourceId, reason };
   }
-  if (event.RequestType !== 'Create' && event.RequestType !== 'Update') throw new Error(`unknown request type ${event.RequestType}`);
+  if (event.RequestType !== 'Create' && event.RequestType !== 'Update')
+    throw new Error(`unknown request type ${event.RequestType}`);
   const result = await resource.apply(props, event.RequestType === 'Update' ? event.OldResourceProperties : undefined);
   return { ...result, physicalId: resource.physicalId(props) };
 }
@@ -116,7 +155,9 @@ function previousAlias(old) {
 
 /** The parts of an alias ARN, `arn:<partition>:lambda:<region>:<account>:function:<name>:<alias>`. */
 function parseAliasArn(arn) {
-  const match = /^arn:([^:]+):lambda:([^:]+):([^:]+):function:([^:]+):([^:]+)$/.exec(typeof arn === 'string' ? arn : '');
+  const match = /^arn:([^:]+):lambda:([^:]+):([^:]+):function:([^:]+):([^:]+)$/.exec(
+    typeof arn === 'string' ? arn : '',
+  );
   if (!match) throw new Error(`FunctionArn ${JSON.stringify(arn)} is not the ARN of a Lambda alias`);
   const [, partition, region, account, functionName, alias] = match;
   const functionArn = `arn:${partition}:lambda:${region}:${account}:function:${functionName}`;
@@ -133,7 +174,13 @@ function statementId(kind, name) {
 
 /** Adds the invoke permission on the alias; an existing statement of the same id is replaced (its source may differ). */
 async function addPermission(fn, sid, grant) {
-  const input = { FunctionName: fn.functionArn, Qualifier: fn.alias, StatementId: sid, Action: 'lambda:InvokeFunction', ...grant };
+  const input = {
+    FunctionName: fn.functionArn,
+    Qualifier: fn.alias,
+    StatementId: sid,
+    Action: 'lambda:InvokeFunction',
+    ...grant,
+  };
   await step(`adding permission ${sid} on ${fn.aliasArn}`, async () => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -151,7 +198,10 @@ async function addPermission(fn, sid, grant) {
 async function removePermission(fn, sid) {
   await step(`removing permission ${sid} from ${fn.aliasArn}`, async () => {
     try {
-      await send(LambdaClient, new RemovePermissionCommand({ FunctionName: fn.functionArn, Qualifier: fn.alias, StatementId: sid }));
+      await send(
+        LambdaClient,
+        new RemovePermissionCommand({ FunctionName: fn.functionArn, Qualifier: fn.alias, StatementId: sid }),
+      );
     } catch (error) {
       if (!error || error.name !== 'ResourceNotFoundException') throw error;
     }
@@ -167,9 +217,16 @@ const notificationPrefix = (aliasArn) => `TrafficShift-${hash(aliasArn)}-`;
 function aliasNotifications(aliasArn, bucketConfigs) {
   const byId = new Map();
   for (const config of bucketConfigs || []) {
-    const rules = (config.Rules || []).flatMap((rule) => Object.entries(rule)).map(([name, value]) => ({ Name: name.toLowerCase(), Value: value }));
+    const rules = (config.Rules || [])
+      .flatMap((rule) => Object.entries(rule))
+      .map(([name, value]) => ({ Name: name.toLowerCase(), Value: value }));
     const Id = `${notificationPrefix(aliasArn)}${hash(JSON.stringify([config.Event, rules]))}`;
-    byId.set(Id, { Id, LambdaFunctionArn: aliasArn, Events: [config.Event], ...(rules.length > 0 ? { Filter: { Key: { FilterRules: rules } } } : {}) });
+    byId.set(Id, {
+      Id,
+      LambdaFunctionArn: aliasArn,
+      Events: [config.Event],
+      ...(rules.length > 0 ? { Filter: { Key: { FilterRules: rules } } } : {}),
+    });
   }
   return [...byId.values()];
 }
@@ -183,14 +240,17 @@ function notificationConfiguration(current, drop, added = []) {
     LambdaFunctionConfigurations: [...kept, ...added],
     EventBridgeConfiguration: current.EventBridgeConfiguration,
   };
-  return Object.fromEntries(Object.entries(result).filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0)));
+  return Object.fromEntries(
+    Object.entries(result).filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0)),
+  );
 }
 
 /** Drops what was written for `fn`'s alias, and with `framework` also what the framework's handler wrote for the function. */
 function ownNotifications(fn, { framework = false } = {}) {
   const prefix = notificationPrefix(fn.aliasArn);
   return (c) =>
-    (c.Id || '').startsWith(prefix) || (framework && c.LambdaFunctionArn === fn.functionArn && (c.Id || '').startsWith(fn.functionName));
+    (c.Id || '').startsWith(prefix) ||
+    (framework && c.LambdaFunctionArn === fn.functionArn && (c.Id || '').startsWith(fn.functionName));
 }
 
 /** Reads, changes and writes back a bucket's notification configuration; no write when nothing changes. */
@@ -226,17 +286,23 @@ const bucketResource = {
     const dropOld = sameBucket ? ownNotifications(oldFn) : () => false;
     const added = aliasNotifications(fn.aliasArn, props.BucketConfigs);
     // One PUT: S3 refuses overlapping notifications, so the entries of the framework and of an old alias go as the new come.
-    await updateNotifications(bucket, (current) => notificationConfiguration(current, (c) => dropOwn(c) || dropOld(c), added));
+    await updateNotifications(bucket, (current) =>
+      notificationConfiguration(current, (c) => dropOwn(c) || dropOld(c), added),
+    );
     let reason = `bucket ${bucket} notifies ${fn.aliasArn} of ${added.length} event configuration(s)`;
-    if (oldFn && !sameBucket) reason += await leftBehind(`bucket ${old.BucketName}`, () => removeFromBucket(oldFn, old.BucketName));
-    else if (oldFn && oldFn.aliasArn !== fn.aliasArn) reason += await leftBehind(oldFn.aliasArn, () => removePermission(oldFn, statementId('s3', bucket)));
+    if (oldFn && !sameBucket)
+      reason += await leftBehind(`bucket ${old.BucketName}`, () => removeFromBucket(oldFn, old.BucketName));
+    else if (oldFn && oldFn.aliasArn !== fn.aliasArn)
+      reason += await leftBehind(oldFn.aliasArn, () => removePermission(oldFn, statementId('s3', bucket)));
     return { reason };
   },
 
   async remove(props) {
     const fn = parseAliasArn(props.FunctionArn);
     const found = await removeFromBucket(fn, props.BucketName);
-    return found ? `removed the notifications to ${fn.aliasArn} from bucket ${props.BucketName}` : `bucket ${props.BucketName} no longer exists`;
+    return found
+      ? `removed the notifications to ${fn.aliasArn} from bucket ${props.BucketName}`
+      : `bucket ${props.BucketName} no longer exists`;
   },
 };
 
@@ -276,7 +342,9 @@ const triggerArn = (value) => (value && typeof value === 'object' ? value.Lambda
  * ({ Trigger, LambdaVersion?, KMSKeyID? }) set to the alias. Other functions' triggers stay.
  */
 function lambdaConfig(current, dropArns, aliasArn, userPoolConfigs = []) {
-  const result = Object.fromEntries(Object.entries(current || {}).filter(([, value]) => !dropArns.includes(triggerArn(value))));
+  const result = Object.fromEntries(
+    Object.entries(current || {}).filter(([, value]) => !dropArns.includes(triggerArn(value))),
+  );
   for (const config of userPoolConfigs) {
     if (SENDER_TRIGGERS.includes(config.Trigger)) {
       result[config.Trigger] = { LambdaArn: aliasArn, LambdaVersion: config.LambdaVersion || 'V1_0' };
@@ -297,14 +365,24 @@ function lambdaConfig(current, dropArns, aliasArn, userPoolConfigs = []) {
  * refuses AdminCreateUserConfig.UnusedAccountValidityDays, so only the password policy's field is sent.
  */
 function userPoolUpdate(pool, newLambdaConfig) {
-  const input = JSON.parse(JSON.stringify(Object.fromEntries(UPDATABLE_POOL_FIELDS.filter((key) => pool[key] !== undefined).map((key) => [key, pool[key]]))));
+  const input = JSON.parse(
+    JSON.stringify(
+      Object.fromEntries(UPDATABLE_POOL_FIELDS.filter((key) => pool[key] !== undefined).map((key) => [key, pool[key]])),
+    ),
+  );
   const admin = input.AdminCreateUserConfig;
   if (admin && admin.UnusedAccountValidityDays !== undefined) {
     const policy = input.Policies && input.Policies.PasswordPolicy;
-    if (policy && policy.TemporaryPasswordValidityDays === undefined) policy.TemporaryPasswordValidityDays = admin.UnusedAccountValidityDays;
+    if (policy && policy.TemporaryPasswordValidityDays === undefined)
+      policy.TemporaryPasswordValidityDays = admin.UnusedAccountValidityDays;
     delete admin.UnusedAccountValidityDays;
   }
-  return { UserPoolId: pool.Id, ...(pool.Name ? { PoolName: pool.Name } : {}), ...input, LambdaConfig: newLambdaConfig };
+  return {
+    UserPoolId: pool.Id,
+    ...(pool.Name ? { PoolName: pool.Name } : {}),
+    ...input,
+    LambdaConfig: newLambdaConfig,
+  };
 }
 
 /** Describes the pool and writes back its LambdaConfig as `change` makes it; no write when nothing changes. */
@@ -329,22 +407,29 @@ const userPoolResource = {
     const name = props.UserPoolName;
     const poolId = await findUserPool(name);
     if (!poolId) throw new Error(`there is no user pool named ${JSON.stringify(name)} in ${fn.region}`);
-    await addPermission(fn, statementId('cognito', name), { Principal: 'cognito-idp.amazonaws.com', SourceArn: poolArn(fn, poolId) });
+    await addPermission(fn, statementId('cognito', name), {
+      Principal: 'cognito-idp.amazonaws.com',
+      SourceArn: poolArn(fn, poolId),
+    });
     const oldFn = previousAlias(old);
     const samePool = oldFn && old.UserPoolName === name;
     const dropArns = [fn.aliasArn, fn.functionArn, ...(samePool ? [oldFn.aliasArn] : [])];
     const configs = props.UserPoolConfigs || [];
     await updateTriggers(poolId, name, (current) => lambdaConfig(current, dropArns, fn.aliasArn, configs));
     let reason = `user pool ${name} (${poolId}) invokes ${fn.aliasArn} for ${configs.map((c) => c.Trigger).join(', ') || 'no trigger'}`;
-    if (oldFn && !samePool) reason += await leftBehind(`user pool ${old.UserPoolName}`, () => removeFromUserPool(oldFn, old.UserPoolName));
-    else if (oldFn && oldFn.aliasArn !== fn.aliasArn) reason += await leftBehind(oldFn.aliasArn, () => removePermission(oldFn, statementId('cognito', name)));
+    if (oldFn && !samePool)
+      reason += await leftBehind(`user pool ${old.UserPoolName}`, () => removeFromUserPool(oldFn, old.UserPoolName));
+    else if (oldFn && oldFn.aliasArn !== fn.aliasArn)
+      reason += await leftBehind(oldFn.aliasArn, () => removePermission(oldFn, statementId('cognito', name)));
     return { reason, data: { UserPoolId: poolId } };
   },
 
   async remove(props) {
     const fn = parseAliasArn(props.FunctionArn);
     const found = await removeFromUserPool(fn, props.UserPoolName);
-    return found ? `removed the triggers of ${fn.aliasArn} from user pool ${props.UserPoolName}` : `user pool ${props.UserPoolName} no longer exists`;
+    return found
+      ? `removed the triggers of ${fn.aliasArn} from user pool ${props.UserPoolName}`
+      : `user pool ${props.UserPoolName} no longer exists`;
   },
 };
 
@@ -365,7 +450,10 @@ async function removeFromUserPool(fn, name) {
   return Boolean(poolId);
 }
 
-const RESOURCES = { 'Custom::TrafficShiftExistingBucket': bucketResource, 'Custom::TrafficShiftExistingUserPool': userPoolResource };
+const RESOURCES = {
+  'Custom::TrafficShiftExistingBucket': bucketResource,
+  'Custom::TrafficShiftExistingUserPool': userPoolResource,
+};
 
 /** PUTs the outcome to CloudFormation's presigned ResponseURL, trying three times. */
 async function respond(event, outcome) {
@@ -398,7 +486,9 @@ function put(url, body) {
       (response) => {
         response.resume();
         response.on('end', () =>
-          response.statusCode >= 200 && response.statusCode < 300 ? resolve() : reject(new Error(`ResponseURL answered HTTP ${response.statusCode}`)),
+          response.statusCode >= 200 && response.statusCode < 300
+            ? resolve()
+            : reject(new Error(`ResponseURL answered HTTP ${response.statusCode}`)),
         );
       },
     );
@@ -407,4 +497,13 @@ function put(url, body) {
   });
 }
 
-Object.assign(exports, { parseAliasArn, statementId, aliasNotifications, notificationConfiguration, lambdaConfig, userPoolUpdate, RESPONSE_MARGIN_MS, NOT_CREATED });
+Object.assign(exports, {
+  parseAliasArn,
+  statementId,
+  aliasNotifications,
+  notificationConfiguration,
+  lambdaConfig,
+  userPoolUpdate,
+  RESPONSE_MARGIN_MS,
+  NOT_CREATED,
+});

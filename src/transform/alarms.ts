@@ -42,23 +42,47 @@ export function generatedAlarms({ fn, versionLogicalId }: AlarmTarget): { logica
       Threshold: alarm.threshold,
       TreatMissingData: 'notBreaching',
     };
-    const metric = (metricName: string, dimensions: unknown[]) => ({ Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: dimensions, Period: alarm.period });
+    const metric = (metricName: string, dimensions: unknown[]) => ({
+      Namespace: 'AWS/Lambda',
+      MetricName: metricName,
+      Dimensions: dimensions,
+      Period: alarm.period,
+    });
     let properties: Record<string, unknown>;
     switch (alarm.kind) {
       case 'errors':
-        properties = { ...common, ...metric('Errors', onNewVersion), Statistic: 'Sum', ComparisonOperator: 'GreaterThanOrEqualToThreshold' };
+        properties = {
+          ...common,
+          ...metric('Errors', onNewVersion),
+          Statistic: 'Sum',
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        };
         break;
       case 'throttles':
         // A throttled request never runs, so it has no ExecutedVersion: throttles are counted on the alias.
-        properties = { ...common, ...metric('Throttles', onAlias), Statistic: 'Sum', ComparisonOperator: 'GreaterThanOrEqualToThreshold' };
+        properties = {
+          ...common,
+          ...metric('Throttles', onAlias),
+          Statistic: 'Sum',
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        };
         break;
       case 'p99Duration':
-        properties = { ...common, ...metric('Duration', onNewVersion), ExtendedStatistic: 'p99', ComparisonOperator: 'GreaterThanThreshold' };
+        properties = {
+          ...common,
+          ...metric('Duration', onNewVersion),
+          ExtendedStatistic: 'p99',
+          ComparisonOperator: 'GreaterThanThreshold',
+        };
         break;
       case 'errorRate': {
         const stat = (id: string, metricName: string) => ({
           Id: id,
-          MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: onNewVersion }, Period: alarm.period, Stat: 'Sum' },
+          MetricStat: {
+            Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: onNewVersion },
+            Period: alarm.period,
+            Stat: 'Sum',
+          },
           ReturnData: false,
         });
         properties = {
@@ -67,12 +91,20 @@ export function generatedAlarms({ fn, versionLogicalId }: AlarmTarget): { logica
           Metrics: [
             stat('errors', 'Errors'),
             stat('invocations', 'Invocations'),
-            { Id: 'errorRate', Expression: 'IF(invocations > 0, 100 * errors / invocations, 0)', Label: 'Error rate (%) of the new version', ReturnData: true },
+            {
+              Id: 'errorRate',
+              Expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
+              Label: 'Error rate (%) of the new version',
+              ReturnData: true,
+            },
           ],
         };
         break;
       }
     }
-    return { logicalId: naming.generatedAlarm(fn.normalizedName, alarm.kind), resource: { Type: 'AWS::CloudWatch::Alarm', Properties: properties } };
+    return {
+      logicalId: naming.generatedAlarm(fn.normalizedName, alarm.kind),
+      resource: { Type: 'AWS::CloudWatch::Alarm', Properties: properties },
+    };
   });
 }

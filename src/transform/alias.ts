@@ -67,7 +67,10 @@ export function findVersion(versionsOf: Map<string, string[]>, fn: ShiftedFuncti
  * Removes the aliases the framework adds for provisioned concurrency and SnapStart: two aliases on one function
  * would keep serving the old version beside the canary. Their settings move to the plugin's alias.
  */
-export function absorbFrameworkAliases(resources: Record<string, CfnResource>, fn: ShiftedFunction): Record<string, unknown> {
+export function absorbFrameworkAliases(
+  resources: Record<string, CfnResource>,
+  fn: ShiftedFunction,
+): Record<string, unknown> {
   const moved: Record<string, unknown> = {};
   for (const { logicalId } of naming.frameworkAliases(fn.normalizedName)) {
     const alias = resources[logicalId];

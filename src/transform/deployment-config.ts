@@ -14,13 +14,21 @@ export function deploymentConfigName(strategy: ShiftingStrategy): string | { Ref
  * The custom configuration for a shape CodeDeploy does not predefine. No fixed name: its properties are
  * replace-only, so CloudFormation must be free to name a replacement.
  */
-export function customDeploymentConfig(strategy: ShiftingStrategy): { logicalId: string; resource: CfnResource } | undefined {
+export function customDeploymentConfig(
+  strategy: ShiftingStrategy,
+): { logicalId: string; resource: CfnResource } | undefined {
   if (strategy.kind !== 'canary' && strategy.kind !== 'linear') return undefined;
   if (predefinedConfigName(strategy) !== undefined) return undefined;
   const trafficRouting =
     strategy.kind === 'canary'
-      ? { Type: 'TimeBasedCanary', TimeBasedCanary: { CanaryPercentage: strategy.percentage, CanaryInterval: strategy.intervalMinutes } }
-      : { Type: 'TimeBasedLinear', TimeBasedLinear: { LinearPercentage: strategy.percentage, LinearInterval: strategy.intervalMinutes } };
+      ? {
+          Type: 'TimeBasedCanary',
+          TimeBasedCanary: { CanaryPercentage: strategy.percentage, CanaryInterval: strategy.intervalMinutes },
+        }
+      : {
+          Type: 'TimeBasedLinear',
+          TimeBasedLinear: { LinearPercentage: strategy.percentage, LinearInterval: strategy.intervalMinutes },
+        };
   return {
     logicalId: naming.deploymentConfig(strategy),
     resource: {

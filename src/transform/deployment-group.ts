@@ -27,7 +27,11 @@ export function deploymentGroup(input: DeploymentGroupInput): CfnResource {
           ? { Enabled: true, IgnorePollAlarmFailure: false, Alarms: input.alarmNames.map((name) => ({ Name: name })) }
           : { Enabled: false },
       ...(input.triggers.length > 0 && {
-        TriggerConfigurations: input.triggers.map((t) => ({ TriggerName: t.name, TriggerTargetArn: t.targetArn, TriggerEvents: t.events })),
+        TriggerConfigurations: input.triggers.map((t) => ({
+          TriggerName: t.name,
+          TriggerTargetArn: t.targetArn,
+          TriggerEvents: t.events,
+        })),
       }),
     },
   };

@@ -39,21 +39,30 @@ function permissionsFollowInvokers(template: CfnTemplate, functions: readonly Sh
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Permission') continue;
     const properties = resource.Properties ?? {};
-    const fn = byLogicalId.get(getAttTarget(properties.FunctionName, 'Arn') ?? refTarget(properties.FunctionName) ?? '');
+    const fn = byLogicalId.get(
+      getAttTarget(properties.FunctionName, 'Arn') ?? refTarget(properties.FunctionName) ?? '',
+    );
     if (!fn || fn.allowBypass.includes(logicalId)) continue;
     const sourceArn = properties.SourceArn;
-    const getAtt = isObject(sourceArn) && Array.isArray(sourceArn['Fn::GetAtt']) ? sourceArn['Fn::GetAtt'][0] : undefined;
+    const getAtt =
+      isObject(sourceArn) && Array.isArray(sourceArn['Fn::GetAtt']) ? sourceArn['Fn::GetAtt'][0] : undefined;
     const invokerId = refTarget(sourceArn) ?? (typeof getAtt === 'string' ? getAtt : undefined);
     if (invokerId === undefined || !Object.prototype.hasOwnProperty.call(template.Resources, invokerId)) continue;
     const aliasId = naming.alias(fn.normalizedName);
     if (!JSON.stringify(template.Resources[invokerId]).includes(`{"Ref":"${aliasId}"}`)) continue;
-    (resources ??= { ...template.Resources })[logicalId] = { ...resource, Properties: { ...properties, FunctionName: { Ref: aliasId } } };
+    (resources ??= { ...template.Resources })[logicalId] = {
+      ...resource,
+      Properties: { ...properties, FunctionName: { Ref: aliasId } },
+    };
   }
   return resources ? { ...template, Resources: resources } : template;
 }
 
 /** Per function name: the event sources that reach it through its alias, in template order. */
-export function eventSourcesThroughAlias(template: CfnTemplate, functions: readonly ShiftedFunction[]): Map<string, string[]> {
+export function eventSourcesThroughAlias(
+  template: CfnTemplate,
+  functions: readonly ShiftedFunction[],
+): Map<string, string[]> {
   const byAlias = new Map<string, ShiftedFunction>();
   const byFunction = new Map<string, ShiftedFunction>();
   for (const fn of functions) {
@@ -74,7 +83,9 @@ export function eventSourcesThroughAlias(template: CfnTemplate, functions: reado
     // A function URL names the function and its alias apart. (Async settings do too, but configure the function
     // rather than invoke it: only their destinations, found above by Ref, are event sources.)
     if (resource.Type === 'AWS::Lambda::Url') {
-      const fn = byFunction.get(getAttTarget(properties.TargetFunctionArn, 'Arn') ?? refTarget(properties.TargetFunctionArn) ?? '');
+      const fn = byFunction.get(
+        getAttTarget(properties.TargetFunctionArn, 'Arn') ?? refTarget(properties.TargetFunctionArn) ?? '',
+      );
       if (fn && properties.Qualifier === fn.alias) reached.add(fn);
     }
     for (const target of reached) found.get(target.name)?.push(module.describe(logicalId, resource, template));

@@ -26,7 +26,6 @@ const TAKEN_OVER: Record<string, string> = {
   'Custom::CognitoUserPool': 'Custom::TrafficShiftExistingUserPool',
 };
 
-
 export interface ExistingSources {
   /** Framework resources to remove. */
   removed: string[];
@@ -36,7 +35,10 @@ export interface ExistingSources {
   shared: Record<string, CfnResource>;
 }
 
-export function takeOverExistingSources(resources: Readonly<Record<string, CfnResource>>, functions: readonly ShiftedFunction[]): ExistingSources {
+export function takeOverExistingSources(
+  resources: Readonly<Record<string, CfnResource>>,
+  functions: readonly ShiftedFunction[],
+): ExistingSources {
   const byPhysicalName = new Map<string, ShiftedFunction>();
   for (const fn of functions) {
     const name = resources[fn.logicalId]?.Properties?.FunctionName;
@@ -53,7 +55,8 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
   for (const [logicalId, resource] of Object.entries(resources)) {
     const takeOver = TAKEN_OVER[resource.Type];
     const properties = resource.Properties ?? {};
-    const fn = takeOver && typeof properties.FunctionName === 'string' ? byPhysicalName.get(properties.FunctionName) : undefined;
+    const fn =
+      takeOver && typeof properties.FunctionName === 'string' ? byPhysicalName.get(properties.FunctionName) : undefined;
     if (!takeOver || !fn || fn.allowBypass.includes(logicalId)) continue;
     const aliasRef = ref(naming.alias(fn.normalizedName));
     once(aliases, aliasRef);
@@ -67,11 +70,14 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
       Type: takeOver,
       Properties: { ServiceToken: getAtt(naming.existingSourcesHandler(), 'Arn'), FunctionArn: aliasRef, ...kept },
     };
-    if (resource.Type === 'Custom::S3') once(buckets, { 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':s3:::', properties.BucketName]] });
+    if (resource.Type === 'Custom::S3')
+      once(buckets, { 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':s3:::', properties.BucketName]] });
     else {
       pools = true;
       // Custom sender triggers encrypt with the pool's KMS key: setting one lets Cognito use the key through a grant.
-      for (const config of Array.isArray(properties.UserPoolConfigs) ? (properties.UserPoolConfigs as { KMSKeyID?: unknown }[]) : []) {
+      for (const config of Array.isArray(properties.UserPoolConfigs)
+        ? (properties.UserPoolConfigs as { KMSKeyID?: unknown }[])
+        : []) {
         if (config?.KMSKeyID !== undefined) once(kmsKeys, config.KMSKeyID);
       }
     }
@@ -79,13 +85,24 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
   if (result.removed.length === 0) return result;
   result.removed.push(...unusedFrameworkHandlers(resources, result.removed, handlers));
 
-  const statements: unknown[] = [{ Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [...aliases.values()] }];
-  if (buckets.size > 0) statements.push({ Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: [...buckets.values()] });
+  const statements: unknown[] = [
+    { Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [...aliases.values()] },
+  ];
+  if (buckets.size > 0)
+    statements.push({
+      Effect: 'Allow',
+      Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'],
+      Resource: [...buckets.values()],
+    });
   if (pools) {
     statements.push(
       // ListUserPools has no resource-level permissions; the pool is found by its name.
       { Effect: 'Allow', Action: 'cognito-idp:ListUserPools', Resource: '*' },
-      { Effect: 'Allow', Action: ['cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool'], Resource: partitionArn('cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*') },
+      {
+        Effect: 'Allow',
+        Action: ['cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool'],
+        Resource: partitionArn('cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*'),
+      },
       // UpdateUserPool passes the pool's SMS role back to Cognito.
       {
         Effect: 'Allow',
@@ -94,12 +111,14 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
         Condition: { StringEquals: { 'iam:PassedToService': 'cognito-idp.amazonaws.com' } },
       },
     );
-    if (kmsKeys.size > 0) statements.push({ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: [...kmsKeys.values()] });
+    if (kmsKeys.size > 0)
+      statements.push({ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: [...kmsKeys.values()] });
   }
   const roleId = naming.existingSourcesRole();
   result.shared[roleId] = inlineFunctionRole('traffic-shift-existing-sources', statements);
   result.shared[naming.existingSourcesHandler()] = inlineFunction({
-    description: 'serverless-traffic-shift: points existing S3 buckets and Cognito user pools at the aliases of shifted functions',
+    description:
+      'serverless-traffic-shift: points existing S3 buckets and Cognito user pools at the aliases of shifted functions',
     roleId,
     timeout: 300,
     code: EXISTING_SOURCES_HANDLER_SOURCE,
@@ -112,10 +131,16 @@ export function takeOverExistingSources(resources: Readonly<Record<string, CfnRe
  * where nothing else names them. A mention anywhere in the rest of the template (Ref, GetAtt, Sub, DependsOn) keeps
  * a resource.
  */
-function unusedFrameworkHandlers(resources: Readonly<Record<string, CfnResource>>, removed: readonly string[], handlers: ReadonlySet<string>): string[] {
+function unusedFrameworkHandlers(
+  resources: Readonly<Record<string, CfnResource>>,
+  removed: readonly string[],
+  handlers: ReadonlySet<string>,
+): string[] {
   const gone = new Set(removed);
   const mentioned = (id: string): boolean =>
-    Object.entries(resources).some(([other, resource]) => !gone.has(other) && other !== id && JSON.stringify(resource).includes(id));
+    Object.entries(resources).some(
+      ([other, resource]) => !gone.has(other) && other !== id && JSON.stringify(resource).includes(id),
+    );
   const unused: string[] = [];
   const drop = (id: string): void => {
     gone.add(id);

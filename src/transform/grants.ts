@@ -41,13 +41,22 @@ function withAliasGrants(resource: CfnResource, variants: Map<string, Variant>):
   if (!properties) return resource;
   if (resource.Type === 'AWS::IAM::Role' && Array.isArray(properties.Policies)) {
     const policies = properties.Policies.map((policy: unknown) =>
-      isObject(policy) && isObject(policy.PolicyDocument) ? { ...policy, PolicyDocument: withDocument(policy.PolicyDocument, variants) } : policy,
+      isObject(policy) && isObject(policy.PolicyDocument)
+        ? { ...policy, PolicyDocument: withDocument(policy.PolicyDocument, variants) }
+        : policy,
     );
-    return policies.some((p, i) => p !== (properties.Policies as unknown[])[i]) ? { ...resource, Properties: { ...properties, Policies: policies } } : resource;
+    return policies.some((p, i) => p !== (properties.Policies as unknown[])[i])
+      ? { ...resource, Properties: { ...properties, Policies: policies } }
+      : resource;
   }
-  if ((resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') && isObject(properties.PolicyDocument)) {
+  if (
+    (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') &&
+    isObject(properties.PolicyDocument)
+  ) {
     const document = withDocument(properties.PolicyDocument, variants);
-    return document === properties.PolicyDocument ? resource : { ...resource, Properties: { ...properties, PolicyDocument: document } };
+    return document === properties.PolicyDocument
+      ? resource
+      : { ...resource, Properties: { ...properties, PolicyDocument: document } };
   }
   return resource;
 }
@@ -69,4 +78,3 @@ function withDocument(document: Record<string, unknown>, variants: Map<string, V
   });
   return changed ? { ...document, Statement: statements } : document;
 }
-

@@ -38,8 +38,17 @@ export interface HookWiring {
 }
 
 export function wireHooks(resources: Record<string, CfnResource>, functions: readonly HookedFunction[]): HookWiring {
-  const wiring: HookWiring = { added: {}, replaced: {}, aliases: new Map(), invokedByCodeDeploy: new Map(), warnings: [] };
-  const serviceHooks = new Map<string, { hook: Extract<HookTarget, { kind: 'function' }>; targets: HookedFunction[] }>();
+  const wiring: HookWiring = {
+    added: {},
+    replaced: {},
+    aliases: new Map(),
+    invokedByCodeDeploy: new Map(),
+    warnings: [],
+  };
+  const serviceHooks = new Map<
+    string,
+    { hook: Extract<HookTarget, { kind: 'function' }>; targets: HookedFunction[] }
+  >();
   const smoke: HookedFunction[] = [];
   const bake: HookedFunction[] = [];
 
@@ -47,7 +56,10 @@ export function wireHooks(resources: Record<string, CfnResource>, functions: rea
     const { fn } = target;
     const alias = { hooks: {} as Record<string, unknown>, dependsOn: [] as string[], described: [] as string[] };
     const invoked: unknown[] = [];
-    const use = (phase: 'BeforeAllowTrafficHook' | 'AfterAllowTrafficHook', hook: HookTarget | 'smoke' | 'bake'): void => {
+    const use = (
+      phase: 'BeforeAllowTrafficHook' | 'AfterAllowTrafficHook',
+      hook: HookTarget | 'smoke' | 'bake',
+    ): void => {
       const label = phase === 'BeforeAllowTrafficHook' ? 'pre-traffic' : 'post-traffic';
       if (hook === 'smoke' || hook === 'bake') {
         const logicalId = hook === 'smoke' ? naming.smokeTestHook() : naming.bakeHook();
@@ -105,7 +117,9 @@ function reportingStatements(targets: readonly HookedFunction[], invokeVersions:
       Action: ['codedeploy:PutLifecycleEventHookExecutionStatus', 'codedeploy:GetDeployment'],
       Resource: targets.map(deploymentGroupArn),
     },
-    ...(invokeVersions ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: targets.map((t) => ref(t.versionLogicalId)) }] : []),
+    ...(invokeVersions
+      ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: targets.map((t) => ref(t.versionLogicalId)) }]
+      : []),
   ];
 }
 
@@ -123,7 +137,10 @@ function grantServiceHook(
   let roles: unknown[] | undefined;
   if (roleId !== undefined && resources[roleId]?.Type === 'AWS::IAM::Role') {
     const sharedWith = Object.entries(resources).filter(
-      ([id, r]) => id !== hook.logicalId && r.Type === 'AWS::Lambda::Function' && getAttTarget(r.Properties?.Role, 'Arn') === roleId,
+      ([id, r]) =>
+        id !== hook.logicalId &&
+        r.Type === 'AWS::Lambda::Function' &&
+        getAttTarget(r.Properties?.Role, 'Arn') === roleId,
     );
     if (sharedWith.length > 0) {
       const { RoleName: _name, ...copied } = (resources[roleId] as CfnResource).Properties ?? {};
@@ -160,7 +177,13 @@ function grantServiceHook(
   if (targets.length === 1) {
     const environment = isObject(properties.Environment) ? properties.Environment : {};
     const variables = isObject(environment.Variables) ? environment.Variables : {};
-    properties = { ...properties, Environment: { ...environment, Variables: { ...variables, [NEW_VERSION_ENV]: ref((targets[0] as HookedFunction).versionLogicalId) } } };
+    properties = {
+      ...properties,
+      Environment: {
+        ...environment,
+        Variables: { ...variables, [NEW_VERSION_ENV]: ref((targets[0] as HookedFunction).versionLogicalId) },
+      },
+    };
   } else {
     wiring.warnings.push(
       `hook ${hook.name} checks ${targets.map((t) => t.fn.name).join(', ')}: with more than one function it gets no ${NEW_VERSION_ENV}; ` +
@@ -170,12 +193,19 @@ function grantServiceHook(
   wiring.replaced[hook.logicalId] = { ...hookResource, Properties: properties };
 }
 
-function addGeneratedHooks(resources: Record<string, CfnResource>, smoke: HookedFunction[], bake: HookedFunction[], wiring: HookWiring): void {
+function addGeneratedHooks(
+  resources: Record<string, CfnResource>,
+  smoke: HookedFunction[],
+  bake: HookedFunction[],
+  wiring: HookWiring,
+): void {
   const roleId = naming.generatedHookRole();
   const users = [...new Set([...smoke, ...bake])];
   wiring.added[roleId] = inlineFunctionRole('traffic-shift-hooks', [
     ...reportingStatements(users, false),
-    ...(smoke.length > 0 ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: smoke.map((t) => ref(t.versionLogicalId)) }] : []),
+    ...(smoke.length > 0
+      ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: smoke.map((t) => ref(t.versionLogicalId)) }]
+      : []),
     // DescribeAlarms has no resource-level permissions.
     ...(bake.length > 0 ? [{ Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' }] : []),
   ]);
@@ -193,17 +223,34 @@ function addGeneratedHooks(resources: Record<string, CfnResource>, smoke: Hooked
     // { "<group name>": { function, target: "<version ARN>", tests } }
     const config = new JsonWithRefs().text('{');
     smoke.forEach((t, i) => {
-      config.text(i === 0 ? '"' : ',"').ref(t.groupLogicalId).text('":{"function":').json(t.fn.name).text(',"target":"').ref(t.versionLogicalId);
+      config
+        .text(i === 0 ? '"' : ',"')
+        .ref(t.groupLogicalId)
+        .text('":{"function":')
+        .json(t.fn.name)
+        .text(',"target":"')
+        .ref(t.versionLogicalId);
       config.text('","tests":').json(t.fn.health.smokeTests).text('}');
     });
     config.text('}');
-    wiring.added[naming.smokeTestHook()] = hookFunction('smoke', config, 'serverless-traffic-shift: smoke tests the new version before traffic moves');
+    wiring.added[naming.smokeTestHook()] = hookFunction(
+      'smoke',
+      config,
+      'serverless-traffic-shift: smoke tests the new version before traffic moves',
+    );
   }
   if (bake.length > 0) {
     // { "<group name>": { function, bakeMinutes, alarms: ["<alarm name>", ...] } }
     const config = new JsonWithRefs().text('{');
     bake.forEach((t, i) => {
-      config.text(i === 0 ? '"' : ',"').ref(t.groupLogicalId).text('":{"function":').json(t.fn.name).text(',"bakeMinutes":').json(t.fn.health.bakeMinutes).text(',"alarms":[');
+      config
+        .text(i === 0 ? '"' : ',"')
+        .ref(t.groupLogicalId)
+        .text('":{"function":')
+        .json(t.fn.name)
+        .text(',"bakeMinutes":')
+        .json(t.fn.health.bakeMinutes)
+        .text(',"alarms":[');
       t.alarmNames.forEach((name, j) => {
         const alarmId = refTarget(name);
         // A name written in the template goes in as JSON text, escaped (it may hold a quote or a backslash); a Ref
@@ -218,14 +265,21 @@ function addGeneratedHooks(resources: Record<string, CfnResource>, smoke: Hooked
     });
     config.text('}');
     const bakeId = naming.bakeHook();
-    wiring.added[bakeId] = hookFunction('bake', config, 'serverless-traffic-shift: watches the alarms for the bake time after traffic moved');
+    wiring.added[bakeId] = hookFunction(
+      'bake',
+      config,
+      'serverless-traffic-shift: watches the alarms for the bake time after traffic moved',
+    );
     // A bake longer than one invocation hands over to a fresh invocation of the same hook.
     wiring.added[naming.bakeHookSelfInvokePolicy()] = {
       Type: 'AWS::IAM::Policy',
       Properties: {
         PolicyName: 'traffic-shift-bake-relay',
         Roles: [ref(roleId)],
-        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: getAtt(bakeId, 'Arn') }] },
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: getAtt(bakeId, 'Arn') }],
+        },
       },
     };
     for (const t of bake) wiring.aliases.get(t.fn.name)?.dependsOn.push(naming.bakeHookSelfInvokePolicy());

@@ -67,7 +67,11 @@ export interface TransformOptions {
   stackSplitAfter?: boolean;
 }
 
-export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate, options: TransformOptions = {}): TransformResult {
+export function applyTrafficShift(
+  settings: ResolvedSettings,
+  input: CfnTemplate,
+  options: TransformOptions = {},
+): TransformResult {
   const shifted = settings.functions.filter((f): f is ShiftedFunction => f.kind === 'shifted');
   const added: Record<string, CfnResource> = {};
   const add = (logicalId: string, resource: CfnResource): void => {
@@ -91,7 +95,10 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
 
   for (const fn of shifted) {
     if (!(fn.logicalId in resources)) {
-      throw new ServerlessError(`Function "${fn.name}" has no ${fn.logicalId} in the compiled template.`, 'TRAFFIC_SHIFT_MISSING_RESOURCE');
+      throw new ServerlessError(
+        `Function "${fn.name}" has no ${fn.logicalId} in the compiled template.`,
+        'TRAFFIC_SHIFT_MISSING_RESOURCE',
+      );
     }
     const versionLogicalId = findVersion(versionsOf, fn);
     versionOf.set(fn.name, versionLogicalId);
@@ -107,9 +114,12 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
       alias: fn.alias,
       timeline:
         describeTimeline(fn.strategy) +
-        (fn.strategy.kind !== 'inPlace' && fn.health.bakeMinutes !== undefined ? `, then ${fn.health.bakeMinutes}m bake watching the alarms` : ''),
+        (fn.strategy.kind !== 'inPlace' && fn.health.bakeMinutes !== undefined
+          ? `, then ${fn.health.bakeMinutes}m bake watching the alarms`
+          : ''),
       steps: timeline(fn.strategy),
-      ...(fn.strategy.kind !== 'inPlace' && fn.health.bakeMinutes !== undefined && { bakeMinutes: fn.health.bakeMinutes }),
+      ...(fn.strategy.kind !== 'inPlace' &&
+        fn.health.bakeMinutes !== undefined && { bakeMinutes: fn.health.bakeMinutes }),
       alarms: [],
       hooks: [],
       addedResources: [naming.alias(fn.normalizedName)],
@@ -135,9 +145,17 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
       );
     }
     if (fn.health.autoRollback.onAlarm === true && alarmNames.length === 0) {
-      throw invalidSetting(fn.name, 'autoRollback.onAlarm', true, 'alarms to roll back on: add alarms or keep newVersionAlarms.errors on, or drop onAlarm');
+      throw invalidSetting(
+        fn.name,
+        'autoRollback.onAlarm',
+        true,
+        'alarms to roll back on: add alarms or keep newVersionAlarms.errors on, or drop onAlarm',
+      );
     }
-    plan.alarms = [...fn.health.newVersionAlarms.map(describeGeneratedAlarm), ...fn.health.alarms.map((a) => (a.kind === 'name' ? `${a.name} (existing)` : a.logicalId))];
+    plan.alarms = [
+      ...fn.health.newVersionAlarms.map(describeGeneratedAlarm),
+      ...fn.health.alarms.map((a) => (a.kind === 'name' ? `${a.name} (existing)` : a.logicalId)),
+    ];
     plan.rollback = rollbackEvents(fn.health.autoRollback, alarmNames.length > 0);
     hooked.push({ fn, versionLogicalId, groupLogicalId: naming.deploymentGroup(fn.normalizedName), alarmNames });
     plan.deploymentConfig = predefinedConfigName(fn.strategy) ?? `custom (${naming.deploymentConfig(fn.strategy)})`;
@@ -180,7 +198,10 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
       }),
     );
     (plans.get(fn.name) as FunctionPlan).addedResources.push(h.groupLogicalId);
-    if (fn.codeDeployRole !== undefined && ((hooks.invokedByCodeDeploy.get(fn.name)?.length ?? 0) > 0 || fn.health.triggers.length > 0)) {
+    if (
+      fn.codeDeployRole !== undefined &&
+      ((hooks.invokedByCodeDeploy.get(fn.name)?.length ?? 0) > 0 || fn.health.triggers.length > 0)
+    ) {
       hooks.warnings.push(
         `${fn.name}: its codeDeployRole is yours, so the plugin does not change it; it must allow lambda:InvokeFunction on the hooks` +
           `${fn.health.triggers.length > 0 ? ' and sns:Publish on the trigger topics' : ''}.`,
@@ -218,9 +239,14 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
 
   // `resources` is this call's own copy: the added resources join it in place. Spreading both into a new object cost
   // more than all the rewiring of a 150-function stack (V8 builds a large object key by key).
-  const template = grantAliases(rewireEventSources(retargetToAliases({ ...input, Resources: Object.assign(resources, added) }, shifted), shifted), shifted);
-  for (const [name, bypasses] of checkNoBypass(template, shifted)) (plans.get(name) as FunctionPlan).bypasses = bypasses;
-  for (const [name, events] of eventSourcesThroughAlias(template, shifted)) (plans.get(name) as FunctionPlan).events = events;
+  const template = grantAliases(
+    rewireEventSources(retargetToAliases({ ...input, Resources: Object.assign(resources, added) }, shifted), shifted),
+    shifted,
+  );
+  for (const [name, bypasses] of checkNoBypass(template, shifted))
+    (plans.get(name) as FunctionPlan).bypasses = bypasses;
+  for (const [name, events] of eventSourcesThroughAlias(template, shifted))
+    (plans.get(name) as FunctionPlan).events = events;
   if (!options.stackSplitAfter) checkResourceBudget(input, template, hooks.warnings);
   for (const fn of settings.functions) {
     if (fn.kind === 'untouched' && fn.cannotShift) hooks.warnings.push(`${fn.name} is not shifted: ${fn.reason}.`);
@@ -228,7 +254,14 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
   checkNoAlarmCycle(template, hooked);
   const functions = settings.functions.map(
     (fn): FunctionPlan =>
-      plans.get(fn.name) ?? { name: fn.name, mode: 'untouched', reason: fn.kind === 'untouched' ? fn.reason : undefined, alarms: [], hooks: [], addedResources: [] },
+      plans.get(fn.name) ?? {
+        name: fn.name,
+        mode: 'untouched',
+        reason: fn.kind === 'untouched' ? fn.reason : undefined,
+        alarms: [],
+        hooks: [],
+        addedResources: [],
+      },
   );
   return { template, plan: { stage: settings.stage, functions, sharedResources, warnings: hooks.warnings } };
 }
@@ -237,7 +270,9 @@ export function applyTrafficShift(settings: ResolvedSettings, input: CfnTemplate
 function describeSource(template: CfnTemplate, logicalId: string): string {
   const resource = template.Resources[logicalId] as CfnResource;
   const module = eventSourceModule(resource.Type);
-  return module ? `${module.describe(logicalId, resource, template)} [${logicalId}]` : `${logicalId} (${resource.Type})`;
+  return module
+    ? `${module.describe(logicalId, resource, template)} [${logicalId}]`
+    : `${logicalId} (${resource.Type})`;
 }
 
 /** CloudFormation's limit on resources in one stack. */
@@ -258,7 +293,9 @@ function checkResourceBudget(input: CfnTemplate, output: CfnTemplate, warnings: 
     );
   }
   if (after > WARN_STACK_RESOURCES) {
-    warnings.push(`the stack has ${after} resources (${after - before} added by serverless-traffic-shift), close to CloudFormation's limit of ${MAX_STACK_RESOURCES}. ${advice}`);
+    warnings.push(
+      `the stack has ${after} resources (${after - before} added by serverless-traffic-shift), close to CloudFormation's limit of ${MAX_STACK_RESOURCES}. ${advice}`,
+    );
   }
 }
 

@@ -17,7 +17,13 @@ export function inlineFunctionRole(policyName: string, statements: unknown[]): C
 }
 
 /** A Node.js 22 function whose code is inline in the template (`index.handler`). */
-export function inlineFunction(options: { description: string; roleId: string; code: unknown; timeout: number; environment?: Record<string, unknown> }): CfnResource {
+export function inlineFunction(options: {
+  description: string;
+  roleId: string;
+  code: unknown;
+  timeout: number;
+  environment?: Record<string, unknown>;
+}): CfnResource {
   return {
     Type: 'AWS::Lambda::Function',
     Properties: {

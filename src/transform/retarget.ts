@@ -24,14 +24,20 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
   for (const fn of functions) {
     const aliasLogicalId = naming.alias(fn.normalizedName);
     const frameworkAliases = naming.frameworkAliases(fn.normalizedName);
-    byFunction.set(fn.logicalId, { aliasLogicalId, alias: fn.alias, qualifiers: new Set([fn.alias, ...frameworkAliases.map((a) => a.name)]) });
+    byFunction.set(fn.logicalId, {
+      aliasLogicalId,
+      alias: fn.alias,
+      qualifiers: new Set([fn.alias, ...frameworkAliases.map((a) => a.name)]),
+    });
     byReplacedAlias.set(aliasLogicalId, aliasLogicalId);
     for (const alias of frameworkAliases) byReplacedAlias.set(alias.logicalId, aliasLogicalId);
   }
 
   const aliasOf = (arn: unknown, qualifier: unknown): string | undefined => {
     const target = byFunction.get(getAttTarget(arn, 'Arn') ?? '');
-    return target && typeof qualifier === 'string' && target.qualifiers.has(qualifier) ? target.aliasLogicalId : undefined;
+    return target && typeof qualifier === 'string' && target.qualifiers.has(qualifier)
+      ? target.aliasLogicalId
+      : undefined;
   };
   const replaceQualifiedRuns = (parts: unknown[]): unknown[] => {
     let out: unknown[] | undefined;
@@ -54,7 +60,8 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
     if (Array.isArray(join) && Array.isArray(join[1])) {
       const [delimiter, parts] = join as [unknown, unknown[]];
       // `Fn::Join [":", [Fn.Arn, "live"]]`: the whole value is the alias ARN.
-      if (delimiter === ':' && parts.length === 2 && aliasOf(parts[0], parts[1])) return { Ref: aliasOf(parts[0], parts[1]) };
+      if (delimiter === ':' && parts.length === 2 && aliasOf(parts[0], parts[1]))
+        return { Ref: aliasOf(parts[0], parts[1]) };
       // `Fn::Join ["", [..., Fn.Arn, ":", "live", "/invocations"]]`: the alias ARN inside a longer string.
       if (delimiter === '') {
         const rewritten = replaceQualifiedRuns(parts);
@@ -76,13 +83,20 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
       const { DependsOn: _old, ...rest } = next;
       const { Properties } = rest;
       const referenced = (id: string): boolean => JSON.stringify(Properties ?? {}).includes(`{"Ref":"${id}"}`);
-      const kept = [...new Set(original.map((id) => byReplacedAlias.get(id) ?? id))].filter((id) => !(aliasIds.has(id) && referenced(id)));
+      const kept = [...new Set(original.map((id) => byReplacedAlias.get(id) ?? id))].filter(
+        (id) => !(aliasIds.has(id) && referenced(id)),
+      );
       const unchanged = kept.length === original.length && kept.every((id, i) => id === original[i]);
-      next = unchanged ? next : kept.length === 0 ? rest : { ...rest, DependsOn: kept.length === 1 ? (kept[0] as string) : kept };
+      next = unchanged
+        ? next
+        : kept.length === 0
+          ? rest
+          : { ...rest, DependsOn: kept.length === 1 ? (kept[0] as string) : kept };
     }
     resources[logicalId] = requalify(next, byFunction);
   }
-  const outputs = template.Outputs === undefined ? undefined : (mapValue(template.Outputs, replace) as Record<string, unknown>);
+  const outputs =
+    template.Outputs === undefined ? undefined : (mapValue(template.Outputs, replace) as Record<string, unknown>);
   return { ...template, Resources: resources, ...(outputs !== undefined && { Outputs: outputs }) };
 }
 
@@ -96,7 +110,12 @@ function requalify(resource: CfnResource, byFunction: Map<string, Target>): CfnR
   const named = properties.FunctionName ?? properties.TargetFunctionArn;
   const logicalId = refTarget(named) ?? getAttTarget(named, 'Arn');
   const target = logicalId === undefined ? undefined : byFunction.get(logicalId);
-  if (!target || typeof properties.Qualifier !== 'string' || properties.Qualifier === target.alias || !target.qualifiers.has(properties.Qualifier)) {
+  if (
+    !target ||
+    typeof properties.Qualifier !== 'string' ||
+    properties.Qualifier === target.alias ||
+    !target.qualifiers.has(properties.Qualifier)
+  ) {
     return resource;
   }
   return { ...resource, Properties: { ...properties, Qualifier: target.alias } };

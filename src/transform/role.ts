@@ -32,7 +32,9 @@ export interface RoleGrants {
  */
 export function codeDeployPolicy(grants: RoleGrants): CfnResource | undefined {
   const statements = [
-    ...(grants.invokes.length > 0 ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: grants.invokes }] : []),
+    ...(grants.invokes.length > 0
+      ? [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: grants.invokes }]
+      : []),
     ...(grants.publishes.length > 0 ? [{ Effect: 'Allow', Action: 'sns:Publish', Resource: grants.publishes }] : []),
   ];
   if (statements.length === 0) return undefined;

@@ -43,7 +43,11 @@ interface Watched {
   physicalName?: string;
 }
 
-export function findBypasses(template: CfnTemplate, functions: readonly ShiftedFunction[], allowed: (fn: ShiftedFunction, resource: string) => boolean = () => false): BypassFinding[] {
+export function findBypasses(
+  template: CfnTemplate,
+  functions: readonly ShiftedFunction[],
+  allowed: (fn: ShiftedFunction, resource: string) => boolean = () => false,
+): BypassFinding[] {
   const byLogicalId = new Map<string, Watched>();
   const byPhysicalName: Watched[] = [];
   // Exact matches by lookup: a string node costs no work per function unless it holds a `:function:` ARN.
@@ -60,7 +64,10 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
   // A published version is as direct as the function itself: it runs the new code for all of its traffic.
   const versions = new Map<string, Watched>();
   for (const [id, resource] of Object.entries(template.Resources)) {
-    const owner = resource.Type === 'AWS::Lambda::Version' ? byLogicalId.get(refTarget(resource.Properties?.FunctionName) ?? '') : undefined;
+    const owner =
+      resource.Type === 'AWS::Lambda::Version'
+        ? byLogicalId.get(refTarget(resource.Properties?.FunctionName) ?? '')
+        : undefined;
     if (owner) versions.set(id, owner);
   }
 
@@ -70,10 +77,20 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
     // A function URL or async config on the alias names the function and its qualifier apart: that one property is fine.
     const qualifiedProperty = hasQualifier(resource) ? QUALIFIED_TARGET_PROPERTY[resource.Type] : undefined;
     const moduleHint = eventSourceModule(resource.Type)?.bypassHint;
-    const hint = (typeof moduleHint === 'function' ? moduleHint(resource) : moduleHint) ?? (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource' ? CUSTOM_RESOURCE_HINT : undefined);
+    const hint =
+      (typeof moduleHint === 'function' ? moduleHint(resource) : moduleHint) ??
+      (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource'
+        ? CUSTOM_RESOURCE_HINT
+        : undefined);
     const report = (watched: Watched, path: string): void => {
       if (allowed(watched.fn, logicalId)) return;
-      findings.push({ functionName: watched.fn.name, resource: logicalId, resourceType: resource.Type, path, ...(hint && { hint }) });
+      findings.push({
+        functionName: watched.fn.name,
+        resource: logicalId,
+        resourceType: resource.Type,
+        path,
+        ...(hint && { hint }),
+      });
     };
     walk(resource, 'Resource', (node, path, next) => {
       if (qualifiedProperty !== undefined && path === `Resource.Properties.${qualifiedProperty}`) return true;
@@ -92,7 +109,9 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
         const text = Array.isArray(node['Fn::Sub']) ? node['Fn::Sub'][0] : node['Fn::Sub'];
         if (typeof text === 'string') {
           // `${Fn}` or `${Fn.Arn}` not followed by a qualifier, reported once per function, in function order.
-          const unqualified = new Set([...text.matchAll(/\$\{([A-Za-z0-9]+)(\.Arn)?\}(?!:[A-Za-z0-9_-])/g)].map((m) => m[1] as string));
+          const unqualified = new Set(
+            [...text.matchAll(/\$\{([A-Za-z0-9]+)(\.Arn)?\}(?!:[A-Za-z0-9_-])/g)].map((m) => m[1] as string),
+          );
           if (unqualified.size > 0) {
             for (const [id, watched] of byLogicalId) if (unqualified.has(id)) report(watched, path);
           }
@@ -101,7 +120,8 @@ export function findBypasses(template: CfnTemplate, functions: readonly ShiftedF
       if (typeof node === 'string') {
         if (node.includes(':function:')) {
           for (const watched of byPhysicalName) {
-            if (node === watched.physicalName || mentionsUnqualified(node, watched.physicalName as string, next)) report(watched, path);
+            if (node === watched.physicalName || mentionsUnqualified(node, watched.physicalName as string, next))
+              report(watched, path);
           }
         } else {
           for (const watched of withPhysicalName.get(node) ?? []) report(watched, path);
@@ -178,7 +198,12 @@ function mentionsUnqualified(text: string, physicalName: string, next: unknown[]
  * Visits every node with its path. For items of an `Fn::Join` list, `next` holds the join delimiter followed by the
  * items after this one, so a reference can tell whether a qualifier follows it. `visit` returns true to skip children.
  */
-function walk(node: unknown, path: string, visit: (node: unknown, path: string, next?: unknown[]) => boolean, next?: unknown[]): void {
+function walk(
+  node: unknown,
+  path: string,
+  visit: (node: unknown, path: string, next?: unknown[]) => boolean,
+  next?: unknown[],
+): void {
   if (visit(node, path, next)) return;
   if (Array.isArray(node)) {
     node.forEach((item, i) => walk(item, `${path}[${i}]`, visit));
@@ -187,7 +212,10 @@ function walk(node: unknown, path: string, visit: (node: unknown, path: string, 
   if (!isObject(node)) return;
   for (const [key, value] of Object.entries(node)) {
     if (key === 'DependsOn' || key === 'Condition' || key === 'Metadata') continue;
-    const join = key === 'Fn::Join' && Array.isArray(value) && Array.isArray(value[1]) ? (value as [unknown, unknown[]]) : undefined;
+    const join =
+      key === 'Fn::Join' && Array.isArray(value) && Array.isArray(value[1])
+        ? (value as [unknown, unknown[]])
+        : undefined;
     if (join) {
       const [delimiter, parts] = join;
       parts.forEach((part, i) => walk(part, `${path}.Fn::Join[1][${i}]`, visit, [delimiter, ...parts.slice(i + 1)]));
@@ -200,4 +228,3 @@ function walk(node: unknown, path: string, visit: (node: unknown, path: string, 
 export function describeFinding(f: BypassFinding): string {
   return `${f.resource} (${f.resourceType}) at ${f.path} invokes function "${f.functionName}" without its alias${f.hint ? ` — ${f.hint}` : ''}`;
 }
-

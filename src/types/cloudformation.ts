@@ -27,7 +27,16 @@ export const getAtt = (logicalId: string, attribute: string): { 'Fn::GetAtt': [s
 /** `arn:${AWS::Partition}:…` with the partition resolved by CloudFormation, never a literal `aws`. */
 export const partitionArn = (rest: string): { 'Fn::Sub': string } => ({ 'Fn::Sub': `arn:\${AWS::Partition}:${rest}` });
 
-export const INTRINSIC_KEYS = ['Ref', 'Fn::GetAtt', 'Fn::ImportValue', 'Fn::Sub', 'Fn::Join', 'Fn::If', 'Fn::Select', 'Fn::FindInMap'] as const;
+export const INTRINSIC_KEYS = [
+  'Ref',
+  'Fn::GetAtt',
+  'Fn::ImportValue',
+  'Fn::Sub',
+  'Fn::Join',
+  'Fn::If',
+  'Fn::Select',
+  'Fn::FindInMap',
+] as const;
 
 export function isIntrinsic(value: unknown): value is Intrinsic {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;

@@ -7,10 +7,18 @@
  * same service packages, the resource left as written.
  */
 import * as path from 'path';
-import { packageFixture, packageFixtureExpectingFailure, properties, REPO_ROOT, type PackagingFailure } from './helpers';
+import {
+  packageFixture,
+  packageFixtureExpectingFailure,
+  properties,
+  REPO_ROOT,
+  type PackagingFailure,
+} from './helpers';
 
 // The class the plugin throws, from the build the fixtures load (the framework runs in this test's module registry).
-const { ServerlessError: PluginError } = require(path.join(REPO_ROOT, 'dist', 'errors')) as { ServerlessError: abstract new (...args: never[]) => Error };
+const { ServerlessError: PluginError } = require(path.join(REPO_ROOT, 'dist', 'errors')) as {
+  ServerlessError: abstract new (...args: never[]) => Error;
+};
 
 interface BypassCase {
   fixture: string;
@@ -47,7 +55,15 @@ const CASES: BypassCase[] = [
       Uri: {
         'Fn::Join': [
           '',
-          ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': ['WorkerLambdaFunction', 'Arn'] }, '/invocations'],
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':apigateway:',
+            { Ref: 'AWS::Region' },
+            ':lambda:path/2015-03-31/functions/',
+            { 'Fn::GetAtt': ['WorkerLambdaFunction', 'Arn'] },
+            '/invocations',
+          ],
         ],
       },
     },
@@ -68,7 +84,14 @@ const CASES: BypassCase[] = [
     type: 'AWS::Events::Rule',
     at: 'Properties.Targets[0].Arn.Fn::Sub',
     property: 'Targets',
-    value: [{ Id: 'worker', Arn: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:bp-sub-allowed-worker' } }],
+    value: [
+      {
+        Id: 'worker',
+        Arn: {
+          'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:bp-sub-allowed-worker',
+        },
+      },
+    ],
   },
 ];
 
@@ -92,7 +115,9 @@ describe.each(CASES)('$fixture: $what', ({ fixture, resource, type, at, property
   });
 
   it('says how to fix it: the alias, or allowBypass for a deliberate exception', () => {
-    expect(failure.error.message).toContain('Fix: point them at the alias instead (Ref: <Function>TrafficShiftAlias, or the function ARN followed by ":<alias>")');
+    expect(failure.error.message).toContain(
+      'Fix: point them at the alias instead (Ref: <Function>TrafficShiftAlias, or the function ARN followed by ":<alias>")',
+    );
     expect(failure.error.message).toContain('list the resource in deploymentSettings.allowBypass of that function');
   });
 

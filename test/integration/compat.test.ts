@@ -18,11 +18,21 @@
 import { execFile } from 'child_process';
 import { existsSync, promises as fs, readFileSync } from 'fs';
 import * as path from 'path';
-import { fixtureDir, pathsWhere, REPO_ROOT, TEMPLATE_FILE, trafficShiftResources, withoutPackagingTimestamp, type CfnTemplate } from './helpers';
+import {
+  fixtureDir,
+  pathsWhere,
+  REPO_ROOT,
+  TEMPLATE_FILE,
+  trafficShiftResources,
+  withoutPackagingTimestamp,
+  type CfnTemplate,
+} from './helpers';
 
 type ReadConfiguration = (configurationPath: string) => Promise<Record<string, unknown>>;
 // The framework's own reader (YAML with CloudFormation tags), as the integration helpers use it.
-const readConfiguration: ReadConfiguration = require(path.join(REPO_ROOT, 'node_modules', 'serverless', 'lib', 'configuration', 'read'));
+const readConfiguration: ReadConfiguration = require(
+  path.join(REPO_ROOT, 'node_modules', 'serverless', 'lib', 'configuration', 'read'),
+);
 
 const PLUGIN_NAME = 'serverless-traffic-shift';
 const WORK_DIR = path.join(REPO_ROOT, 'compat', '.work');
@@ -44,7 +54,9 @@ function osls(major: 3 | 4): Framework {
   const bin = path.join(dir, 'node_modules', '.bin', 'serverless');
   const manifest = path.join(dir, 'node_modules', 'osls', 'package.json');
   const installed = existsSync(bin) && existsSync(manifest);
-  const version = installed ? (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version : `${major}.x`;
+  const version = installed
+    ? (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version
+    : `${major}.x`;
   return {
     id: `osls${major}`,
     label: `osls ${version}`,
@@ -56,7 +68,12 @@ function osls(major: 3 | 4): Framework {
   };
 }
 
-const REFERENCE: Framework = { id: 'serverless3', label: 'serverless 3.40.0', bin: path.join(REPO_ROOT, 'node_modules', '.bin', 'serverless'), major: 3 };
+const REFERENCE: Framework = {
+  id: 'serverless3',
+  label: 'serverless 3.40.0',
+  bin: path.join(REPO_ROOT, 'node_modules', '.bin', 'serverless'),
+  major: 3,
+};
 const OSLS: Framework[] = [osls(3), osls(4)];
 const FRAMEWORKS = [REFERENCE, ...OSLS.filter((f) => f.missing === undefined)];
 
@@ -108,7 +125,12 @@ const SERVICES: Service[] = [
     },
   },
 ];
-const FAILING: Service = { name: 'health-error-bake-too-long', source: fixtureDir('health-error-bake-too-long'), stage: 'dev', wiredFrom: [] };
+const FAILING: Service = {
+  name: 'health-error-bake-too-long',
+  source: fixtureDir('health-error-bake-too-long'),
+  stage: 'dev',
+  wiredFrom: [],
+};
 
 interface Run {
   exitCode: number;
@@ -131,37 +153,58 @@ async function prepare(service: Service, framework: Framework): Promise<string> 
   }
   const configuration = await readConfiguration(path.join(service.source, 'serverless.yml'));
   const plugins = configuration.plugins as unknown[];
-  const isThisPlugin = (entry: unknown): boolean => typeof entry === 'string' && path.resolve(service.source, entry) === REPO_ROOT;
-  if (!plugins.some(isThisPlugin)) throw new Error(`${service.source}/serverless.yml does not load the plugin from this repository`);
+  const isThisPlugin = (entry: unknown): boolean =>
+    typeof entry === 'string' && path.resolve(service.source, entry) === REPO_ROOT;
+  if (!plugins.some(isThisPlugin))
+    throw new Error(`${service.source}/serverless.yml does not load the plugin from this repository`);
   configuration.plugins = plugins.map((entry) => (isThisPlugin(entry) ? PLUGIN_NAME : entry));
   configuration.frameworkVersion = String(framework.major);
   // JSON is valid YAML; the framework resolves the ${...} variables it kept as strings.
   await fs.writeFile(path.join(dir, 'serverless.yml'), JSON.stringify(configuration, null, 2));
   const stub = path.join(dir, 'node_modules', PLUGIN_NAME);
   await fs.mkdir(stub, { recursive: true });
-  await fs.writeFile(path.join(stub, 'package.json'), JSON.stringify({ name: PLUGIN_NAME, version: '0.0.0-compat', main: 'index.js' }));
+  await fs.writeFile(
+    path.join(stub, 'package.json'),
+    JSON.stringify({ name: PLUGIN_NAME, version: '0.0.0-compat', main: 'index.js' }),
+  );
   await fs.writeFile(path.join(stub, 'index.js'), `module.exports = require(${JSON.stringify(REPO_ROOT)});\n`);
   return dir;
 }
 
 async function packageWith(service: Service, framework: Framework): Promise<Run> {
   const cwd = await prepare(service, framework);
-  const env = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_TRACKING_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0', NO_COLOR: '1' };
+  const env = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_TRACKING_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+  };
   const started = Date.now();
   const { exitCode, output } = await new Promise<{ exitCode: number; output: string }>((resolve, reject) => {
-    execFile(framework.bin, ['package', '--stage', service.stage], { cwd, env, timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(new Error(`${framework.label} in ${cwd}: ${error.message}\n${stdout}\n${stderr}`));
-      else resolve({ exitCode: error ? (error.code as number) : 0, output: `${stdout}\n${stderr}` });
-    });
+    execFile(
+      framework.bin,
+      ['package', '--stage', service.stage],
+      { cwd, env, timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number')
+          reject(new Error(`${framework.label} in ${cwd}: ${error.message}\n${stdout}\n${stderr}`));
+        else resolve({ exitCode: error ? (error.code as number) : 0, output: `${stdout}\n${stderr}` });
+      },
+    );
   });
   const ms = Date.now() - started;
   const artifacts = new Map<string, Buffer>();
   const outputDir = path.join(cwd, '.serverless');
   if (existsSync(outputDir)) {
-    for (const file of await fs.readdir(outputDir)) if (file.endsWith('.zip')) artifacts.set(file, await fs.readFile(path.join(outputDir, file)));
+    for (const file of await fs.readdir(outputDir))
+      if (file.endsWith('.zip')) artifacts.set(file, await fs.readFile(path.join(outputDir, file)));
   }
   const templateFile = path.join(cwd, TEMPLATE_FILE);
-  const template = existsSync(templateFile) ? (JSON.parse(await fs.readFile(templateFile, 'utf8')) as CfnTemplate) : undefined;
+  const template = existsSync(templateFile)
+    ? (JSON.parse(await fs.readFile(templateFile, 'utf8')) as CfnTemplate)
+    : undefined;
   return { exitCode, output, ms, artifacts, ...(template && { template }) };
 }
 
@@ -171,16 +214,26 @@ async function packageWith(service: Service, framework: Framework): Promise<Run>
  * environment it gives hooks. Version logical ids carry a hash of the artifact (each framework zips differently) and
  * S3 keys a timestamp: both are normalised.
  */
-function footprint(template: CfnTemplate): { resources: Record<string, unknown>; references: Record<string, unknown>; hookEnvironment: Record<string, unknown> } {
-  const normalised = JSON.parse(JSON.stringify(withoutPackagingTimestamp(template)).replace(/LambdaVersion[A-Za-z0-9]+/g, 'LambdaVersion<hash>')) as CfnTemplate;
+function footprint(template: CfnTemplate): {
+  resources: Record<string, unknown>;
+  references: Record<string, unknown>;
+  hookEnvironment: Record<string, unknown>;
+} {
+  const normalised = JSON.parse(
+    JSON.stringify(withoutPackagingTimestamp(template)).replace(/LambdaVersion[A-Za-z0-9]+/g, 'LambdaVersion<hash>'),
+  ) as CfnTemplate;
   const references: Record<string, unknown> = {};
   const hookEnvironment: Record<string, unknown> = {};
   for (const [id, resource] of Object.entries(normalised.Resources)) {
     if (id.includes('TrafficShift')) continue;
     const values: string[] = [];
-    const paths = pathsWhere(resource, (v) => typeof v === 'string' && v.includes('TrafficShift') && values.push(v) > 0);
+    const paths = pathsWhere(
+      resource,
+      (v) => typeof v === 'string' && v.includes('TrafficShift') && values.push(v) > 0,
+    );
     paths.forEach((at, i) => (references[`${id}.${at}`] = values[i]));
-    const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const variables =
+      (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     if ('TRAFFIC_SHIFT_NEW_VERSION_ARN' in variables) hookEnvironment[id] = variables.TRAFFIC_SHIFT_NEW_VERSION_ARN;
   }
   return { resources: Object.fromEntries(trafficShiftResources(normalised)), references, hookEnvironment };
@@ -219,7 +272,11 @@ function startAll(): void {
       );
     }),
   );
-  void Promise.all(all).then((lines) => console.log(`compat: ${lines.length} packagings in ${Date.now() - started} ms, ${CONCURRENCY} at a time\n${lines.join('\n')}`));
+  void Promise.all(all).then((lines) =>
+    console.log(
+      `compat: ${lines.length} packagings in ${Date.now() - started} ms, ${CONCURRENCY} at a time\n${lines.join('\n')}`,
+    ),
+  );
 }
 
 async function result(service: Service, framework: Framework): Promise<Run> {
@@ -230,7 +287,8 @@ async function result(service: Service, framework: Framework): Promise<Run> {
 
 async function packaged(service: Service, framework: Framework): Promise<Run & { template: CfnTemplate }> {
   const run = await result(service, framework);
-  if (run.exitCode !== 0 || !run.template) throw new Error(`${framework.label} failed to package ${service.name} (exit ${run.exitCode}):\n${run.output}`);
+  if (run.exitCode !== 0 || !run.template)
+    throw new Error(`${framework.label} failed to package ${service.name} (exit ${run.exitCode}):\n${run.output}`);
   return run as Run & { template: CfnTemplate };
 }
 

@@ -23,7 +23,8 @@ beforeAll(async () => {
   runs.push({ name: 'in-process #1', template: (await packageFixture(FIXTURE)).template });
   runs.push({ name: 'in-process #2', template: (await packageFixture(FIXTURE)).template });
   const spawned = await spawnPackage(FIXTURE);
-  if (spawned.exitCode !== 0 || !spawned.template) throw new Error(`serverless package exited with ${spawned.exitCode}:\n${spawned.stdout}\n${spawned.stderr}`);
+  if (spawned.exitCode !== 0 || !spawned.template)
+    throw new Error(`serverless package exited with ${spawned.exitCode}:\n${spawned.stdout}\n${spawned.stderr}`);
   runs.push({ name: 'serverless executable', template: spawned.template });
 });
 

@@ -31,7 +31,12 @@ describe('enabled: false (fixture disabled)', () => {
   it('leaves every resource of the function byte-identical to the service packaged without the plugin', () => {
     const expected = legacyResources(baseline);
     expect(expected.map(([id]) => id)).toEqual(
-      expect.arrayContaining(['LegacyLambdaFunction', 'LegacyLambdaPermissionApiGateway', 'ApiGatewayMethodLegacyGet', 'HttpApiIntegrationLegacy']),
+      expect.arrayContaining([
+        'LegacyLambdaFunction',
+        'LegacyLambdaPermissionApiGateway',
+        'ApiGatewayMethodLegacyGet',
+        'HttpApiIntegrationLegacy',
+      ]),
     );
     expect(legacyResources(template)).toEqual(expected);
     expect(JSON.stringify(legacyResources(template))).toBe(JSON.stringify(expected));
@@ -39,9 +44,15 @@ describe('enabled: false (fixture disabled)', () => {
 
   it('adds no alias or deployment group for it, and its events still invoke the function itself', () => {
     expect(Object.keys(template.Resources).filter((id) => id.startsWith('LegacyTrafficShift'))).toEqual([]);
-    expect(properties(template, 'LegacyLambdaPermissionApiGateway').FunctionName).toEqual(unqualifiedArn('LegacyLambdaFunction'));
-    expect(properties(template, 'LegacyLambdaPermissionHttpApi').FunctionName).toEqual(unqualifiedArn('LegacyLambdaFunction'));
-    expect(properties(template, 'HttpApiIntegrationLegacy').IntegrationUri).toEqual(unqualifiedArn('LegacyLambdaFunction'));
+    expect(properties(template, 'LegacyLambdaPermissionApiGateway').FunctionName).toEqual(
+      unqualifiedArn('LegacyLambdaFunction'),
+    );
+    expect(properties(template, 'LegacyLambdaPermissionHttpApi').FunctionName).toEqual(
+      unqualifiedArn('LegacyLambdaFunction'),
+    );
+    expect(properties(template, 'HttpApiIntegrationLegacy').IntegrationUri).toEqual(
+      unqualifiedArn('LegacyLambdaFunction'),
+    );
   });
 
   it('still shifts the other function', () => {

@@ -8,7 +8,9 @@ import * as path from 'path';
 import { packageFixtureExpectingFailure, REPO_ROOT, spawnPackage } from './helpers';
 
 // The class the plugin throws, from the build the fixtures load (the framework runs in this test's module registry).
-const { ServerlessError: PluginError } = require(path.join(REPO_ROOT, 'dist', 'errors')) as { ServerlessError: abstract new (...args: never[]) => Error };
+const { ServerlessError: PluginError } = require(path.join(REPO_ROOT, 'dist', 'errors')) as {
+  ServerlessError: abstract new (...args: never[]) => Error;
+};
 
 interface ErrorCase {
   fixture: string;
@@ -26,7 +28,11 @@ const CASES: ErrorCase[] = [
   { fixture: 'error-stages-string', key: 'stages', what: 'stages written as a string' },
   { fixture: 'error-unknown-key', key: 'typo', what: 'an unknown key (typo: 1)' },
   { fixture: 'error-role-arn', key: 'codeDeployRole', what: 'a codeDeployRole that is not a role ARN' },
-  { fixture: 'error-boundary-per-function', key: 'codeDeployRolePermissionsBoundary', what: 'a permissions boundary set on a function' },
+  {
+    fixture: 'error-boundary-per-function',
+    key: 'codeDeployRolePermissionsBoundary',
+    what: 'a permissions boundary set on a function',
+  },
 ];
 
 describe('invalid settings fail the packaging (in-process)', () => {

@@ -31,7 +31,13 @@ export interface Written extends CommandResult {
   template?: CfnTemplate;
 }
 
-const ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_TRACKING_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0' };
+const ENV = {
+  ...process.env,
+  SLS_TELEMETRY_DISABLED: '1',
+  SLS_TRACKING_DISABLED: '1',
+  SLS_NOTIFICATIONS_MODE: 'off',
+  FORCE_COLOR: '0',
+};
 
 function run(args: string[], cwd: string): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
@@ -53,14 +59,18 @@ async function readWritten(dir: string, result: CommandResult): Promise<Written>
 
 function assertPluginBuilt(): void {
   if (!existsSync(PLUGIN_ENTRY)) {
-    throw new Error(`The fixtures load the plugin from ${path.relative(REPO_ROOT, PLUGIN_ENTRY)}, which does not exist: run "npm run build" first.`);
+    throw new Error(
+      `The fixtures load the plugin from ${path.relative(REPO_ROOT, PLUGIN_ENTRY)}, which does not exist: run "npm run build" first.`,
+    );
   }
 }
 
 /** Throws with the framework's output unless the command succeeded and wrote a template. */
 export function expectTemplate(label: string, written: Written): CfnTemplate {
   if (written.exitCode !== 0 || !written.template) {
-    throw new Error(`serverless package (${label}) exited with ${written.exitCode}:\n${written.stdout}\n${written.stderr}`);
+    throw new Error(
+      `serverless package (${label}) exited with ${written.exitCode}:\n${written.stdout}\n${written.stderr}`,
+    );
   }
   return written.template;
 }
@@ -83,7 +93,8 @@ export async function spawnBaseline(fixture: string): Promise<CfnTemplate> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `traffic-shift-baseline-${fixture.replace(/[^\w-]/g, '_')}-`));
   try {
     for (const entry of await fs.readdir(source)) {
-      if (entry !== 'serverless.yml' && entry !== '.serverless') await fs.cp(path.join(source, entry), path.join(dir, entry), { recursive: true });
+      if (entry !== 'serverless.yml' && entry !== '.serverless')
+        await fs.cp(path.join(source, entry), path.join(dir, entry), { recursive: true });
     }
     const configuration = withoutPlugin(await readConfiguration(path.join(source, 'serverless.yml')), source);
     await fs.writeFile(path.join(dir, 'serverless.yml'), JSON.stringify(configuration, null, 2));
@@ -95,10 +106,13 @@ export async function spawnBaseline(fixture: string): Promise<CfnTemplate> {
 
 function withoutPlugin(configuration: Record<string, unknown>, serviceDir: string): Record<string, unknown> {
   const { plugins, custom, functions, ...rest } = configuration;
-  const isThisPlugin = (entry: unknown): boolean => typeof entry === 'string' && path.resolve(serviceDir, entry) === REPO_ROOT;
+  const isThisPlugin = (entry: unknown): boolean =>
+    typeof entry === 'string' && path.resolve(serviceDir, entry) === REPO_ROOT;
   const otherPlugins = Array.isArray(plugins) ? plugins.filter((entry) => !isThisPlugin(entry)) : [];
   if (!Array.isArray(plugins) || otherPlugins.length === plugins.length) {
-    throw new Error(`${serviceDir}/serverless.yml lists no plugin entry that resolves to the repository root, so no baseline can be made by removing it`);
+    throw new Error(
+      `${serviceDir}/serverless.yml lists no plugin entry that resolves to the repository root, so no baseline can be made by removing it`,
+    );
   }
   const { deploymentSettings: _service, ...otherCustom } = (custom ?? {}) as Record<string, unknown>;
   const strippedFunctions = Object.fromEntries(
@@ -170,7 +184,8 @@ export function functionReferences(template: CfnTemplate, functionLogicalId: str
       for (const [key, item] of Object.entries(value)) visit(item, `${at}.${key}`);
       return;
     }
-    if (typeof node === 'string' && typeof deployedName === 'string' && namesUnqualified(node, deployedName)) found.push({ path: at, form: 'name', value: node });
+    if (typeof node === 'string' && typeof deployedName === 'string' && namesUnqualified(node, deployedName))
+      found.push({ path: at, form: 'name', value: node });
   };
   for (const [id, resource] of Object.entries(template.Resources)) visit(resource, id);
   return found;
@@ -192,13 +207,28 @@ function namesUnqualified(text: string, deployedName: string): boolean {
  * `FunctionName` of an EventInvokeConfig or the `TargetFunctionArn` of a Url whose `Qualifier` names an alias.
  */
 export function invokingReferences(template: CfnTemplate, functionLogicalId: string): FunctionReference[] {
-  const benignTypes = new Set(['AWS::Lambda::Function', 'AWS::Lambda::Version', 'AWS::Lambda::Alias', 'AWS::CloudWatch::Alarm', 'AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']);
+  const benignTypes = new Set([
+    'AWS::Lambda::Function',
+    'AWS::Lambda::Version',
+    'AWS::Lambda::Alias',
+    'AWS::CloudWatch::Alarm',
+    'AWS::IAM::Role',
+    'AWS::IAM::Policy',
+    'AWS::IAM::ManagedPolicy',
+  ]);
   return functionReferences(template, functionLogicalId).filter(({ path: at }) => {
     const id = at.split(/[.[]/)[0] as string;
     const resource = template.Resources[id] as CfnResource;
     if (benignTypes.has(resource.Type)) return false;
-    const qualifiedProperty = { 'AWS::Lambda::EventInvokeConfig': 'FunctionName', 'AWS::Lambda::Url': 'TargetFunctionArn' }[resource.Type];
-    return !(qualifiedProperty && typeof resource.Properties?.Qualifier === 'string' && at === `${id}.Properties.${qualifiedProperty}`);
+    const qualifiedProperty = {
+      'AWS::Lambda::EventInvokeConfig': 'FunctionName',
+      'AWS::Lambda::Url': 'TargetFunctionArn',
+    }[resource.Type];
+    return !(
+      qualifiedProperty &&
+      typeof resource.Properties?.Qualifier === 'string' &&
+      at === `${id}.Properties.${qualifiedProperty}`
+    );
   });
 }
 
@@ -218,7 +248,8 @@ export function directDependencies(template: CfnTemplate, logicalId: string): Se
     if (typeof getAtt === 'string') found.add(getAtt.split('.')[0] as string);
     const sub = value['Fn::Sub'];
     const text = Array.isArray(sub) ? sub[0] : sub;
-    if (typeof text === 'string') for (const match of text.matchAll(/\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}/g)) found.add(match[1] as string);
+    if (typeof text === 'string')
+      for (const match of text.matchAll(/\$\{([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}/g)) found.add(match[1] as string);
     Object.values(value).forEach(visit);
   };
   visit(resource.Properties ?? {});
@@ -254,7 +285,8 @@ export function valueAt(template: CfnTemplate, at: string): unknown {
   for (const step of steps) {
     const index = /^\[(\d+)\]$/.exec(step);
     const key = index ? Number(index[1]) : step;
-    const next = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
+    const next =
+      node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
     walked += index ? step : walked === '' ? step : `.${step}`;
     if (next === undefined) throw new Error(`The template has nothing at ${walked} (looking for ${at})`);
     node = next;

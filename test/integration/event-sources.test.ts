@@ -23,7 +23,17 @@
  * runs once on aws-services. Each property path asserted here was read from the template the framework wrote.
  */
 import * as path from 'path';
-import { describeWithCfnLint, idsOfType, lintAgainstBaselines, packageFixtureExpectingFailure, properties, REPO_ROOT, withoutPackagingTimestamp, type CfnTemplate, type PackagingFailure } from './helpers';
+import {
+  describeWithCfnLint,
+  idsOfType,
+  lintAgainstBaselines,
+  packageFixtureExpectingFailure,
+  properties,
+  REPO_ROOT,
+  withoutPackagingTimestamp,
+  type CfnTemplate,
+  type PackagingFailure,
+} from './helpers';
 import {
   aliasOf,
   expectTemplate,
@@ -59,7 +69,10 @@ let eventBridgeCustomResource: PackagingFailure;
 beforeAll(async () => {
   // The failing services are packaged in-process, one after the other (the error object carries the code), while
   // the others package in child processes.
-  const failures = (async () => [await packageFixtureExpectingFailure('event-sources/cloudfront'), await packageFixtureExpectingFailure('event-sources/eventbridge-custom-resource')])();
+  const failures = (async () => [
+    await packageFixtureExpectingFailure('event-sources/cloudfront'),
+    await packageFixtureExpectingFailure('event-sources/eventbridge-custom-resource'),
+  ])();
   const packagings = inParallel(
     SERVICE_NAMES.map((service) => async () => {
       written[service] = await spawnServerless(SERVICES[service], ['package']);
@@ -68,7 +81,10 @@ beforeAll(async () => {
       if (service === 'aws') plan = await spawnServerless(SERVICES.aws, ['traffic', 'plan']);
     }),
   );
-  [[cloudFront, eventBridgeCustomResource]] = (await Promise.all([failures, packagings])) as [[PackagingFailure, PackagingFailure], unknown];
+  [[cloudFront, eventBridgeCustomResource]] = (await Promise.all([failures, packagings])) as [
+    [PackagingFailure, PackagingFailure],
+    unknown,
+  ];
 });
 
 /** Rows of [path in the template, expected value]; each row is one assertion with its path in the title. */
@@ -87,31 +103,50 @@ const IN_URI = 'Fn::Join[1][5]';
 describe('every service: no invoking position names a shifted function without its alias', () => {
   it.each(SERVICE_NAMES)('%s', (service) => {
     const template = templates[service];
-    const shifted = idsOfType(template, 'AWS::Lambda::Alias').map((id) => (properties(template, id).FunctionName as { Ref: string }).Ref);
+    const shifted = idsOfType(template, 'AWS::Lambda::Alias').map(
+      (id) => (properties(template, id).FunctionName as { Ref: string }).Ref,
+    );
     // Every function of the service has its alias, except the custom resource handlers of the framework and of the
     // plugin (not in functions:), the Lambda@Edge functions (enabled: false, or covered by the defaults only) and the
     // function whose events use the framework's EventBridge custom resource (covered by the defaults only).
     const unshifted = service === 'busDefaults' ? ['BusLambdaFunction'] : ['EdgeLambdaFunction'];
     const functions = idsOfType(template, 'AWS::Lambda::Function').filter(
-      (id) => !id.startsWith('CustomDashresource') && !unshifted.includes(id) && id !== 'TrafficShiftExistingSourcesHandler',
+      (id) =>
+        !id.startsWith('CustomDashresource') && !unshifted.includes(id) && id !== 'TrafficShiftExistingSourcesHandler',
     );
     expect([...shifted].sort()).toEqual(functions);
     // The custom resources of customResourcesAllowed name their functions by deployed name: allowBypass lets them.
-    const allowed = (ref: { path: string }) => service === 'customResourcesAllowed' && /^(BusCustomEventBridge[123]|ExistingUploadsCustomS31|ExistingPoolTriggerCustomCognitoUserPool1)\.Properties\.FunctionName$/.test(ref.path);
-    for (const functionId of shifted) expect([functionId, invokingReferences(template, functionId).filter((ref) => !allowed(ref))]).toEqual([functionId, []]);
+    const allowed = (ref: { path: string }) =>
+      service === 'customResourcesAllowed' &&
+      /^(BusCustomEventBridge[123]|ExistingUploadsCustomS31|ExistingPoolTriggerCustomCognitoUserPool1)\.Properties\.FunctionName$/.test(
+        ref.path,
+      );
+    for (const functionId of shifted)
+      expect([functionId, invokingReferences(template, functionId).filter((ref) => !allowed(ref))]).toEqual([
+        functionId,
+        [],
+      ]);
   });
 
-  it.each(SERVICE_NAMES)('%s: every AWS::Lambda::Permission is on an alias of the plugin, or on a function outside the stack', (service) => {
-    const template = templates[service];
-    for (const id of idsOfType(template, 'AWS::Lambda::Permission')) {
-      const target = properties(template, id).FunctionName;
-      const onAlias = typeof target === 'object' && target !== null && /TrafficShiftAlias$/.test(String((target as { Ref?: unknown }).Ref));
-      const external = typeof target === 'string' && target.startsWith('arn:aws:lambda:us-east-1:123456789012:function:external-');
-      // The Lambda@Edge function of edgeDisabled and edgeDefaults is not shifted: its permission stays on its version.
-      const unshiftedEdge = (service === 'edgeDisabled' || service === 'edgeDefaults') && id === 'EdgeLambdaFunctionInvokePermission';
-      expect([id, onAlias || external || unshiftedEdge]).toEqual([id, true]);
-    }
-  });
+  it.each(SERVICE_NAMES)(
+    '%s: every AWS::Lambda::Permission is on an alias of the plugin, or on a function outside the stack',
+    (service) => {
+      const template = templates[service];
+      for (const id of idsOfType(template, 'AWS::Lambda::Permission')) {
+        const target = properties(template, id).FunctionName;
+        const onAlias =
+          typeof target === 'object' &&
+          target !== null &&
+          /TrafficShiftAlias$/.test(String((target as { Ref?: unknown }).Ref));
+        const external =
+          typeof target === 'string' && target.startsWith('arn:aws:lambda:us-east-1:123456789012:function:external-');
+        // The Lambda@Edge function of edgeDisabled and edgeDefaults is not shifted: its permission stays on its version.
+        const unshiftedEdge =
+          (service === 'edgeDisabled' || service === 'edgeDefaults') && id === 'EdgeLambdaFunctionInvokePermission';
+        expect([id, onAlias || external || unshiftedEdge]).toEqual([id, true]);
+      }
+    },
+  );
 });
 
 describe('http (REST API)', () => {
@@ -135,7 +170,20 @@ describe('http (REST API)', () => {
     for (const [id, fn] of Object.entries(handlers)) {
       expect([id, valueAt(templates.api, `${id}.Properties.Integration.Uri`)]).toEqual([
         id,
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', A(fn), '/invocations']] },
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':apigateway:',
+              { Ref: 'AWS::Region' },
+              ':lambda:path/2015-03-31/functions/',
+              A(fn),
+              '/invocations',
+            ],
+          ],
+        },
       ]);
     }
   });
@@ -154,8 +202,14 @@ describe('http authorizers: token and request authorizers that are shifted funct
     ['RequestAuthLambdaPermissionApiGateway.Properties.FunctionName', A('RequestAuth')],
     ['ApiGatewayMethodReqPost.Properties.AuthorizerId', { Ref: 'RequestAuthApiGatewayAuthorizer' }],
     // An authorizer outside the stack is left as the user wrote it.
-    [`ExtTokApiGatewayAuthorizer.Properties.AuthorizerUri.${IN_URI}`, 'arn:aws:lambda:us-east-1:123456789012:function:external-authorizer'],
-    ['ExtTokLambdaPermissionApiGateway.Properties.FunctionName', 'arn:aws:lambda:us-east-1:123456789012:function:external-authorizer'],
+    [
+      `ExtTokApiGatewayAuthorizer.Properties.AuthorizerUri.${IN_URI}`,
+      'arn:aws:lambda:us-east-1:123456789012:function:external-authorizer',
+    ],
+    [
+      'ExtTokLambdaPermissionApiGateway.Properties.FunctionName',
+      'arn:aws:lambda:us-east-1:123456789012:function:external-authorizer',
+    ],
   ]);
 });
 
@@ -241,7 +295,10 @@ describe('poll-based sources: AWS::Lambda::EventSourceMapping FunctionName', () 
     ['StreamsEventSourceMappingDynamodbMytable.Properties.FunctionName', A('Streams')],
     ['StreamsEventSourceMappingKinesisMystream.Properties.FunctionName', A('Streams')],
     ['StreamsEventSourceMappingKinesisMyefostream.Properties.FunctionName', A('Streams')],
-    ['StreamsEventSourceMappingKinesisMyefostream.Properties.EventSourceArn', { Ref: 'StreamsmyDashefoDashstreamConsumerStreamConsumer' }],
+    [
+      'StreamsEventSourceMappingKinesisMyefostream.Properties.EventSourceArn',
+      { Ref: 'StreamsmyDashefoDashstreamConsumerStreamConsumer' },
+    ],
     ['MskEventSourceMappingMSKMyclusterMytopic.Properties.FunctionName', A('Msk')],
     ['KafkaEventSourceMappingKafkaMytopic.Properties.FunctionName', A('Kafka')],
     ['ActivemqEventSourceMappingActiveMQMyqueue.Properties.FunctionName', A('Activemq')],
@@ -266,12 +323,18 @@ describe('poll-based sources: AWS::Lambda::EventSourceMapping FunctionName', () 
 /** The IAM statement (of any role's inline policies) whose Resource list holds `arn`; throws when none does. */
 function statementWith(template: CfnTemplate, arn: unknown): { path: string; Action: unknown; Resource: unknown[] } {
   for (const roleId of idsOfType(template, 'AWS::IAM::Role')) {
-    const policies = (properties(template, roleId).Policies ?? []) as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[];
+    const policies = (properties(template, roleId).Policies ?? []) as {
+      PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] };
+    }[];
     for (const [p, policy] of policies.entries()) {
       for (const [s, statement] of policy.PolicyDocument.Statement.entries()) {
         const resources = [statement.Resource].flat();
         if (resources.some((r) => JSON.stringify(r) === JSON.stringify(arn))) {
-          return { path: `${roleId}.Properties.Policies[${p}].PolicyDocument.Statement[${s}]`, Action: statement.Action, Resource: resources };
+          return {
+            path: `${roleId}.Properties.Policies[${p}].PolicyDocument.Statement[${s}]`,
+            Action: statement.Action,
+            Resource: resources,
+          };
         }
       }
     }
@@ -279,7 +342,9 @@ function statementWith(template: CfnTemplate, arn: unknown): { path: string; Act
   throw new Error(`No IAM statement names ${JSON.stringify(arn)}`);
 }
 
-const lambdaArn = (scope: string, name: string): { 'Fn::Sub': string } => ({ 'Fn::Sub': `arn:\${AWS::Partition}:lambda:${scope}:function:${name}` });
+const lambdaArn = (scope: string, name: string): { 'Fn::Sub': string } => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:lambda:${scope}:function:${name}`,
+});
 const HERE = '${AWS::Region}:${AWS::AccountId}';
 
 describe('schedule: EventBridge rule and EventBridge Scheduler', () => {
@@ -321,7 +386,10 @@ describe('less common forms (variants)', () => {
     ['SchedLambdaEvConf.Properties.Qualifier', 'live'],
     ['SchedLambdaEvConf.Properties.DestinationConfig.OnSuccess.Destination', A('Streamer')],
     ['PubSnsSubscriptionExternaltopic.Properties.Endpoint', A('Pub')],
-    ['PubSnsSubscriptionExternaltopic.Properties.RedrivePolicy', { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq' }],
+    [
+      'PubSnsSubscriptionExternaltopic.Properties.RedrivePolicy',
+      { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:dlq' },
+    ],
   ]);
 });
 
@@ -351,7 +419,10 @@ describe('cognitoUserPool: a pool the framework creates', () => {
   expectRows('aws', [
     ['CognitoUserPoolMyNewPool.Properties.LambdaConfig', { PreSignUp: A('Signup'), PostConfirmation: A('Signup') }],
     ['SignupLambdaPermissionCognitoUserPoolMyNewPoolTriggerSourcePreSignUp.Properties.FunctionName', A('Signup')],
-    ['SignupLambdaPermissionCognitoUserPoolMyNewPoolTriggerSourcePostConfirmation.Properties.FunctionName', A('Signup')],
+    [
+      'SignupLambdaPermissionCognitoUserPoolMyNewPoolTriggerSourcePostConfirmation.Properties.FunctionName',
+      A('Signup'),
+    ],
   ]);
 });
 
@@ -388,17 +459,31 @@ describe("existing S3 bucket and existing user pool: the framework's custom reso
     });
   });
 
-  it("serves both from one inline Node.js 22 handler whose role may add permissions on these aliases only", () => {
+  it('serves both from one inline Node.js 22 handler whose role may add permissions on these aliases only', () => {
     const handler = properties(t(), 'TrafficShiftExistingSourcesHandler');
-    expect(handler).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: { 'Fn::GetAtt': ['TrafficShiftExistingSourcesRole', 'Arn'] } });
+    expect(handler).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: { 'Fn::GetAtt': ['TrafficShiftExistingSourcesRole', 'Arn'] },
+    });
     expect((handler.Code as { ZipFile: string }).ZipFile).toContain('exports.handler');
-    const statements = (properties(t(), 'TrafficShiftExistingSourcesRole').Policies as { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } }[])[0]?.PolicyDocument.Statement;
-    expect(statements?.[0]).toEqual({ Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [A('ExistingUploads'), A('ExistingPoolTrigger')] });
+    const statements = (
+      properties(t(), 'TrafficShiftExistingSourcesRole').Policies as {
+        PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] };
+      }[]
+    )[0]?.PolicyDocument.Statement;
+    expect(statements?.[0]).toEqual({
+      Effect: 'Allow',
+      Action: ['lambda:AddPermission', 'lambda:RemovePermission'],
+      Resource: [A('ExistingUploads'), A('ExistingPoolTrigger')],
+    });
   });
 
   it("drops the framework's handlers (nodejs18.x, which Lambda no longer creates or updates), their log groups and role, which served nothing else", async () => {
     const framework = (template: CfnTemplate) =>
-      Object.keys(template.Resources).filter((id) => id.startsWith('CustomDashresource') || id === 'IamRoleCustomResourcesLambdaExecution').sort();
+      Object.keys(template.Resources)
+        .filter((id) => id.startsWith('CustomDashresource') || id === 'IamRoleCustomResourcesLambdaExecution')
+        .sort();
     expect(framework(await spawnBaseline(SERVICES.customResources))).toEqual([
       'CustomDashresourceDashexistingDashcupLambdaFunction',
       'CustomDashresourceDashexistingDashs3LambdaFunction',
@@ -414,8 +499,12 @@ describe('eventBridge with provider.eventBridge.useCloudFormation: false, custom
     const template = templates.busDefaults;
     expect(idsOfType(template, 'AWS::Lambda::Alias')).toEqual(['ApiTrafficShiftAlias']);
     expect(template.Resources.BusCustomEventBridge1?.Properties?.FunctionName).toBe('es-ebcr-defaults-dev-bus');
-    expect(template.Resources.BusCustomEventBridge1).toEqual((await spawnBaseline(SERVICES.busDefaults)).Resources.BusCustomEventBridge1);
-    expect(written.busDefaults?.stderr ?? '').toContain('serverless-traffic-shift: bus is not shifted: its eventBridge events go through the framework');
+    expect(template.Resources.BusCustomEventBridge1).toEqual(
+      (await spawnBaseline(SERVICES.busDefaults)).Resources.BusCustomEventBridge1,
+    );
+    expect(written.busDefaults?.stderr ?? '').toContain(
+      'serverless-traffic-shift: bus is not shifted: its eventBridge events go through the framework',
+    );
   });
 });
 
@@ -424,14 +513,22 @@ describe('eventBridge with provider.eventBridge.useCloudFormation: false', () =>
     expect(eventBridgeCustomResource.error.code).toBe('TRAFFIC_SHIFT_BYPASS');
     expect(eventBridgeCustomResource.templateWritten).toBe(false);
     for (const id of ['BusCustomEventBridge1', 'BusCustomEventBridge2']) {
-      const line = eventBridgeCustomResource.error.message.split('\n').find((l) => l.includes(`${id} (Custom::EventBridge) at Properties.FunctionName invokes function "bus"`));
+      const line = eventBridgeCustomResource.error.message
+        .split('\n')
+        .find((l) => l.includes(`${id} (Custom::EventBridge) at Properties.FunctionName invokes function "bus"`));
       expect(line).toContain('set provider.eventBridge.useCloudFormation: true');
     }
   });
 });
 
 describe("the framework's custom resources listed in allowBypass", () => {
-  const cases: [string][] = [['ExistingUploadsCustomS31'], ['ExistingPoolTriggerCustomCognitoUserPool1'], ['BusCustomEventBridge1'], ['BusCustomEventBridge2'], ['BusCustomEventBridge3']];
+  const cases: [string][] = [
+    ['ExistingUploadsCustomS31'],
+    ['ExistingPoolTriggerCustomCognitoUserPool1'],
+    ['BusCustomEventBridge1'],
+    ['BusCustomEventBridge2'],
+    ['BusCustomEventBridge3'],
+  ];
 
   // Left as the framework made them, each keeps the deployed name, so its handler works as without the plugin: its
   // first call is lambda:AddPermission with StatementId `${FunctionName}-${bucket, pool or rule}`, and Lambda accepts
@@ -450,13 +547,22 @@ describe("the framework's custom resources listed in allowBypass", () => {
   });
 
   it('the functions are still shifted through their aliases, and nothing is taken over', () => {
-    expect(idsOfType(templates.customResourcesAllowed, 'AWS::Lambda::Alias')).toEqual(['BusTrafficShiftAlias', 'ExistingPoolTriggerTrafficShiftAlias', 'ExistingUploadsTrafficShiftAlias']);
+    expect(idsOfType(templates.customResourcesAllowed, 'AWS::Lambda::Alias')).toEqual([
+      'BusTrafficShiftAlias',
+      'ExistingPoolTriggerTrafficShiftAlias',
+      'ExistingUploadsTrafficShiftAlias',
+    ]);
     expect(idsOfType(templates.customResourcesAllowed, 'AWS::CodeDeploy::DeploymentGroup')).toHaveLength(3);
     expect(templates.customResourcesAllowed.Resources.TrafficShiftExistingSourcesHandler).toBeUndefined();
   });
 
   it("keeps the framework's handlers and their role, which serve them", () => {
-    for (const id of ['CustomDashresourceDashexistingDashs3LambdaFunction', 'CustomDashresourceDashexistingDashcupLambdaFunction', 'CustomDashresourceDasheventDashbridgeLambdaFunction', 'IamRoleCustomResourcesLambdaExecution']) {
+    for (const id of [
+      'CustomDashresourceDashexistingDashs3LambdaFunction',
+      'CustomDashresourceDashexistingDashcupLambdaFunction',
+      'CustomDashresourceDasheventDashbridgeLambdaFunction',
+      'IamRoleCustomResourcesLambdaExecution',
+    ]) {
       expect(Object.keys(templates.customResourcesAllowed.Resources)).toContain(id);
     }
   });
@@ -464,9 +570,25 @@ describe("the framework's custom resources listed in allowBypass", () => {
 
 /** The StatementId the framework's custom resource handler (`custom-resources/resources/<handler>`) passes to AddPermission. */
 function frameworkStatementId(handler: string, functionName: string, second: string): string {
-  const file = path.join(REPO_ROOT, 'node_modules', 'serverless', 'lib', 'plugins', 'aws', 'custom-resources', 'resources', handler, 'lib', 'permissions.js');
+  const file = path.join(
+    REPO_ROOT,
+    'node_modules',
+    'serverless',
+    'lib',
+    'plugins',
+    'aws',
+    'custom-resources',
+    'resources',
+    handler,
+    'lib',
+    'permissions.js',
+  );
   // The module creates a Lambda client when loaded; only its pure getStatementId is used, so the SDK is stubbed.
-  jest.doMock(require.resolve('@aws-sdk/client-lambda', { paths: [path.dirname(file)] }), () => ({ LambdaClient: class {}, AddPermissionCommand: class {}, RemovePermissionCommand: class {} }));
+  jest.doMock(require.resolve('@aws-sdk/client-lambda', { paths: [path.dirname(file)] }), () => ({
+    LambdaClient: class {},
+    AddPermissionCommand: class {},
+    RemovePermissionCommand: class {},
+  }));
   const permissions = require(file) as { getStatementId(functionName: string, other: string): string };
   return permissions.getStatementId(functionName, second);
 }
@@ -505,7 +627,10 @@ describe('destinations: asynchronous invocation settings on the alias, onFailure
     ['AsyncLambdaEvConf.Properties.Qualifier', 'live'],
     ['AsyncLambdaEvConf.DependsOn', 'AsyncTrafficShiftAlias'],
     ['AsyncLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination', A('FailureHandler')],
-    ['AsyncLambdaEvConf.Properties.DestinationConfig.OnSuccess.Destination', 'arn:aws:sns:us-east-1:123456789012:success-topic'],
+    [
+      'AsyncLambdaEvConf.Properties.DestinationConfig.OnSuccess.Destination',
+      'arn:aws:sns:us-east-1:123456789012:success-topic',
+    ],
   ]);
 
   it("lets the function's role invoke the destination's alias", () => {
@@ -542,7 +667,9 @@ describe('cloudFront (Lambda@Edge)', () => {
 
   it('names the distribution and the association, says why (Lambda@Edge) and what to do (enabled: false)', () => {
     const { message } = cloudFront.error;
-    expect(message).toContain('CloudFrontDistribution (AWS::CloudFront::Distribution) at Properties.DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations[0].LambdaFunctionARN');
+    expect(message).toContain(
+      'CloudFrontDistribution (AWS::CloudFront::Distribution) at Properties.DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations[0].LambdaFunctionARN',
+    );
     expect(message).toContain('Lambda@Edge');
     expect(message).toContain('enabled: false');
     expect(message).toContain('function "edge"');
@@ -552,8 +679,13 @@ describe('cloudFront (Lambda@Edge)', () => {
     const template = templates.edgeDefaults;
     expect(idsOfType(template, 'AWS::Lambda::Alias')).toEqual(['ApiTrafficShiftAlias']);
     const baseline = await spawnBaseline(SERVICES.edgeDefaults);
-    const edgeResources = (t: CfnTemplate) => Object.fromEntries(Object.entries(t.Resources).filter(([id]) => id.startsWith('Edge') || id === 'CloudFrontDistribution'));
-    expect(withoutPackagingTimestamp(edgeResources(template))).toEqual(withoutPackagingTimestamp(edgeResources(baseline)));
+    const edgeResources = (t: CfnTemplate) =>
+      Object.fromEntries(
+        Object.entries(t.Resources).filter(([id]) => id.startsWith('Edge') || id === 'CloudFrontDistribution'),
+      );
+    expect(withoutPackagingTimestamp(edgeResources(template))).toEqual(
+      withoutPackagingTimestamp(edgeResources(baseline)),
+    );
     const output = written.edgeDefaults?.stderr ?? '';
     expect(output).toContain(
       'serverless-traffic-shift: edge is not shifted: Lambda@Edge (cloudFront event): CloudFront invokes a published version, never an alias; custom.deploymentSettings leaves it as without the plugin.',
@@ -563,7 +695,10 @@ describe('cloudFront (Lambda@Edge)', () => {
   it('packages with enabled: false on the Lambda@Edge function, which stays on its version, while the other function is shifted', () => {
     const template = templates.edgeDisabled;
     expect(idsOfType(template, 'AWS::Lambda::Alias')).toEqual(['ApiTrafficShiftAlias']);
-    const edgeVersion = valueAt(template, 'CloudFrontDistribution.Properties.DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations[0].LambdaFunctionARN') as { Ref: string };
+    const edgeVersion = valueAt(
+      template,
+      'CloudFrontDistribution.Properties.DistributionConfig.DefaultCacheBehavior.LambdaFunctionAssociations[0].LambdaFunctionARN',
+    ) as { Ref: string };
     expect(edgeVersion.Ref).toMatch(/^EdgeLambdaVersion/);
     expect(template.Resources[edgeVersion.Ref]?.Type).toBe('AWS::Lambda::Version');
     expect(valueAt(template, 'HttpApiIntegrationApi.Properties.IntegrationUri')).toEqual(A('Api'));
@@ -572,30 +707,55 @@ describe('cloudFront (Lambda@Edge)', () => {
 
 describe('serverless traffic plan (aws-services, spawned)', () => {
   it('exits 0', () => {
-    expect({ exitCode: plan.exitCode, output: plan.exitCode === 0 ? '' : `${plan.stdout}\n${plan.stderr}` }).toEqual({ exitCode: 0, output: '' });
+    expect({ exitCode: plan.exitCode, output: plan.exitCode === 0 ? '' : `${plan.stdout}\n${plan.stderr}` }).toEqual({
+      exitCode: 0,
+      output: '',
+    });
   });
 
   it('lists, per function, the event sources it found, each "→ alias"', () => {
     const events = planEvents(plan.stdout);
     expect(events).toEqual({
-      scheduled: ['schedule rate(10 minutes) → alias', 'schedule (scheduler) cron(0 12 * * ? *) → alias', '1 invoke permission(s), all on the alias'],
+      scheduled: [
+        'schedule rate(10 minutes) → alias',
+        'schedule (scheduler) cron(0 12 * * ? *) → alias',
+        '1 invoke permission(s), all on the alias',
+      ],
       bus: [
         'schedule rate(10 minutes) → alias',
         'eventBridge rule es-aws-dev-bus-rule-2 on bus my-custom-bus → alias',
         'eventBridge rule es-aws-dev-bus-rule-3 on bus ext-bus → alias',
         '3 invoke permission(s), all on the alias',
       ],
-      cwEvent: ['eventBridge rule CwEventEventsRuleCloudWatchEvent1 → alias', 'eventBridge rule named-rule → alias', '2 invoke permission(s), all on the alias'],
-      cwLog: ['cloudwatchLog /aws/lambda/some-other-fn → alias', 'cloudwatchLog /my/app/logs → alias', '1 invoke permission(s), all on the alias'],
+      cwEvent: [
+        'eventBridge rule CwEventEventsRuleCloudWatchEvent1 → alias',
+        'eventBridge rule named-rule → alias',
+        '2 invoke permission(s), all on the alias',
+      ],
+      cwLog: [
+        'cloudwatchLog /aws/lambda/some-other-fn → alias',
+        'cloudwatchLog /my/app/logs → alias',
+        '1 invoke permission(s), all on the alias',
+      ],
       uploads: ['s3 es-aws-new-bucket → alias', '1 invoke permission(s), all on the alias'],
       signup: ['cognitoUserPool MyNewPool → alias', '2 invoke permission(s), all on the alias'],
       skill: ['alexaSkill amzn1.ask.skill.xx-xx-xx-xx → alias', 'alexaSkill amzn1.ask.skill.yy-yy-yy-yy → alias'],
       smartHome: ['alexaSmartHome amzn1.ask.skill.zz-zz-zz-zz → alias'],
-      device: ["iot SELECT * FROM 'some_topic' → alias", "iot SELECT * FROM 'other' → alias", "iot SELECT * FROM 'multi' → alias", '3 invoke permission(s), all on the alias'],
+      device: [
+        "iot SELECT * FROM 'some_topic' → alias",
+        "iot SELECT * FROM 'other' → alias",
+        "iot SELECT * FROM 'multi' → alias",
+        '3 invoke permission(s), all on the alias',
+      ],
       fleet: ['iotFleetProvisioning FleetIotProvisioningTemplate → alias', '1 invoke permission(s), all on the alias'],
       async: [],
       failureHandler: ['destinations (asynchronous invocation settings) → alias'],
-      warm: ['function url → alias', 'schedule rate(1 hour) → alias', 'sqs arn:aws:sqs:us-east-1:123456789012:warm-queue → alias', '2 invoke permission(s), all on the alias'],
+      warm: [
+        'function url → alias',
+        'schedule rate(1 hour) → alias',
+        'sqs arn:aws:sqs:us-east-1:123456789012:warm-queue → alias',
+        '2 invoke permission(s), all on the alias',
+      ],
     });
   });
 });
@@ -603,7 +763,14 @@ describe('serverless traffic plan (aws-services, spawned)', () => {
 describeWithCfnLint('cfn-lint: nothing the plugin introduced, compared with each service packaged without it', () => {
   it('finds no rule on any resource that it does not find in the baseline', async () => {
     const baselines = await inParallel(SERVICE_NAMES.map((service) => () => spawnBaseline(SERVICES[service])));
-    const pairs = Object.fromEntries(SERVICE_NAMES.map((service, i) => [service, { withPlugin: templates[service], baseline: baselines[i] as CfnTemplate }]));
-    expect(await lintAgainstBaselines(pairs)).toEqual(Object.fromEntries(SERVICE_NAMES.map((service) => [service, []])));
+    const pairs = Object.fromEntries(
+      SERVICE_NAMES.map((service, i) => [
+        service,
+        { withPlugin: templates[service], baseline: baselines[i] as CfnTemplate },
+      ]),
+    );
+    expect(await lintAgainstBaselines(pairs)).toEqual(
+      Object.fromEntries(SERVICE_NAMES.map((service) => [service, []])),
+    );
   });
 });

@@ -33,7 +33,9 @@ const ALIAS = { Ref: 'ApiTrafficShiftAlias' };
 
 describe('http and httpApi events of a shifted function (fixture events, packaged by the serverless executable)', () => {
   it('reads the template the framework wrote to .serverless/', () => {
-    expect(packaged.templateFile).toMatch(/[/\\]events[/\\]\.serverless[/\\]cloudformation-template-update-stack\.json$/);
+    expect(packaged.templateFile).toMatch(
+      /[/\\]events[/\\]\.serverless[/\\]cloudformation-template-update-stack\.json$/,
+    );
     expect(template.Resources.ApiTrafficShiftAlias?.Type).toBe('AWS::Lambda::Alias');
   });
 

@@ -34,7 +34,6 @@ import {
 } from '@aws-sdk/client-s3';
 import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const resource = require('../../src/resources/existing-sources.js') as {
   handler(event: Record<string, unknown>, context: Record<string, unknown>): Promise<unknown>;
   statementId(kind: string, name: string): string;
@@ -70,7 +69,12 @@ async function seed(config: { endpoint: string; region: string; credentials: typ
           Role: {
             Type: 'AWS::IAM::Role',
             Properties: {
-              AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+              AssumeRolePolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+                ],
+              },
             },
           },
           Api: fn('api'),
@@ -138,7 +142,12 @@ describeMoto('existing-source custom resources against moto_server', () => {
   });
 
   /** Sends one request through the handler and returns what CloudFormation received. */
-  async function request(ResourceType: string, RequestType: string, props: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  async function request(
+    ResourceType: string,
+    RequestType: string,
+    props: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ) {
     responses.length = 0;
     await resource.handler(
       {
@@ -167,10 +176,22 @@ describeMoto('existing-source custom resources against moto_server', () => {
   describe('Custom::TrafficShiftExistingBucket', () => {
     const TYPE = 'Custom::TrafficShiftExistingBucket';
     const queue = { Id: 'to-queue', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*' as const] };
-    const worker = { Id: 'svc-dev-worker-abc', LambdaFunctionArn: WORKER, Events: ['s3:ObjectCreated:*' as const], Filter: { Key: { FilterRules: [{ Name: 'suffix' as const, Value: '.csv' }] } } };
+    const worker = {
+      Id: 'svc-dev-worker-abc',
+      LambdaFunctionArn: WORKER,
+      Events: ['s3:ObjectCreated:*' as const],
+      Filter: { Key: { FilterRules: [{ Name: 'suffix' as const, Value: '.csv' }] } },
+    };
     // What the framework's Custom::S3 wrote for svc-dev-api before the plugin took over.
-    const framework = { Id: 'svc-dev-api-0cc175b9c0f1b6a831c399e269772661', LambdaFunctionArn: FN, Events: ['s3:ObjectCreated:*' as const] };
-    const configs = [{ Event: 's3:ObjectCreated:*', Rules: [{ Prefix: 'uploads/' }, { Suffix: '.jpg' }] }, { Event: 's3:ObjectRemoved:*', Rules: [] }];
+    const framework = {
+      Id: 'svc-dev-api-0cc175b9c0f1b6a831c399e269772661',
+      LambdaFunctionArn: FN,
+      Events: ['s3:ObjectCreated:*' as const],
+    };
+    const configs = [
+      { Event: 's3:ObjectCreated:*', Rules: [{ Prefix: 'uploads/' }, { Suffix: '.jpg' }] },
+      { Event: 's3:ObjectRemoved:*', Rules: [] },
+    ];
 
     const notifications = async (Bucket: string) => {
       const { $metadata, ...rest } = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket }));
@@ -178,26 +199,47 @@ describeMoto('existing-source custom resources against moto_server', () => {
       return rest;
     };
     const lambdaTargets = async (Bucket: string) =>
-      ((await notifications(Bucket)).LambdaFunctionConfigurations ?? []).map((c) => ({ arn: c.LambdaFunctionArn, events: c.Events, rules: c.Filter?.Key?.FilterRules, own: /^TrafficShift-/.test(c.Id ?? '') }));
+      ((await notifications(Bucket)).LambdaFunctionConfigurations ?? []).map((c) => ({
+        arn: c.LambdaFunctionArn,
+        events: c.Events,
+        rules: c.Filter?.Key?.FilterRules,
+        own: /^TrafficShift-/.test(c.Id ?? ''),
+      }));
 
     beforeAll(async () => {
       for (const Bucket of ['svc-dev-uploads', 'svc-dev-archive']) await s3.send(new CreateBucketCommand({ Bucket }));
       await s3.send(
         new PutBucketNotificationConfigurationCommand({
           Bucket: 'svc-dev-uploads',
-          NotificationConfiguration: { QueueConfigurations: [queue], LambdaFunctionConfigurations: [worker, framework] },
+          NotificationConfiguration: {
+            QueueConfigurations: [queue],
+            LambdaFunctionConfigurations: [worker, framework],
+          },
         }),
       );
     });
 
     it('create: the alias replaces the framework entry, the queue and the other function stay, the alias is granted', async () => {
       const response = await request(TYPE, 'Create', { BucketName: 'svc-dev-uploads', BucketConfigs: configs });
-      expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `traffic-shift:svc-dev-uploads:${ALIAS}` });
+      expect(response).toMatchObject({
+        Status: 'SUCCESS',
+        PhysicalResourceId: `traffic-shift:svc-dev-uploads:${ALIAS}`,
+      });
       const current = await notifications('svc-dev-uploads');
-      expect(current.QueueConfigurations).toEqual([expect.objectContaining({ Id: 'to-queue', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*'] })]);
+      expect(current.QueueConfigurations).toEqual([
+        expect.objectContaining({ Id: 'to-queue', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*'] }),
+      ]);
       expect(await lambdaTargets('svc-dev-uploads')).toEqual([
         { arn: WORKER, events: ['s3:ObjectCreated:*'], rules: [{ Name: 'suffix', Value: '.csv' }], own: false },
-        { arn: ALIAS, events: ['s3:ObjectCreated:*'], rules: [{ Name: 'prefix', Value: 'uploads/' }, { Name: 'suffix', Value: '.jpg' }], own: true },
+        {
+          arn: ALIAS,
+          events: ['s3:ObjectCreated:*'],
+          rules: [
+            { Name: 'prefix', Value: 'uploads/' },
+            { Name: 'suffix', Value: '.jpg' },
+          ],
+          own: true,
+        },
         { arn: ALIAS, events: ['s3:ObjectRemoved:*'], rules: undefined, own: true },
       ]);
       const sid = resource.statementId('s3', 'svc-dev-uploads');
@@ -206,7 +248,10 @@ describeMoto('existing-source custom resources against moto_server', () => {
         Principal: { Service: 's3.amazonaws.com' },
         Action: 'lambda:InvokeFunction',
         Resource: ALIAS,
-        Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::svc-dev-uploads' }, StringEquals: { 'AWS:SourceAccount': ACCOUNT } },
+        Condition: {
+          ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::svc-dev-uploads' },
+          StringEquals: { 'AWS:SourceAccount': ACCOUNT },
+        },
       });
     });
 
@@ -215,13 +260,29 @@ describeMoto('existing-source custom resources against moto_server', () => {
         TYPE,
         'Update',
         { BucketName: 'svc-dev-archive', BucketConfigs: configs.slice(0, 1) },
-        { PhysicalResourceId: `traffic-shift:svc-dev-uploads:${ALIAS}`, OldResourceProperties: { FunctionArn: ALIAS, BucketName: 'svc-dev-uploads', BucketConfigs: configs } },
+        {
+          PhysicalResourceId: `traffic-shift:svc-dev-uploads:${ALIAS}`,
+          OldResourceProperties: { FunctionArn: ALIAS, BucketName: 'svc-dev-uploads', BucketConfigs: configs },
+        },
       );
-      expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `traffic-shift:svc-dev-archive:${ALIAS}` });
+      expect(response).toMatchObject({
+        Status: 'SUCCESS',
+        PhysicalResourceId: `traffic-shift:svc-dev-archive:${ALIAS}`,
+      });
       expect(await lambdaTargets('svc-dev-archive')).toEqual([
-        { arn: ALIAS, events: ['s3:ObjectCreated:*'], rules: [{ Name: 'prefix', Value: 'uploads/' }, { Name: 'suffix', Value: '.jpg' }], own: true },
+        {
+          arn: ALIAS,
+          events: ['s3:ObjectCreated:*'],
+          rules: [
+            { Name: 'prefix', Value: 'uploads/' },
+            { Name: 'suffix', Value: '.jpg' },
+          ],
+          own: true,
+        },
       ]);
-      expect(await lambdaTargets('svc-dev-uploads')).toEqual([{ arn: WORKER, events: ['s3:ObjectCreated:*'], rules: [{ Name: 'suffix', Value: '.csv' }], own: false }]);
+      expect(await lambdaTargets('svc-dev-uploads')).toEqual([
+        { arn: WORKER, events: ['s3:ObjectCreated:*'], rules: [{ Name: 'suffix', Value: '.csv' }], own: false },
+      ]);
       expect((await notifications('svc-dev-uploads')).QueueConfigurations).toHaveLength(1);
       expect((await aliasPolicy())[resource.statementId('s3', 'svc-dev-archive')]).toMatchObject({
         Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::svc-dev-archive' } },
@@ -231,10 +292,15 @@ describeMoto('existing-source custom resources against moto_server', () => {
     it('delete: the bucket keeps nothing of the alias; a second delete and a delete of a missing bucket succeed', async () => {
       const props = { BucketName: 'svc-dev-archive', BucketConfigs: configs.slice(0, 1) };
       const physicalId = `traffic-shift:svc-dev-archive:${ALIAS}`;
-      expect(await request(TYPE, 'Delete', props, { PhysicalResourceId: physicalId })).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId });
+      expect(await request(TYPE, 'Delete', props, { PhysicalResourceId: physicalId })).toMatchObject({
+        Status: 'SUCCESS',
+        PhysicalResourceId: physicalId,
+      });
       expect(await lambdaTargets('svc-dev-archive')).toEqual([]);
       expect((await request(TYPE, 'Delete', props, { PhysicalResourceId: physicalId })).Status).toBe('SUCCESS');
-      expect(await request(TYPE, 'Delete', { ...props, BucketName: 'svc-dev-gone' }, { PhysicalResourceId: 'p' })).toMatchObject({
+      expect(
+        await request(TYPE, 'Delete', { ...props, BucketName: 'svc-dev-gone' }, { PhysicalResourceId: 'p' }),
+      ).toMatchObject({
         Status: 'SUCCESS',
         Reason: 'bucket svc-dev-gone no longer exists',
       });
@@ -243,7 +309,9 @@ describeMoto('existing-source custom resources against moto_server', () => {
     it('create on a missing bucket: FAILED, naming the bucket', async () => {
       const response = await request(TYPE, 'Create', { BucketName: 'svc-dev-gone', BucketConfigs: configs });
       expect(response.Status).toBe('FAILED');
-      expect(response.Reason).toMatch(/^Create of ApiCustomTrafficShift \(Custom::TrafficShiftExistingBucket\) failed while reading the notification configuration of bucket svc-dev-gone: NoSuchBucket: /);
+      expect(response.Reason).toMatch(
+        /^Create of ApiCustomTrafficShift \(Custom::TrafficShiftExistingBucket\) failed while reading the notification configuration of bucket svc-dev-gone: NoSuchBucket: /,
+      );
     });
   });
 
@@ -253,7 +321,8 @@ describeMoto('existing-source custom resources against moto_server', () => {
     let poolId: string;
     let before: UserPoolType;
 
-    const describePool = async () => (await cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }))).UserPool!;
+    const describePool = async () =>
+      (await cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }))).UserPool!;
     /** The settings a trigger change must leave as they were. */
     const settings = (pool: UserPoolType) => ({
       Policies: pool.Policies,
@@ -270,7 +339,16 @@ describeMoto('existing-source custom resources against moto_server', () => {
       const created = await cognito.send(
         new CreateUserPoolCommand({
           PoolName: 'svc-dev-users',
-          Policies: { PasswordPolicy: { MinimumLength: 12, RequireSymbols: false, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, TemporaryPasswordValidityDays: 3 } },
+          Policies: {
+            PasswordPolicy: {
+              MinimumLength: 12,
+              RequireSymbols: false,
+              RequireUppercase: true,
+              RequireLowercase: true,
+              RequireNumbers: true,
+              TemporaryPasswordValidityDays: 3,
+            },
+          },
           AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
           AutoVerifiedAttributes: ['email'],
           EmailVerificationSubject: 'Your code',
@@ -289,13 +367,29 @@ describeMoto('existing-source custom resources against moto_server', () => {
     it('create: the alias takes over the function triggers, the other function and every setting stay', async () => {
       const response = await request(TYPE, 'Create', {
         UserPoolName: 'svc-dev-users',
-        UserPoolConfigs: [{ Trigger: 'PostConfirmation' }, { Trigger: 'CustomSMSSender', LambdaVersion: 'V1_0', KMSKeyID: KEY }],
+        UserPoolConfigs: [
+          { Trigger: 'PostConfirmation' },
+          { Trigger: 'CustomSMSSender', LambdaVersion: 'V1_0', KMSKeyID: KEY },
+        ],
       });
-      expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `traffic-shift:svc-dev-users:${ALIAS}`, Data: { UserPoolId: poolId } });
+      expect(response).toMatchObject({
+        Status: 'SUCCESS',
+        PhysicalResourceId: `traffic-shift:svc-dev-users:${ALIAS}`,
+        Data: { UserPoolId: poolId },
+      });
       const pool = await describePool();
-      expect(pool.LambdaConfig).toEqual({ PreSignUp: WORKER, PostConfirmation: ALIAS, CustomSMSSender: { LambdaArn: ALIAS, LambdaVersion: 'V1_0' }, KMSKeyID: KEY });
+      expect(pool.LambdaConfig).toEqual({
+        PreSignUp: WORKER,
+        PostConfirmation: ALIAS,
+        CustomSMSSender: { LambdaArn: ALIAS, LambdaVersion: 'V1_0' },
+        KMSKeyID: KEY,
+      });
       expect(settings(pool)).toEqual(settings(before));
-      expect(pool.Policies?.PasswordPolicy).toMatchObject({ MinimumLength: 12, RequireSymbols: false, TemporaryPasswordValidityDays: 3 });
+      expect(pool.Policies?.PasswordPolicy).toMatchObject({
+        MinimumLength: 12,
+        RequireSymbols: false,
+        TemporaryPasswordValidityDays: 3,
+      });
       expect((await aliasPolicy())[resource.statementId('cognito', 'svc-dev-users')]).toMatchObject({
         Principal: { Service: 'cognito-idp.amazonaws.com' },
         Resource: ALIAS,
@@ -308,7 +402,10 @@ describeMoto('existing-source custom resources against moto_server', () => {
         TYPE,
         'Update',
         { UserPoolName: 'svc-dev-users', UserPoolConfigs: [{ Trigger: 'PreAuthentication' }] },
-        { PhysicalResourceId: `traffic-shift:svc-dev-users:${ALIAS}`, OldResourceProperties: { FunctionArn: ALIAS, UserPoolName: 'svc-dev-users' } },
+        {
+          PhysicalResourceId: `traffic-shift:svc-dev-users:${ALIAS}`,
+          OldResourceProperties: { FunctionArn: ALIAS, UserPoolName: 'svc-dev-users' },
+        },
       );
       expect(response.Status).toBe('SUCCESS');
       const pool = await describePool();
@@ -317,20 +414,39 @@ describeMoto('existing-source custom resources against moto_server', () => {
     });
 
     it('delete: only the other function trigger is left, the settings stay', async () => {
-      const response = await request(TYPE, 'Delete', { UserPoolName: 'svc-dev-users', UserPoolConfigs: [{ Trigger: 'PreAuthentication' }] }, { PhysicalResourceId: `traffic-shift:svc-dev-users:${ALIAS}` });
-      expect(response).toMatchObject({ Status: 'SUCCESS', Reason: `removed the triggers of ${ALIAS} from user pool svc-dev-users` });
+      const response = await request(
+        TYPE,
+        'Delete',
+        { UserPoolName: 'svc-dev-users', UserPoolConfigs: [{ Trigger: 'PreAuthentication' }] },
+        { PhysicalResourceId: `traffic-shift:svc-dev-users:${ALIAS}` },
+      );
+      expect(response).toMatchObject({
+        Status: 'SUCCESS',
+        Reason: `removed the triggers of ${ALIAS} from user pool svc-dev-users`,
+      });
       const pool = await describePool();
       expect(pool.LambdaConfig).toEqual({ PreSignUp: WORKER });
       expect(settings(pool)).toEqual(settings(before));
     });
 
     it('a pool that does not exist: FAILED naming it on create, success on delete', async () => {
-      const failed = await request(TYPE, 'Create', { UserPoolName: 'svc-dev-nobody', UserPoolConfigs: [{ Trigger: 'PreSignUp' }] });
+      const failed = await request(TYPE, 'Create', {
+        UserPoolName: 'svc-dev-nobody',
+        UserPoolConfigs: [{ Trigger: 'PreSignUp' }],
+      });
       expect(failed).toMatchObject({
         Status: 'FAILED',
-        Reason: 'Create of ApiCustomTrafficShift (Custom::TrafficShiftExistingUserPool) failed: there is no user pool named "svc-dev-nobody" in us-east-1',
+        Reason:
+          'Create of ApiCustomTrafficShift (Custom::TrafficShiftExistingUserPool) failed: there is no user pool named "svc-dev-nobody" in us-east-1',
       });
-      expect(await request(TYPE, 'Delete', { UserPoolName: 'svc-dev-nobody' }, { PhysicalResourceId: failed.PhysicalResourceId })).toMatchObject({ Status: 'SUCCESS' });
+      expect(
+        await request(
+          TYPE,
+          'Delete',
+          { UserPoolName: 'svc-dev-nobody' },
+          { PhysicalResourceId: failed.PhysicalResourceId },
+        ),
+      ).toMatchObject({ Status: 'SUCCESS' });
     });
   });
 });

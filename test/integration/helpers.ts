@@ -60,7 +60,9 @@ export function fixtureDir(fixture: string): string {
 
 function assertPluginBuilt(): void {
   if (!existsSync(PLUGIN_ENTRY)) {
-    throw new Error(`The fixtures load the plugin from ${path.relative(REPO_ROOT, PLUGIN_ENTRY)}, which does not exist: run "npm run build" first.`);
+    throw new Error(
+      `The fixtures load the plugin from ${path.relative(REPO_ROOT, PLUGIN_ENTRY)}, which does not exist: run "npm run build" first.`,
+    );
   }
 }
 
@@ -104,7 +106,8 @@ export async function writeBaselineService(fixture: string): Promise<string> {
   const source = fixtureDir(fixture);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `traffic-shift-baseline-${fixture.replace(/\//g, '-')}-`));
   for (const entry of await fs.readdir(source)) {
-    if (entry !== 'serverless.yml' && entry !== '.serverless') await fs.cp(path.join(source, entry), path.join(dir, entry), { recursive: true });
+    if (entry !== 'serverless.yml' && entry !== '.serverless')
+      await fs.cp(path.join(source, entry), path.join(dir, entry), { recursive: true });
   }
   const configuration = withoutPlugin(await readConfiguration(path.join(source, 'serverless.yml')), source);
   await fs.writeFile(path.join(dir, 'serverless.yml'), JSON.stringify(configuration, null, 2));
@@ -114,10 +117,13 @@ export async function writeBaselineService(fixture: string): Promise<string> {
 
 function withoutPlugin(configuration: Record<string, unknown>, serviceDir: string): Record<string, unknown> {
   const { plugins, custom, functions, ...rest } = configuration;
-  const isThisPlugin = (entry: unknown): boolean => typeof entry === 'string' && path.resolve(serviceDir, entry) === REPO_ROOT;
+  const isThisPlugin = (entry: unknown): boolean =>
+    typeof entry === 'string' && path.resolve(serviceDir, entry) === REPO_ROOT;
   const otherPlugins = Array.isArray(plugins) ? plugins.filter((entry) => !isThisPlugin(entry)) : [];
   if (!Array.isArray(plugins) || otherPlugins.length === plugins.length) {
-    throw new Error(`${serviceDir}/serverless.yml does not list the plugin as "../../..", so no baseline can be made by removing it`);
+    throw new Error(
+      `${serviceDir}/serverless.yml does not list the plugin as "../../..", so no baseline can be made by removing it`,
+    );
   }
   const { deploymentSettings: _service, ...otherCustom } = (custom ?? {}) as Record<string, unknown>;
   const strippedFunctions = Object.fromEntries(
@@ -141,14 +147,22 @@ export interface PackagingFailure {
 }
 
 /** Packages a fixture that must fail; rejects if packaging succeeds. */
-export async function packageFixtureExpectingFailure(fixture: string, { stage = 'dev' }: { stage?: string } = {}): Promise<PackagingFailure> {
+export async function packageFixtureExpectingFailure(
+  fixture: string,
+  { stage = 'dev' }: { stage?: string } = {},
+): Promise<PackagingFailure> {
   let packaged: Packaged | undefined;
   try {
     packaged = await packageFixture(fixture, { stage });
   } catch (error) {
-    return { error: error as PackagingFailure['error'], templateWritten: existsSync(path.join(fixtureDir(fixture), TEMPLATE_FILE)) };
+    return {
+      error: error as PackagingFailure['error'],
+      templateWritten: existsSync(path.join(fixtureDir(fixture), TEMPLATE_FILE)),
+    };
   }
-  throw new Error(`Packaging ${fixture} succeeded (${Object.keys(packaged.template.Resources).length} resources) but was expected to fail`);
+  throw new Error(
+    `Packaging ${fixture} succeeded (${Object.keys(packaged.template.Resources).length} resources) but was expected to fail`,
+  );
 }
 
 export interface SpawnedPackaging {
@@ -162,22 +176,45 @@ export interface SpawnedPackaging {
 }
 
 /** Runs `node_modules/.bin/serverless package --stage <stage>` in the fixture's directory and reads what it wrote. */
-export async function spawnPackage(fixture: string, options: { stage?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SpawnedPackaging> {
+export async function spawnPackage(
+  fixture: string,
+  options: { stage?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<SpawnedPackaging> {
   return spawnPackageIn(fixtureDir(fixture), options);
 }
 
 /** The same in any service directory; `env` is added to this process's environment. */
-export async function spawnPackageIn(cwd: string, { stage = 'dev', env: extra = {} }: { stage?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SpawnedPackaging> {
+export async function spawnPackageIn(
+  cwd: string,
+  { stage = 'dev', env: extra = {} }: { stage?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<SpawnedPackaging> {
   assertPluginBuilt();
   await removePackagingOutput(cwd);
-  const env = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_TRACKING_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0', ...extra };
+  const env = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_TRACKING_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    FORCE_COLOR: '0',
+    ...extra,
+  };
   const { exitCode, stdout, stderr } = await run(SERVERLESS_BIN, ['package', '--stage', stage], { cwd, env });
   const templateFile = path.join(cwd, TEMPLATE_FILE);
   if (!existsSync(templateFile)) return { exitCode, stdout, stderr };
-  return { exitCode, stdout, stderr, templateFile, template: JSON.parse(await fs.readFile(templateFile, 'utf8')) as CfnTemplate };
+  return {
+    exitCode,
+    stdout,
+    stderr,
+    templateFile,
+    template: JSON.parse(await fs.readFile(templateFile, 'utf8')) as CfnTemplate,
+  };
 }
 
-function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { ...options, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
@@ -216,7 +253,9 @@ export function describeWithCfnLint(name: string, fn: () => void): void {
 }
 
 /** Runs cfn-lint once over several templates (objects or files on disk) and returns the findings of each. */
-export async function lint(templates: Record<string, CfnTemplate | { file: string }>): Promise<Record<string, LintFinding[]>> {
+export async function lint(
+  templates: Record<string, CfnTemplate | { file: string }>,
+): Promise<Record<string, LintFinding[]>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'traffic-shift-lint-'));
   try {
     const files = new Map<string, string>();
@@ -260,7 +299,9 @@ function findingSubject(finding: LintFinding): string {
  */
 export function introducedFindings(withPlugin: LintFinding[], baseline: LintFinding[]): string[] {
   const known = new Set(baseline.map((f) => `${f.Rule.Id} ${findingSubject(f)}`));
-  return withPlugin.filter((f) => !known.has(`${f.Rule.Id} ${findingSubject(f)}`)).map((f) => `${f.Rule.Id} ${findingSubject(f)}: ${f.Message}`);
+  return withPlugin
+    .filter((f) => !known.has(`${f.Rule.Id} ${findingSubject(f)}`))
+    .map((f) => `${f.Rule.Id} ${findingSubject(f)}: ${f.Message}`);
 }
 
 /** For each label, lints the template packaged with the plugin and its baseline in one cfn-lint run. */
@@ -274,7 +315,10 @@ export async function lintAgainstBaselines(
   }
   const findings = await lint(templates);
   return Object.fromEntries(
-    Object.keys(pairs).map((label) => [label, introducedFindings(findings[`${label}.plugin`] ?? [], findings[`${label}.baseline`] ?? [])]),
+    Object.keys(pairs).map((label) => [
+      label,
+      introducedFindings(findings[`${label}.plugin`] ?? [], findings[`${label}.baseline`] ?? []),
+    ]),
   );
 }
 
@@ -283,7 +327,8 @@ export async function lintAgainstBaselines(
 
 export function resource(template: CfnTemplate, logicalId: string): CfnResource {
   const found = template.Resources[logicalId];
-  if (!found) throw new Error(`The template has no resource ${logicalId}; it has ${Object.keys(template.Resources).join(', ')}`);
+  if (!found)
+    throw new Error(`The template has no resource ${logicalId}; it has ${Object.keys(template.Resources).join(', ')}`);
   return found;
 }
 
@@ -308,7 +353,8 @@ export function versionIds(template: CfnTemplate, functionLogicalId: string): st
 
 export function onlyVersionId(template: CfnTemplate, functionLogicalId: string): string {
   const ids = versionIds(template, functionLogicalId);
-  if (ids.length !== 1) throw new Error(`Expected one version of ${functionLogicalId}, found ${ids.length}: ${ids.join(', ')}`);
+  if (ids.length !== 1)
+    throw new Error(`Expected one version of ${functionLogicalId}, found ${ids.length}: ${ids.join(', ')}`);
   return ids[0] as string;
 }
 
@@ -327,26 +373,39 @@ export function pathsWhere(node: unknown, match: (value: unknown) => boolean, at
   return [];
 }
 
-export const sameJson = (expected: unknown) => (value: unknown): boolean => JSON.stringify(value) === JSON.stringify(expected);
+export const sameJson =
+  (expected: unknown) =>
+  (value: unknown): boolean =>
+    JSON.stringify(value) === JSON.stringify(expected);
 
 /**
  * The value with the artifact directory's timestamp (`1764315600000-2025-11-28T07:40:00.000Z`, part of every S3Key)
  * replaced, so two packagings of the same code compare equal.
  */
 export function withoutPackagingTimestamp<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value).replace(/\d{13}-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<timestamp>')) as T;
+  return JSON.parse(
+    JSON.stringify(value).replace(/\d{13}-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<timestamp>'),
+  ) as T;
 }
 
 /** Logical ids of the IAM roles a service principal (e.g. `codedeploy.amazonaws.com`) may assume, sorted. */
 export function rolesAssumedBy(template: CfnTemplate, servicePrincipal: string): string[] {
   return idsOfType(template, 'AWS::IAM::Role').filter((id) => {
-    const statements = (properties(template, id).AssumeRolePolicyDocument as { Statement?: { Principal?: { Service?: unknown } }[] } | undefined)?.Statement ?? [];
+    const statements =
+      (
+        properties(template, id).AssumeRolePolicyDocument as
+          { Statement?: { Principal?: { Service?: unknown } }[] } | undefined
+      )?.Statement ?? [];
     return statements.some((s) => [s.Principal?.Service].flat().includes(servicePrincipal));
   });
 }
 
 /** The `Fn::GetAtt` of a function's unqualified ARN, the value no event of a shifted function may use. */
-export const unqualifiedArn = (functionLogicalId: string): { 'Fn::GetAtt': [string, string] } => ({ 'Fn::GetAtt': [functionLogicalId, 'Arn'] });
+export const unqualifiedArn = (functionLogicalId: string): { 'Fn::GetAtt': [string, string] } => ({
+  'Fn::GetAtt': [functionLogicalId, 'Arn'],
+});
 
 /** The managed policy of the CodeDeploy role, partition-aware. */
-export const CODEDEPLOY_MANAGED_POLICY = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited' };
+export const CODEDEPLOY_MANAGED_POLICY = {
+  'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited',
+};

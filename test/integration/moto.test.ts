@@ -16,7 +16,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { CreateAliasCommand, GetAliasCommand, LambdaClient, PublishVersionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateAliasCommand,
+  GetAliasCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
 import { resolveSettings } from '../../src/config/resolve';
 import { createClients } from '../../src/deploy/aws';
 import { promoteCommand, rollbackCommand, shiftCommand, statusCommand } from '../../src/deploy/commands';
@@ -34,7 +40,10 @@ const CREDENTIALS = MOTO_CREDENTIALS;
 const describeMoto = describeWithMoto('test/integration/moto.test.ts');
 
 const settings = resolveSettings(
-  service({ api: { type: 'Canary10Percent5Minutes' }, worker: { type: 'Linear10PercentEvery1Minute' } }, { stage: 'dev' }),
+  service(
+    { api: { type: 'Canary10Percent5Minutes' }, worker: { type: 'Linear10PercentEvery1Minute' } },
+    { stage: 'dev' },
+  ),
 );
 
 /** The stack a deploy of `svc` in stage dev leaves, as far as moto models it: functions with version 1; api also has version 2. */
@@ -59,19 +68,35 @@ async function seed(endpoint: string): Promise<void> {
           IamRoleLambdaExecution: {
             Type: 'AWS::IAM::Role',
             Properties: {
-              AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+              AssumeRolePolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+                ],
+              },
             },
           },
           ApiLambdaFunction: fn('api'),
-          ApiLambdaVersionAbc: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'ApiLambdaFunction' } } },
+          ApiLambdaVersionAbc: {
+            Type: 'AWS::Lambda::Version',
+            Properties: { FunctionName: { Ref: 'ApiLambdaFunction' } },
+          },
           WorkerLambdaFunction: fn('worker'),
-          WorkerLambdaVersionAbc: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'WorkerLambdaFunction' } } },
+          WorkerLambdaVersionAbc: {
+            Type: 'AWS::Lambda::Version',
+            Properties: { FunctionName: { Ref: 'WorkerLambdaFunction' } },
+          },
         },
       }),
     }),
   );
   const lambda = new LambdaClient(config);
-  await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'svc-dev-api', ZipFile: Buffer.from('PK\x05\x06' + '\0'.repeat(18), 'binary') }));
+  await lambda.send(
+    new UpdateFunctionCodeCommand({
+      FunctionName: 'svc-dev-api',
+      ZipFile: Buffer.from('PK\x05\x06' + '\0'.repeat(18), 'binary'),
+    }),
+  );
   const { Version } = await lambda.send(new PublishVersionCommand({ FunctionName: 'svc-dev-api' }));
   expect(Version).toBe('2');
   for (const name of ['api', 'worker']) {
@@ -109,7 +134,12 @@ describeMoto('traffic commands against moto_server', () => {
       changeSetEmpty: () => false,
       options,
       cliSuffix: ' --stage dev --region us-east-1',
-      logger: { notice: () => undefined, info: () => undefined, warning: () => undefined, writeText: (t) => text.push(t) },
+      logger: {
+        notice: () => undefined,
+        info: () => undefined,
+        warning: () => undefined,
+        writeText: (t) => text.push(t),
+      },
       interactive: false,
       clock: systemClock,
     };
@@ -147,14 +177,18 @@ describeMoto('traffic commands against moto_server', () => {
     const { ctx, text } = context({ function: 'api', weight: '20' });
     await shiftCommand(ctx);
     expect(await alias('api')).toEqual({ version: '1', weights: { '2': 0.2 } });
-    expect(text[0]?.split('\n')[0]).toBe('api: alias "live" serves version 1 (80%), version 2 (20%) (was version 1 (100%)).');
+    expect(text[0]?.split('\n')[0]).toBe(
+      'api: alias "live" serves version 1 (80%), version 2 (20%) (was version 1 (100%)).',
+    );
   });
 
   it('sls deploy refuses to start while the weight is there, and says how to finish or undo it', async () => {
     const { ctx } = context();
     const error = await deployHooks(() => ctx)['before:deploy:deploy']!().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrafficError);
-    expect((error as Error).message).toContain('  - api: alias "live" serves version 1 (80%), version 2 (20%)\n      finish it: serverless traffic promote --function api');
+    expect((error as Error).message).toContain(
+      '  - api: alias "live" serves version 1 (80%), version 2 (20%)\n      finish it: serverless traffic promote --function api',
+    );
   });
 
   it('status shows the weights and what to do about them', async () => {
@@ -172,7 +206,9 @@ describeMoto('traffic commands against moto_server', () => {
     const { ctx, text } = context({ function: 'api' });
     await promoteCommand(ctx);
     expect(await alias('api')).toEqual({ version: '2', weights: {} });
-    expect(text[0]?.split('\n')[0]).toBe('api: alias "live" serves version 2 (100%) (was version 1 (80%), version 2 (20%)).');
+    expect(text[0]?.split('\n')[0]).toBe(
+      'api: alias "live" serves version 2 (100%) (was version 1 (80%), version 2 (20%)).',
+    );
   });
 
   it('rollback with no rollout in progress removes the weight and keeps the main version', async () => {
@@ -181,7 +217,9 @@ describeMoto('traffic commands against moto_server', () => {
     const { ctx, text } = context({ function: 'api' });
     await rollbackCommand(ctx);
     expect(await alias('api')).toEqual({ version: '2', weights: {} });
-    expect(text).toEqual(['api: removed the weight set by hand (it was version 2 (90%), version 1 (10%)): alias "live" serves version 2 (100%).']);
+    expect(text).toEqual([
+      'api: removed the weight set by hand (it was version 2 (90%), version 1 (10%)): alias "live" serves version 2 (100%).',
+    ]);
     // Nothing left to roll back: says so and changes nothing.
     const again = context();
     await rollbackCommand(again.ctx);
@@ -229,26 +267,47 @@ describeMoto('traffic commands against moto_server', () => {
           '',
         ].join('\n'),
       );
-      writeFileSync(path.join(dir, 'credentials'), `[moto]\naws_access_key_id = ${CREDENTIALS.accessKeyId}\naws_secret_access_key = ${CREDENTIALS.secretAccessKey}\n`);
+      writeFileSync(
+        path.join(dir, 'credentials'),
+        `[moto]\naws_access_key_id = ${CREDENTIALS.accessKeyId}\naws_secret_access_key = ${CREDENTIALS.secretAccessKey}\n`,
+      );
     });
 
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    function sls(args: string[], env: Record<string, string>): { status: number | null; output: string; stdout: string } {
+    function sls(
+      args: string[],
+      env: Record<string, string>,
+    ): { status: number | null; output: string; stdout: string } {
       const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-      const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), ...args], {
-        cwd: dir,
-        encoding: 'utf8',
-        timeout: 120000,
-        env: { ...base, HOME: dir, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ENDPOINT_URL: endpoint, ...env },
-      });
+      const result = spawnSync(
+        process.execPath,
+        [path.join(REPO_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'), ...args],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          timeout: 120000,
+          env: {
+            ...base,
+            HOME: dir,
+            SLS_TELEMETRY_DISABLED: '1',
+            SLS_NOTIFICATIONS_MODE: 'off',
+            AWS_ENDPOINT_URL: endpoint,
+            ...env,
+          },
+        },
+      );
       return { status: result.status, output: `${result.stdout}\n${result.stderr}`, stdout: result.stdout };
     }
 
-    if (!built) console.warn('test/integration/moto.test.ts: the CLI tests are SKIPPED, dist/ is not built (npm run build).');
+    if (!built)
+      console.warn('test/integration/moto.test.ts: the CLI tests are SKIPPED, dist/ is not built (npm run build).');
 
     itBuilt('traffic status with credentials from the environment', () => {
-      const { status, output } = sls(['traffic', 'status', '--stage', 'dev'], { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey });
+      const { status, output } = sls(['traffic', 'status', '--stage', 'dev'], {
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      });
       expect(output).toContain('Traffic status of stage "dev" (stack svc-dev, us-east-1)');
       expect(output).toContain('api\n  alias         live → version 2 (100%)');
       expect(status).toBe(0);
@@ -260,21 +319,36 @@ describeMoto('traffic commands against moto_server', () => {
       expect(ok.output).toContain('worker\n  alias         live → version 1 (100%)');
       expect(ok.output).not.toContain('\napi\n');
       expect(ok.status).toBe(0);
-      const elsewhere = sls(['traffic', 'status', '--stage', 'dev', '--aws-profile', 'moto', '--region', 'eu-west-1'], profile);
+      const elsewhere = sls(
+        ['traffic', 'status', '--stage', 'dev', '--aws-profile', 'moto', '--region', 'eu-west-1'],
+        profile,
+      );
       expect(elsewhere.output).toContain('Stack svc-dev does not exist in eu-west-1');
       expect(elsewhere.status).toBe(1);
     });
 
     itBuilt('traffic status --json: the status alone on stdout, as data', () => {
-      const { status, stdout } = sls(['traffic', 'status', '--stage', 'dev', '--json'], { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey });
+      const { status, stdout } = sls(['traffic', 'status', '--stage', 'dev', '--json'], {
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      });
       expect(status).toBe(0);
-      const parsed = JSON.parse(stdout) as { stack: string; functions: { name: string; alias: unknown; inProgress: unknown }[] };
+      const parsed = JSON.parse(stdout) as {
+        stack: string;
+        functions: { name: string; alias: unknown; inProgress: unknown }[];
+      };
       expect(parsed.stack).toBe('svc-dev');
-      expect(parsed.functions.find((f) => f.name === 'api')).toMatchObject({ alias: { name: 'live', deployed: true, versions: [{ version: '2', percent: 100 }] }, inProgress: null });
+      expect(parsed.functions.find((f) => f.name === 'api')).toMatchObject({
+        alias: { name: 'live', deployed: true, versions: [{ version: '2', percent: 100 }] },
+        inProgress: null,
+      });
     });
 
     itBuilt('traffic shift needs its options', () => {
-      const { status, output } = sls(['traffic', 'shift', '--stage', 'dev'], { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+      const { status, output } = sls(['traffic', 'shift', '--stage', 'dev'], {
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+      });
       expect(output).toContain('Serverless command "traffic shift" requires "--function", "--weight" options.');
       expect(status).toBe(1);
     });

@@ -101,51 +101,68 @@ describe('serverless offline with the plugin loaded', () => {
   beforeAll(() => process.on('exit', onExit));
   afterAll(() => process.off('exit', onExit));
 
-  it('serves the api function over HTTP', async () => {
-    if (!existsSync(path.join(root, 'dist', 'index.js'))) {
-      throw new Error('dist/index.js is missing: run "npm run build" first (npm test does).');
-    }
-    const [httpPort, lambdaPort] = await Promise.all([freePort(), freePort()]);
-    const started = Date.now();
-
-    const proc = spawn(
-      serverlessBin,
-      ['offline', 'start', '--stage', 'prod', '--host', HOST, '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
-      {
-        cwd: serviceDir,
-        // Its own process group, so stop() reaches every process it starts.
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0' },
-      },
-    );
-    child = proc;
-    exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-    proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-
-    const url = `http://${HOST}:${httpPort}/hello?name=offline`;
-    let response: Response | undefined;
-    while (!response) {
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`serverless offline exited early (code ${proc.exitCode}, signal ${proc.signalCode}):\n${output}`);
+  it(
+    'serves the api function over HTTP',
+    async () => {
+      if (!existsSync(path.join(root, 'dist', 'index.js'))) {
+        throw new Error('dist/index.js is missing: run "npm run build" first (npm test does).');
       }
-      if (Date.now() - started > READY_TIMEOUT_MS) {
-        throw new Error(`serverless offline did not answer on ${url} within ${READY_TIMEOUT_MS} ms:\n${output}`);
-      }
-      // Ready when the HTTP server logs it; polling covers a changed log line.
-      if (output.includes('Server ready:')) {
-        response = await get(url).catch(() => undefined);
-      } else {
-        response = await get(url, 1_000).catch(() => undefined);
-      }
-      if (!response) await sleep(250);
-    }
+      const [httpPort, lambdaPort] = await Promise.all([freePort(), freePort()]);
+      const started = Date.now();
 
-    expect(response.status).toBe(200);
-    expect(response.contentType).toMatch(/^application\/json/);
-    expect(JSON.parse(response.body)).toEqual(expect.objectContaining({ message: 'Hello, offline!', stage: 'prod' }));
-    // The plugin registered its settings schema: the framework did not flag deploymentSettings as unknown.
-    expect(output).not.toMatch(/deploymentSettings/);
-  }, READY_TIMEOUT_MS + 3 * STOP_TIMEOUT_MS + 10_000);
+      const proc = spawn(
+        serverlessBin,
+        [
+          'offline',
+          'start',
+          '--stage',
+          'prod',
+          '--host',
+          HOST,
+          '--httpPort',
+          String(httpPort),
+          '--lambdaPort',
+          String(lambdaPort),
+        ],
+        {
+          cwd: serviceDir,
+          // Its own process group, so stop() reaches every process it starts.
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', FORCE_COLOR: '0' },
+        },
+      );
+      child = proc;
+      exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+      proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+      const url = `http://${HOST}:${httpPort}/hello?name=offline`;
+      let response: Response | undefined;
+      while (!response) {
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          throw new Error(
+            `serverless offline exited early (code ${proc.exitCode}, signal ${proc.signalCode}):\n${output}`,
+          );
+        }
+        if (Date.now() - started > READY_TIMEOUT_MS) {
+          throw new Error(`serverless offline did not answer on ${url} within ${READY_TIMEOUT_MS} ms:\n${output}`);
+        }
+        // Ready when the HTTP server logs it; polling covers a changed log line.
+        if (output.includes('Server ready:')) {
+          response = await get(url).catch(() => undefined);
+        } else {
+          response = await get(url, 1_000).catch(() => undefined);
+        }
+        if (!response) await sleep(250);
+      }
+
+      expect(response.status).toBe(200);
+      expect(response.contentType).toMatch(/^application\/json/);
+      expect(JSON.parse(response.body)).toEqual(expect.objectContaining({ message: 'Hello, offline!', stage: 'prod' }));
+      // The plugin registered its settings schema: the framework did not flag deploymentSettings as unknown.
+      expect(output).not.toMatch(/deploymentSettings/);
+    },
+    READY_TIMEOUT_MS + 3 * STOP_TIMEOUT_MS + 10_000,
+  );
 });

@@ -27,15 +27,25 @@ const ALIAS = { Ref: 'ApiTrafficShiftAlias' };
 describe('provisionedConcurrency (fixture provisioned)', () => {
   it('replaces the framework alias: no ApiProvConcLambdaAlias, nothing refers to it or to the "provisioned" qualifier', () => {
     expect(idsOfType(template, 'AWS::Lambda::Alias')).toEqual(['ApiTrafficShiftAlias']);
-    expect(pathsWhere(template, (value) => typeof value === 'string' && (value.includes('ProvConcLambdaAlias') || value === 'provisioned'))).toEqual([]);
+    expect(
+      pathsWhere(
+        template,
+        (value) => typeof value === 'string' && (value.includes('ProvConcLambdaAlias') || value === 'provisioned'),
+      ),
+    ).toEqual([]);
   });
 
   it('moves the provisioned concurrency to the plugin alias', () => {
-    expect(properties(template, 'ApiTrafficShiftAlias').ProvisionedConcurrencyConfig).toEqual({ ProvisionedConcurrentExecutions: 2 });
+    expect(properties(template, 'ApiTrafficShiftAlias').ProvisionedConcurrencyConfig).toEqual({
+      ProvisionedConcurrentExecutions: 2,
+    });
   });
 
   it('grants API Gateway and the HTTP API permission on the plugin alias', () => {
-    expect(idsOfType(template, 'AWS::Lambda::Permission')).toEqual(['ApiLambdaPermissionApiGateway', 'ApiLambdaPermissionHttpApi']);
+    expect(idsOfType(template, 'AWS::Lambda::Permission')).toEqual([
+      'ApiLambdaPermissionApiGateway',
+      'ApiLambdaPermissionHttpApi',
+    ]);
     expect(properties(template, 'ApiLambdaPermissionApiGateway').FunctionName).toEqual(ALIAS);
     expect(properties(template, 'ApiLambdaPermissionHttpApi').FunctionName).toEqual(ALIAS);
   });

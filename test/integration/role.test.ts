@@ -32,13 +32,18 @@ describe('codeDeployRolePermissionsBoundary (fixture role-boundary)', () => {
       ManagedPolicyArns: [CODEDEPLOY_MANAGED_POLICY],
       PermissionsBoundary: 'arn:aws:iam::123456789012:policy/deploy-boundary',
     });
-    expect(properties(withBoundary, 'TrafficShiftCodeDeployRole').ManagedPolicyArns).toEqual([CODEDEPLOY_MANAGED_POLICY]);
+    expect(properties(withBoundary, 'TrafficShiftCodeDeployRole').ManagedPolicyArns).toEqual([
+      CODEDEPLOY_MANAGED_POLICY,
+    ]);
   });
 
   it('gives every deployment group that role', () => {
     expect(idsOfType(withBoundary, 'AWS::CodeDeploy::DeploymentGroup')).toEqual(GROUPS);
     for (const id of GROUPS) {
-      expect([id, properties(withBoundary, id).ServiceRoleArn]).toEqual([id, { 'Fn::GetAtt': ['TrafficShiftCodeDeployRole', 'Arn'] }]);
+      expect([id, properties(withBoundary, id).ServiceRoleArn]).toEqual([
+        id,
+        { 'Fn::GetAtt': ['TrafficShiftCodeDeployRole', 'Arn'] },
+      ]);
     }
   });
 });
@@ -51,7 +56,8 @@ describe('codeDeployRole (fixture role-external)', () => {
 
   it('gives every deployment group the configured role ARN', () => {
     expect(idsOfType(external, 'AWS::CodeDeploy::DeploymentGroup')).toEqual(GROUPS);
-    for (const id of GROUPS) expect([id, properties(external, id).ServiceRoleArn]).toEqual([id, 'arn:aws:iam::123456789012:role/x']);
+    for (const id of GROUPS)
+      expect([id, properties(external, id).ServiceRoleArn]).toEqual([id, 'arn:aws:iam::123456789012:role/x']);
   });
 });
 

@@ -63,16 +63,25 @@ function flatten({ root, nested }: Split): CfnTemplate {
   const substitute = (node: unknown, parameters: Record<string, unknown>): unknown => {
     if (Array.isArray(node)) return node.map((item) => substitute(item, parameters));
     if (!isObject(node)) return node;
-    if (typeof node.Ref === 'string' && Object.keys(node).length === 1 && node.Ref in parameters) return substitute(parameters[node.Ref], {});
+    if (typeof node.Ref === 'string' && Object.keys(node).length === 1 && node.Ref in parameters)
+      return substitute(parameters[node.Ref], {});
     const getAtt = node['Fn::GetAtt'];
-    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && nested[getAtt[0]] && String(getAtt[1]).startsWith('Outputs.')) {
+    if (
+      Array.isArray(getAtt) &&
+      typeof getAtt[0] === 'string' &&
+      nested[getAtt[0]] &&
+      String(getAtt[1]).startsWith('Outputs.')
+    ) {
       const stack = getAtt[0];
-      const output = (nested[stack]?.Outputs as Record<string, { Value: unknown }>)[String(getAtt[1]).slice('Outputs.'.length)];
+      const output = (nested[stack]?.Outputs as Record<string, { Value: unknown }>)[
+        String(getAtt[1]).slice('Outputs.'.length)
+      ];
       return substitute(output?.Value, stackParameters(stack));
     }
     return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, substitute(value, parameters)]));
   };
-  const stackParameters = (stack: string): Record<string, unknown> => (root.Resources[stack]?.Properties?.Parameters ?? {}) as Record<string, unknown>;
+  const stackParameters = (stack: string): Record<string, unknown> =>
+    (root.Resources[stack]?.Properties?.Parameters ?? {}) as Record<string, unknown>;
   const resources: CfnTemplate['Resources'] = {};
   for (const [id, resource] of Object.entries(root.Resources)) {
     if (!nested[id]) resources[id] = substitute(resource, {}) as CfnTemplate['Resources'][string];
@@ -86,12 +95,19 @@ function flatten({ root, nested }: Split): CfnTemplate {
 }
 
 /** cfn-lint on a split with the plugin and the same split without it; what only the first has, W3005 aside. */
-async function introducedBeyondRedundantDependsOn(withPlugin: Split, baseline: Split): Promise<{ introduced: string[]; redundantDependsOn: number }> {
+async function introducedBeyondRedundantDependsOn(
+  withPlugin: Split,
+  baseline: Split,
+): Promise<{ introduced: string[]; redundantDependsOn: number }> {
   const labelled: Record<string, { file: string }> = {};
   for (const [id, file] of Object.entries(withPlugin.files)) labelled[`plugin/${id}`] = { file };
   for (const [id, file] of Object.entries(baseline.files)) labelled[`baseline/${id}`] = { file };
   const findings = await lint(labelled);
-  const all = Object.keys(withPlugin.files).flatMap((id) => introducedFindings(findings[`plugin/${id}`] ?? [], findings[`baseline/${id}`] ?? []).map((line) => `${id}: ${line}`));
+  const all = Object.keys(withPlugin.files).flatMap((id) =>
+    introducedFindings(findings[`plugin/${id}`] ?? [], findings[`baseline/${id}`] ?? []).map(
+      (line) => `${id}: ${line}`,
+    ),
+  );
   // split-stacks adds a DependsOn on a nested stack to every resource that refers to one, as it does without the plugin.
   const redundant = all.filter((line) => / W3005 .*dependency already enforced/.test(line));
   return { introduced: all.filter((line) => !redundant.includes(line)), redundantDependsOn: redundant.length };
@@ -126,9 +142,16 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
   async function packagePair(fixture: string): Promise<{ withPlugin: Split; baseline: Split }> {
     const baselineDir = await writeBaselineService(fixture);
     baselineDirs.push(baselineDir);
-    const [withPlugin, baseline] = await Promise.all([spawnPackage(fixture, { env }), spawnPackageIn(baselineDir, { env })]);
-    for (const [label, run] of [[fixture, withPlugin], [`${fixture} without the plugin`, baseline]] as [string, SpawnedPackaging][]) {
-      if (run.exitCode !== 0) throw new Error(`serverless package (${label}) exited with ${run.exitCode}:\n${run.stdout}\n${run.stderr}`);
+    const [withPlugin, baseline] = await Promise.all([
+      spawnPackage(fixture, { env }),
+      spawnPackageIn(baselineDir, { env }),
+    ]);
+    for (const [label, run] of [
+      [fixture, withPlugin],
+      [`${fixture} without the plugin`, baseline],
+    ] as [string, SpawnedPackaging][]) {
+      if (run.exitCode !== 0)
+        throw new Error(`serverless package (${label}) exited with ${run.exitCode}:\n${run.stdout}\n${run.stderr}`);
     }
     return { withPlugin: await readSplit(fixtureDir(fixture)), baseline: await readSplit(baselineDir) };
   }
@@ -148,17 +171,34 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
     );
 
     it('split-stacks moved versions, alarms and permissions into nested stacks', () => {
-      expect(Object.keys(split.withPlugin.nested).sort()).toEqual(['APINestedStack', 'AlarmsNestedStack', 'PermissionsNestedStack', 'PoliciesNestedStack', 'VersionsNestedStack']);
-      expect(idsOfType(split.withPlugin.nested.VersionsNestedStack as CfnTemplate, 'AWS::Lambda::Version').map((id) => id.replace(/LambdaVersion.*/, ''))).toEqual(['Api', 'Worker']);
+      expect(Object.keys(split.withPlugin.nested).sort()).toEqual([
+        'APINestedStack',
+        'AlarmsNestedStack',
+        'PermissionsNestedStack',
+        'PoliciesNestedStack',
+        'VersionsNestedStack',
+      ]);
+      expect(
+        idsOfType(split.withPlugin.nested.VersionsNestedStack as CfnTemplate, 'AWS::Lambda::Version').map((id) =>
+          id.replace(/LambdaVersion.*/, ''),
+        ),
+      ).toEqual(['Api', 'Worker']);
       expect(idsOfType(split.withPlugin.root, 'AWS::Lambda::Version')).toEqual([]);
-      expect(idsOfType(split.withPlugin.nested.AlarmsNestedStack as CfnTemplate, 'AWS::CloudWatch::Alarm')).toEqual(['ApiTrafficShiftErrorsAlarm', 'WorkerTrafficShiftErrorsAlarm']);
+      expect(idsOfType(split.withPlugin.nested.AlarmsNestedStack as CfnTemplate, 'AWS::CloudWatch::Alarm')).toEqual([
+        'ApiTrafficShiftErrorsAlarm',
+        'WorkerTrafficShiftErrorsAlarm',
+      ]);
     });
 
     it('put back together, every event source of api and worker reaches its alias', () => {
       const flat = flatten(split.withPlugin);
       expect(findBypasses(flat, shifted)).toEqual([]);
       const permissions = Object.values(flat.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission');
-      expect(permissions.map((p) => p.Properties?.FunctionName).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      expect(
+        permissions
+          .map((p) => p.Properties?.FunctionName)
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      ).toEqual([
         { Ref: 'ApiTrafficShiftAlias' },
         { Ref: 'WorkerTrafficShiftAlias' },
         { Ref: 'WorkerTrafficShiftAlias' },
@@ -168,8 +208,15 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
     it('aliases (with their UpdatePolicy) and deployment groups stay in the root stack, on the versions and alarms of the nested stacks', () => {
       const { root } = split.withPlugin;
       const alias = root.Resources.ApiTrafficShiftAlias;
-      expect(alias?.UpdatePolicy).toMatchObject({ CodeDeployLambdaAliasUpdate: { DeploymentGroupName: { Ref: 'ApiTrafficShiftDeploymentGroup' }, AfterAllowTrafficHook: { Ref: 'CheckerLambdaFunction' } } });
-      expect(alias?.Properties?.FunctionVersion).toEqual({ 'Fn::GetAtt': ['VersionsNestedStack', expect.stringMatching(/^Outputs\.ApiLambdaVersion\w+Version$/)] });
+      expect(alias?.UpdatePolicy).toMatchObject({
+        CodeDeployLambdaAliasUpdate: {
+          DeploymentGroupName: { Ref: 'ApiTrafficShiftDeploymentGroup' },
+          AfterAllowTrafficHook: { Ref: 'CheckerLambdaFunction' },
+        },
+      });
+      expect(alias?.Properties?.FunctionVersion).toEqual({
+        'Fn::GetAtt': ['VersionsNestedStack', expect.stringMatching(/^Outputs\.ApiLambdaVersion\w+Version$/)],
+      });
       expect(root.Resources.WorkerTrafficShiftDeploymentGroup?.Properties?.AlarmConfiguration).toEqual({
         Enabled: true,
         IgnorePollAlarmFailure: false,
@@ -181,7 +228,11 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
     it('the hook function checker publishes no version, so it and the versions stack do not refer to each other', () => {
       const checker = split.withPlugin.root.Resources.CheckerLambdaFunction;
       expect(checker?.Properties?.Environment).toEqual({
-        Variables: { TRAFFIC_SHIFT_NEW_VERSION_ARN: { 'Fn::GetAtt': ['VersionsNestedStack', expect.stringMatching(/^Outputs\.ApiLambdaVersion\w+$/)] } },
+        Variables: {
+          TRAFFIC_SHIFT_NEW_VERSION_ARN: {
+            'Fn::GetAtt': ['VersionsNestedStack', expect.stringMatching(/^Outputs\.ApiLambdaVersion\w+$/)],
+          },
+        },
       });
       expect(JSON.stringify(split.withPlugin.nested.VersionsNestedStack)).not.toContain('Checker');
       // Without the plugin the framework versions checker like any function.
@@ -189,8 +240,11 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
     });
 
     describeWithCfnLint('cfn-lint', () => {
-      it('finds nothing in the root or nested templates that the same split without the plugin does not, beyond split-stacks\' redundant DependsOn', async () => {
-        const { introduced, redundantDependsOn } = await introducedBeyondRedundantDependsOn(split.withPlugin, split.baseline);
+      it("finds nothing in the root or nested templates that the same split without the plugin does not, beyond split-stacks' redundant DependsOn", async () => {
+        const { introduced, redundantDependsOn } = await introducedBeyondRedundantDependsOn(
+          split.withPlugin,
+          split.baseline,
+        );
         expect(introduced).toEqual([]);
         expect(redundantDependsOn).toBeGreaterThan(0);
       });
@@ -218,13 +272,16 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
     });
 
     it('put back together, every event source reaches its alias', () => {
-      const shifted = shiftedOf({ api: undefined, worker: { type: 'Linear10PercentEvery1Minute' } }, { type: 'Canary10Percent5Minutes' });
+      const shifted = shiftedOf(
+        { api: undefined, worker: { type: 'Linear10PercentEvery1Minute' } },
+        { type: 'Canary10Percent5Minutes' },
+      );
       expect(shifted).toHaveLength(2);
       expect(findBypasses(flatten(split.withPlugin), shifted)).toEqual([]);
     });
 
     describeWithCfnLint('cfn-lint', () => {
-      it('finds nothing the same split without the plugin does not, beyond split-stacks\' redundant DependsOn', async () => {
+      it("finds nothing the same split without the plugin does not, beyond split-stacks' redundant DependsOn", async () => {
         const { introduced } = await introducedBeyondRedundantDependsOn(split.withPlugin, split.baseline);
         expect(introduced).toEqual([]);
       });
@@ -235,7 +292,9 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
     it('split-stacks listed before the plugin (fixture split-stacks/listed-first)', async () => {
       const run = await spawnPackage('split-stacks/listed-first', { env });
       expect(run.exitCode).not.toBe(0);
-      expect(`${run.stdout}${run.stderr}`).toContain('serverless-plugin-split-stacks is listed before serverless-traffic-shift in plugins.');
+      expect(`${run.stdout}${run.stderr}`).toContain(
+        'serverless-plugin-split-stacks is listed before serverless-traffic-shift in plugins.',
+      );
       expect(run.templateFile).toBeUndefined();
     });
 
@@ -248,7 +307,15 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
           'Here worker is checked by function checker, which gets a nested stack of its own; TrafficShiftSmokeTestHook (smokeTest) serves several functions from the root stack.',
       );
       expect(run.templateFile).toBeUndefined();
-      expect(existsSync(path.join(fixtureDir('split-stacks/per-function'), '.serverless', 'cloudformation-template-update-stack.json'))).toBe(false);
+      expect(
+        existsSync(
+          path.join(
+            fixtureDir('split-stacks/per-function'),
+            '.serverless',
+            'cloudformation-template-update-stack.json',
+          ),
+        ),
+      ).toBe(false);
     });
   });
 });

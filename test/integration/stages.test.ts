@@ -59,7 +59,9 @@ describe('stages: [prod] (fixture stages)', () => {
         },
       });
       expect(codeDeployResources(prod).sort()).toEqual(['ApiTrafficShiftDeploymentGroup', 'TrafficShiftApplication']);
-      expect(properties(prod, 'ApiTrafficShiftDeploymentGroup').DeploymentConfigName).toBe('CodeDeployDefault.LambdaLinear10PercentEvery1Minute');
+      expect(properties(prod, 'ApiTrafficShiftDeploymentGroup').DeploymentConfigName).toBe(
+        'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+      );
       expect(rolesAssumedBy(prod, 'codedeploy.amazonaws.com')).toEqual(['TrafficShiftCodeDeployRole']);
     });
   });

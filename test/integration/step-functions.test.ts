@@ -34,32 +34,59 @@ const alias = (id: string) => ({ Ref: id });
 
 /** The Fn::Sub variables of a state machine's definition, by the state that uses each. */
 function taskTargets(machine: string): Record<string, unknown> {
-  const [text, variables] = (properties(template, machine).DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'];
-  const states = JSON.parse(text.replace(/\$\{(\w+)\}/g, '$1')).States as Record<string, { Resource: string; Parameters?: { FunctionName: string } }>;
-  return Object.fromEntries(Object.entries(states).map(([name, state]) => [name, variables[state.Parameters?.FunctionName ?? state.Resource] ?? state.Resource]));
+  const [text, variables] = (
+    properties(template, machine).DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] }
+  )['Fn::Sub'];
+  const states = JSON.parse(text.replace(/\$\{(\w+)\}/g, '$1')).States as Record<
+    string,
+    { Resource: string; Parameters?: { FunctionName: string } }
+  >;
+  return Object.fromEntries(
+    Object.entries(states).map(([name, state]) => [
+      name,
+      variables[state.Parameters?.FunctionName ?? state.Resource] ?? state.Resource,
+    ]),
+  );
 }
 
 describe('serverless-step-functions alongside (fixture step-functions)', () => {
   it('ts-flow invokes the aliases: hello as its Task resource, other through lambda:invoke', () => {
-    expect(taskTargets('TsDashflow')).toEqual({ Hello: alias('HelloTrafficShiftAlias'), Invoke: alias('OtherTrafficShiftAlias') });
+    expect(taskTargets('TsDashflow')).toEqual({
+      Hello: alias('HelloTrafficShiftAlias'),
+      Invoke: alias('OtherTrafficShiftAlias'),
+    });
   });
 
   it('its role may invoke the aliases, beside what serverless-step-functions granted', () => {
-    const statements = (properties(template, 'TsDashflowRole').Policies as { PolicyDocument: { Statement: { Resource: unknown[] }[] } }[])[0]?.PolicyDocument.Statement;
-    const base = (properties(baseline, 'TsDashflowRole').Policies as { PolicyDocument: { Statement: { Resource: unknown[] }[] } }[])[0]?.PolicyDocument.Statement;
-    expect(statements?.[0]?.Resource).toEqual(expect.arrayContaining([...(base?.[0]?.Resource ?? []), alias('HelloTrafficShiftAlias'), alias('OtherTrafficShiftAlias')]));
+    const statements = (
+      properties(template, 'TsDashflowRole').Policies as { PolicyDocument: { Statement: { Resource: unknown[] }[] } }[]
+    )[0]?.PolicyDocument.Statement;
+    const base = (
+      properties(baseline, 'TsDashflowRole').Policies as { PolicyDocument: { Statement: { Resource: unknown[] }[] } }[]
+    )[0]?.PolicyDocument.Statement;
+    expect(statements?.[0]?.Resource).toEqual(
+      expect.arrayContaining([
+        ...(base?.[0]?.Resource ?? []),
+        alias('HelloTrafficShiftAlias'),
+        alias('OtherTrafficShiftAlias'),
+      ]),
+    );
   });
 
   it('audit, in the allowBypass of other, keeps the function itself, exactly as without the plugin', () => {
     expect(taskTargets('AuditStepFunctionsStateMachine')).toEqual({ Audit: arn('OtherLambdaFunction') });
-    expect(properties(template, 'AuditStepFunctionsStateMachine')).toEqual(properties(baseline, 'AuditStepFunctionsStateMachine'));
+    expect(properties(template, 'AuditStepFunctionsStateMachine')).toEqual(
+      properties(baseline, 'AuditStepFunctionsStateMachine'),
+    );
   });
 
   it('the plan lists each state machine as an event source, through the alias or as the allowed bypass', () => {
     expect(plan.exitCode).toBe(0);
     const text = `${plan.stdout}\n${plan.stderr}`;
     expect(text).toMatch(/hello: [\s\S]*events\s+stepFunctions ts-flow → alias/);
-    expect(text).toMatch(/other: [\s\S]*events\s+stepFunctions ts-flow → alias\n\s+stepFunctions AuditStepFunctionsStateMachine \[AuditStepFunctionsStateMachine\] → the function itself, new code at once \(allowBypass\)/);
+    expect(text).toMatch(
+      /other: [\s\S]*events\s+stepFunctions ts-flow → alias\n\s+stepFunctions AuditStepFunctionsStateMachine \[AuditStepFunctionsStateMachine\] → the function itself, new code at once \(allowBypass\)/,
+    );
   });
 });
 

@@ -39,7 +39,9 @@ describe('deployment strategies (fixture strategies)', () => {
     expect(idsOfType(template, 'AWS::Lambda::Alias')).toEqual(
       [...SHIFTED.map(([fn]) => fn), 'InPlace'].map((fn) => `${fn}TrafficShiftAlias`).sort(),
     );
-    expect(idsOfType(template, 'AWS::CodeDeploy::DeploymentGroup')).toEqual(SHIFTED.map(([fn]) => `${fn}TrafficShiftDeploymentGroup`).sort());
+    expect(idsOfType(template, 'AWS::CodeDeploy::DeploymentGroup')).toEqual(
+      SHIFTED.map(([fn]) => `${fn}TrafficShiftDeploymentGroup`).sort(),
+    );
     expect(idsOfType(template, 'AWS::CodeDeploy::Application')).toEqual(['TrafficShiftApplication']);
     expect(properties(template, 'TrafficShiftApplication')).toEqual({ ComputePlatform: 'Lambda' });
   });
@@ -53,21 +55,24 @@ describe('deployment strategies (fixture strategies)', () => {
     });
   });
 
-  it.each(SHIFTED)('%s: the alias "live" is on the function\'s version and CodeDeploy updates it through its group', (fn) => {
-    expect(resource(template, `${fn}TrafficShiftAlias`)).toMatchObject({
-      Properties: {
-        FunctionName: { Ref: `${fn}LambdaFunction` },
-        FunctionVersion: { 'Fn::GetAtt': [onlyVersionId(template, `${fn}LambdaFunction`), 'Version'] },
-        Name: 'live',
-      },
-      UpdatePolicy: {
-        CodeDeployLambdaAliasUpdate: {
-          ApplicationName: { Ref: 'TrafficShiftApplication' },
-          DeploymentGroupName: { Ref: `${fn}TrafficShiftDeploymentGroup` },
+  it.each(SHIFTED)(
+    '%s: the alias "live" is on the function\'s version and CodeDeploy updates it through its group',
+    (fn) => {
+      expect(resource(template, `${fn}TrafficShiftAlias`)).toMatchObject({
+        Properties: {
+          FunctionName: { Ref: `${fn}LambdaFunction` },
+          FunctionVersion: { 'Fn::GetAtt': [onlyVersionId(template, `${fn}LambdaFunction`), 'Version'] },
+          Name: 'live',
         },
-      },
-    });
-  });
+        UpdatePolicy: {
+          CodeDeployLambdaAliasUpdate: {
+            ApplicationName: { Ref: 'TrafficShiftApplication' },
+            DeploymentGroupName: { Ref: `${fn}TrafficShiftDeploymentGroup` },
+          },
+        },
+      });
+    },
+  );
 
   it('creates exactly one custom configuration per custom shape: TimeBasedCanary 25/7 (shared) and TimeBasedLinear 20/4', () => {
     expect(idsOfType(template, 'AWS::CodeDeploy::DeploymentConfig')).toEqual([
@@ -109,7 +114,10 @@ describeWithCfnLint('cfn-lint (fixture strategies)', () => {
     // Self-check of the comparison, in the same cfn-lint run: a defect in a plugin resource must be reported.
     const broken = JSON.parse(JSON.stringify(template)) as CfnTemplate;
     properties(broken, 'TrafficShiftApplication').ComputePlatform = 'Lamda';
-    const introduced = await lintAgainstBaselines({ [FIXTURE]: { withPlugin: template, baseline }, selfCheck: { withPlugin: broken, baseline } });
+    const introduced = await lintAgainstBaselines({
+      [FIXTURE]: { withPlugin: template, baseline },
+      selfCheck: { withPlugin: broken, baseline },
+    });
     expect(introduced[FIXTURE]).toEqual([]);
     expect(introduced.selfCheck).toEqual([expect.stringMatching(/^E\d+ TrafficShiftApplication: .*Lamda/)]);
   });

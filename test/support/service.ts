@@ -4,7 +4,11 @@ import type { CfnTemplate } from '../../src/types/cloudformation';
 
 const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
-export function describeFunction(name: string, settings?: unknown, extra: Partial<FunctionDescription> = {}): FunctionDescription {
+export function describeFunction(
+  name: string,
+  settings?: unknown,
+  extra: Partial<FunctionDescription> = {},
+): FunctionDescription {
   const normalizedName = upperFirst(name.replace(/-/g, 'Dash').replace(/_/g, 'Underscore'));
   return { settings, logicalId: `${normalizedName}LambdaFunction`, normalizedName, ...extra };
 }
@@ -17,7 +21,9 @@ export function service(
     stage: options.stage ?? 'dev',
     versionFunctions: options.versionFunctions ?? true,
     defaults: options.defaults,
-    functions: Object.fromEntries(Object.entries(functions).map(([name, settings]) => [name, describeFunction(name, settings)])),
+    functions: Object.fromEntries(
+      Object.entries(functions).map(([name, settings]) => [name, describeFunction(name, settings)]),
+    ),
   };
 }
 
@@ -25,7 +31,10 @@ export function service(
  * A template as serverless 3.40 compiles it for functions whose events the plugin asked to go through the alias
  * (`targetAlias`): the function, its version, and an http event's method and permission.
  */
-export function compiledTemplate(functionNames: string[], options: { alias?: string; provisioned?: string[] } = {}): CfnTemplate {
+export function compiledTemplate(
+  functionNames: string[],
+  options: { alias?: string; provisioned?: string[] } = {},
+): CfnTemplate {
   const resources: CfnTemplate['Resources'] = {};
   for (const name of functionNames) {
     const fn = upperFirst(name);
@@ -33,7 +42,11 @@ export function compiledTemplate(functionNames: string[], options: { alias?: str
     const aliasId = options.provisioned?.includes(name) ? `${fn}ProvConcLambdaAlias` : `${fn}TrafficShiftAlias`;
     resources[`${fn}LambdaFunction`] = {
       Type: 'AWS::Lambda::Function',
-      Properties: { Handler: 'bootstrap', Runtime: 'provided.al2023', Role: { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] } },
+      Properties: {
+        Handler: 'bootstrap',
+        Runtime: 'provided.al2023',
+        Role: { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] },
+      },
     };
     resources[`${fn}LambdaVersionAbc123`] = {
       Type: 'AWS::Lambda::Version',
@@ -61,7 +74,17 @@ export function compiledTemplate(functionNames: string[], options: { alias?: str
           Uri: {
             'Fn::Join': [
               '',
-              ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', { 'Fn::GetAtt': [`${fn}LambdaFunction`, 'Arn'] }, ':', qualifier, '/invocations'],
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':apigateway:',
+                { Ref: 'AWS::Region' },
+                ':lambda:path/2015-03-31/functions/',
+                { 'Fn::GetAtt': [`${fn}LambdaFunction`, 'Arn'] },
+                ':',
+                qualifier,
+                '/invocations',
+              ],
             ],
           },
         },

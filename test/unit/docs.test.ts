@@ -32,9 +32,13 @@ describe('README', () => {
       const text = readFileSync(file, 'utf8');
       return text.slice(text.indexOf('export type'), text.indexOf(';', text.indexOf('export type')));
     });
-    const thrown = new Set(unions.flatMap((union) => [...union.matchAll(/'(TRAFFIC_SHIFT_[A-Z_]+)'/g)].map((m) => m[1] as string)));
+    const thrown = new Set(
+      unions.flatMap((union) => [...union.matchAll(/'(TRAFFIC_SHIFT_[A-Z_]+)'/g)].map((m) => m[1] as string)),
+    );
     // Each member is thrown somewhere in src/.
-    const code = sources(path.join(ROOT, 'src')).map((file) => readFileSync(file, 'utf8')).join('\n');
+    const code = sources(path.join(ROOT, 'src'))
+      .map((file) => readFileSync(file, 'utf8'))
+      .join('\n');
     for (const member of thrown) expect(code.split(`'${member}'`).length).toBeGreaterThan(2);
     const errors = README.slice(README.indexOf('## Errors'), README.indexOf('## Migrating'));
     const documented = new Set([...errors.matchAll(/^\| `(TRAFFIC_SHIFT_[A-Z_]+)` \|/gm)].map((m) => m[1] as string));
@@ -44,6 +48,7 @@ describe('README', () => {
   });
 
   it('describes every traffic command, with plan', () => {
-    for (const command of ['plan', ...Object.keys(trafficCommands)]) expect(README).toContain(`serverless traffic ${command}`);
+    for (const command of ['plan', ...Object.keys(trafficCommands)])
+      expect(README).toContain(`serverless traffic ${command}`);
   });
 });

@@ -6,7 +6,12 @@ import { compiledTemplate, service } from '../support/service';
 const { plan } = applyTrafficShift(
   resolveSettings(
     service(
-      { api: undefined, worker: { type: 'Linear10PercentEvery1Minute' }, nightly: { stages: ['dev'] }, legacy: { enabled: false } },
+      {
+        api: undefined,
+        worker: { type: 'Linear10PercentEvery1Minute' },
+        nightly: { stages: ['dev'] },
+        legacy: { enabled: false },
+      },
       { defaults: { type: 'Canary10Percent5Minutes', stages: ['prod', 'staging'] }, stage: 'prod' },
     ),
   ),
@@ -53,9 +58,15 @@ describe('plan rendering of an allowed bypass', () => {
     const template = compiledTemplate(['api']);
     template.Resources.LegacySubscription = {
       Type: 'AWS::SNS::Subscription',
-      Properties: { Protocol: 'lambda', TopicArn: 'arn:aws:sns:us-east-1:123456789012:legacy', Endpoint: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } },
+      Properties: {
+        Protocol: 'lambda',
+        TopicArn: 'arn:aws:sns:us-east-1:123456789012:legacy',
+        Endpoint: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] },
+      },
     };
-    const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['LegacySubscription'] } }));
+    const settings = resolveSettings(
+      service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['LegacySubscription'] } }),
+    );
     expect(renderPlan(applyTrafficShift(settings, template).plan)).toContain(
       [
         '  events       http GET (ApiGatewayMethodApiGet) → alias',

@@ -17,7 +17,8 @@ function routeKeys(template: CfnTemplate, integrationId: string): string[] {
       const join = isObject(target) ? target['Fn::Join'] : undefined;
       const parts = Array.isArray(join) && join[0] === '/' && Array.isArray(join[1]) ? (join[1] as unknown[]) : [];
       const integration = parts.length === 2 && parts[0] === 'integrations' ? refTarget(parts[1]) : undefined;
-      if (integration !== undefined && typeof key === 'string') byIntegration.set(integration, [...(byIntegration.get(integration) ?? []), key]);
+      if (integration !== undefined && typeof key === 'string')
+        byIntegration.set(integration, [...(byIntegration.get(integration) ?? []), key]);
     }
     routeKeysByTemplate.set(template, byIntegration);
   }
@@ -29,7 +30,8 @@ export const apiGatewayV2: EventSourceModule = {
   describe: (logicalId, resource, template) => {
     const api = show(resource.Properties?.ApiId);
     const kind = api === 'WebsocketsApi' ? 'websocket' : 'httpApi';
-    if (resource.Type !== 'AWS::ApiGatewayV2::Integration') return `${kind} authorizer ${String(resource.Properties?.Name ?? logicalId)}`;
+    if (resource.Type !== 'AWS::ApiGatewayV2::Integration')
+      return `${kind} authorizer ${String(resource.Properties?.Name ?? logicalId)}`;
     const keys = routeKeys(template, logicalId);
     return keys.length > 0 ? `${kind} ${keys.join(', ')}` : `${kind} integration ${logicalId}`;
   },

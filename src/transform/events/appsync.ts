@@ -19,5 +19,7 @@ export const appSync: EventSourceModule = {
       ? `appSync data source ${resource.Properties?.Name !== undefined ? show(resource.Properties.Name) : logicalId}`
       : `appSync Lambda authorizer of ${resource.Properties?.Name !== undefined ? show(resource.Properties.Name) : logicalId}`,
   rewire: (resource, { fn }, logicalId) =>
-    fn.allowBypass.includes(logicalId) ? undefined : pointPropertiesAtAlias(resource, INVOKING_PROPERTIES[resource.Type] ?? [], fn),
+    fn.allowBypass.includes(logicalId)
+      ? undefined
+      : pointPropertiesAtAlias(resource, INVOKING_PROPERTIES[resource.Type] ?? [], fn),
 };

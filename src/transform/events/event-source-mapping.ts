@@ -15,8 +15,13 @@ export const eventSourceMapping: EventSourceModule = {
   resourceTypes: ['AWS::Lambda::EventSourceMapping'],
   describe: (logicalId, resource, template) => {
     const source = resource.Properties?.EventSourceArn;
-    if (source === undefined) return resource.Properties?.SelfManagedEventSource ? `kafka ${logicalId}` : `event source mapping ${logicalId}`;
-    const sourceId = getAttTarget(source, 'Arn') ?? getAttTarget(source, 'StreamArn') ?? getAttTarget(source, 'ConsumerARN') ?? refTarget(source);
+    if (source === undefined)
+      return resource.Properties?.SelfManagedEventSource ? `kafka ${logicalId}` : `event source mapping ${logicalId}`;
+    const sourceId =
+      getAttTarget(source, 'Arn') ??
+      getAttTarget(source, 'StreamArn') ??
+      getAttTarget(source, 'ConsumerARN') ??
+      refTarget(source);
     const evidence = sourceId !== undefined ? (template.Resources[sourceId]?.Type ?? show(source)) : show(source);
     const kind = KINDS.find(([pattern]) => pattern.test(evidence))?.[1] ?? 'event source mapping';
     return `${kind} ${show(source)}`;

@@ -14,10 +14,17 @@ const EVENT_BRIDGE_HINT =
   "(the default), whose rules target the alias (the custom resource's handler also runs on nodejs18.x, which Lambda no longer creates or updates)";
 
 export const frameworkCustomResources: EventSourceModule = {
-  resourceTypes: ['Custom::S3', 'Custom::TrafficShiftExistingBucket', 'Custom::CognitoUserPool', 'Custom::TrafficShiftExistingUserPool', 'Custom::EventBridge'],
+  resourceTypes: [
+    'Custom::S3',
+    'Custom::TrafficShiftExistingBucket',
+    'Custom::CognitoUserPool',
+    'Custom::TrafficShiftExistingUserPool',
+    'Custom::EventBridge',
+  ],
   describe: (logicalId, resource) => {
     const p = resource.Properties ?? {};
-    if (resource.Type === 'Custom::S3' || resource.Type === 'Custom::TrafficShiftExistingBucket') return `s3 ${show(p.BucketName)} (existing bucket)`;
+    if (resource.Type === 'Custom::S3' || resource.Type === 'Custom::TrafficShiftExistingBucket')
+      return `s3 ${show(p.BucketName)} (existing bucket)`;
     if (resource.Type === 'Custom::CognitoUserPool' || resource.Type === 'Custom::TrafficShiftExistingUserPool') {
       return `cognitoUserPool ${show(p.UserPoolName)} (existing pool)`;
     }

@@ -40,7 +40,9 @@ export const EVENT_SOURCE_MODULES: readonly EventSourceModule[] = [
   frameworkCustomResources,
 ];
 
-const byType = new Map<string, EventSourceModule>(EVENT_SOURCE_MODULES.flatMap((m) => m.resourceTypes.map((t) => [t, m] as const)));
+const byType = new Map<string, EventSourceModule>(
+  EVENT_SOURCE_MODULES.flatMap((m) => m.resourceTypes.map((t) => [t, m] as const)),
+);
 
 export function eventSourceModule(resourceType: string): EventSourceModule | undefined {
   return byType.get(resourceType);

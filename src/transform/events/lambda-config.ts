@@ -10,14 +10,20 @@ import type { EventSourceModule } from './types';
 
 export const lambdaConfig: EventSourceModule = {
   resourceTypes: ['AWS::Lambda::Url', 'AWS::Lambda::EventInvokeConfig'],
-  describe: (_logicalId, resource) => (resource.Type === 'AWS::Lambda::Url' ? 'function url' : 'destinations (asynchronous invocation settings)'),
+  describe: (_logicalId, resource) =>
+    resource.Type === 'AWS::Lambda::Url' ? 'function url' : 'destinations (asynchronous invocation settings)',
   rewire: (resource, { fn }) => {
     const aliasId = naming.alias(fn.normalizedName);
-    if (resource.Type !== 'AWS::Lambda::Url' || refTarget(resource.Properties?.TargetFunctionArn) !== aliasId) return undefined;
+    if (resource.Type !== 'AWS::Lambda::Url' || refTarget(resource.Properties?.TargetFunctionArn) !== aliasId)
+      return undefined;
     const dependsOn = [...new Set([...dependsOnList(resource.DependsOn), aliasId])];
     return {
       ...resource,
-      Properties: { ...resource.Properties, TargetFunctionArn: { 'Fn::GetAtt': [fn.logicalId, 'Arn'] }, Qualifier: fn.alias },
+      Properties: {
+        ...resource.Properties,
+        TargetFunctionArn: { 'Fn::GetAtt': [fn.logicalId, 'Arn'] },
+        Qualifier: fn.alias,
+      },
       DependsOn: dependsOn.length === 1 ? aliasId : dependsOn,
     };
   },

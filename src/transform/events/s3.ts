@@ -3,5 +3,6 @@ import { show, type EventSourceModule } from './types';
 
 export const s3: EventSourceModule = {
   resourceTypes: ['AWS::S3::Bucket'],
-  describe: (logicalId, resource) => `s3 ${resource.Properties?.BucketName !== undefined ? show(resource.Properties.BucketName) : logicalId}`,
+  describe: (logicalId, resource) =>
+    `s3 ${resource.Properties?.BucketName !== undefined ? show(resource.Properties.BucketName) : logicalId}`,
 };

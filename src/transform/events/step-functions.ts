@@ -14,7 +14,8 @@ const DEFINITION_PROPERTIES = ['DefinitionString', 'Definition', 'DefinitionSubs
 
 export const stepFunctions: EventSourceModule = {
   resourceTypes: ['AWS::StepFunctions::StateMachine'],
-  describe: (logicalId, resource) => `stepFunctions ${resource.Properties?.StateMachineName !== undefined ? show(resource.Properties.StateMachineName) : logicalId}`,
+  describe: (logicalId, resource) =>
+    `stepFunctions ${resource.Properties?.StateMachineName !== undefined ? show(resource.Properties.StateMachineName) : logicalId}`,
   rewire: (resource, { fn }, logicalId) => {
     if (fn.allowBypass.includes(logicalId)) return undefined;
     const inText = `\${${fn.logicalId}.Arn}`;
@@ -23,7 +24,8 @@ export const stepFunctions: EventSourceModule = {
       const sub = isObject(node) ? node['Fn::Sub'] : undefined;
       const subText = (text: string): string => text.split(inText).join(`\${${aliasId}}`);
       if (typeof sub === 'string' && sub.includes(inText)) return { 'Fn::Sub': subText(sub) };
-      if (Array.isArray(sub) && typeof sub[0] === 'string' && sub[0].includes(inText)) return { 'Fn::Sub': [subText(sub[0]), ...sub.slice(1).map((part) => mapValue(part, replace))] };
+      if (Array.isArray(sub) && typeof sub[0] === 'string' && sub[0].includes(inText))
+        return { 'Fn::Sub': [subText(sub[0]), ...sub.slice(1).map((part) => mapValue(part, replace))] };
       return undefined;
     });
   },

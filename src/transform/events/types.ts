@@ -47,12 +47,14 @@ export function pointPropertiesAtAlias(
   more?: (node: unknown, aliasId: string, replace: (node: unknown) => unknown) => unknown,
 ): CfnResource | undefined {
   const aliasId = naming.alias(fn.normalizedName);
-  const names = (node: unknown): boolean => getAttTarget(node, 'Arn') === fn.logicalId || refTarget(node) === fn.logicalId;
+  const names = (node: unknown): boolean =>
+    getAttTarget(node, 'Arn') === fn.logicalId || refTarget(node) === fn.logicalId;
   const replace = (node: unknown): unknown => {
     if (names(node)) return { Ref: aliasId };
     // `Fn::Join [":", [<function ARN>, <qualifier>]]` already names a version or an alias: left as it is.
     const join = isObject(node) ? node['Fn::Join'] : undefined;
-    if (Array.isArray(join) && join[0] === ':' && Array.isArray(join[1]) && join[1].length > 1 && names(join[1][0])) return node;
+    if (Array.isArray(join) && join[0] === ':' && Array.isArray(join[1]) && join[1].length > 1 && names(join[1][0]))
+      return node;
     return more?.(node, aliasId, replace);
   };
   const properties = resource.Properties ?? {};

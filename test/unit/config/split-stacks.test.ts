@@ -1,6 +1,11 @@
 /** What serverless-plugin-split-stacks may do after the transform: the order of the plugins, and splits that cycle. */
 import { resolveSettings } from '../../../src/config/resolve';
-import { checkSplitStacksLayout, checkSplitStacksOrder, NO_SPLIT_STACKS, type SplitStacksFacts } from '../../../src/config/split-stacks';
+import {
+  checkSplitStacksLayout,
+  checkSplitStacksOrder,
+  NO_SPLIT_STACKS,
+  type SplitStacksFacts,
+} from '../../../src/config/split-stacks';
 import { ServerlessError } from '../../../src/errors';
 import type { CfnTemplate } from '../../../src/types/cloudformation';
 import { service } from '../../support/service';
@@ -35,13 +40,24 @@ describe('checkSplitStacksOrder', () => {
 describe('checkSplitStacksLayout', () => {
   const hooked = resolveSettings(
     service({
-      api: { type: 'Canary10Percent5Minutes', preTrafficHook: 'checker', postTrafficHook: 'arn:aws:lambda:us-east-1:123456789012:function:outside' },
+      api: {
+        type: 'Canary10Percent5Minutes',
+        preTrafficHook: 'checker',
+        postTrafficHook: 'arn:aws:lambda:us-east-1:123456789012:function:outside',
+      },
       worker: { type: 'Linear10PercentEvery1Minute' },
       nightly: { type: 'InPlace', preTrafficHook: 'checker' },
       checker: undefined,
     }),
   );
-  const plain = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', postTrafficHook: 'arn:aws:lambda:us-east-1:123456789012:function:outside' } }));
+  const plain = resolveSettings(
+    service({
+      api: {
+        type: 'Canary10Percent5Minutes',
+        postTrafficHook: 'arn:aws:lambda:us-east-1:123456789012:function:outside',
+      },
+    }),
+  );
 
   it('per function: a hook function of the service closes a cycle; the error names the key, the function and the way out', () => {
     const error = thrown(() => checkSplitStacksLayout(perFunction, hooked, empty));

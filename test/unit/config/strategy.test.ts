@@ -1,4 +1,10 @@
-import { describeTimeline, parseStrategy, predefinedConfigName, shiftDurationMinutes, timeline } from '../../../src/config/strategy';
+import {
+  describeTimeline,
+  parseStrategy,
+  predefinedConfigName,
+  shiftDurationMinutes,
+  timeline,
+} from '../../../src/config/strategy';
 
 describe('parseStrategy', () => {
   it.each([
@@ -34,7 +40,11 @@ describe('parseStrategy', () => {
   });
 
   it('accepts exactly 2880 minutes from the first to the last shift', () => {
-    expect(parseStrategy('Canary10Percent2880Minutes')).toEqual({ kind: 'canary', percentage: 10, intervalMinutes: 2880 });
+    expect(parseStrategy('Canary10Percent2880Minutes')).toEqual({
+      kind: 'canary',
+      percentage: 10,
+      intervalMinutes: 2880,
+    });
     // 10 steps of 10 %: the last shift is 9 intervals after the first.
     expect(parseStrategy('Linear10PercentEvery320Minutes')).toHaveProperty('kind', 'linear');
     expect(parseStrategy('Linear10PercentEvery321Minutes')).toHaveProperty('error');
@@ -70,8 +80,12 @@ describe('timeline', () => {
 
 describe('predefinedConfigName', () => {
   it('names the nine predefined configurations and nothing else', () => {
-    expect(predefinedConfigName({ kind: 'canary', percentage: 10, intervalMinutes: 15 })).toBe('CodeDeployDefault.LambdaCanary10Percent15Minutes');
-    expect(predefinedConfigName({ kind: 'linear', percentage: 10, intervalMinutes: 1 })).toBe('CodeDeployDefault.LambdaLinear10PercentEvery1Minute');
+    expect(predefinedConfigName({ kind: 'canary', percentage: 10, intervalMinutes: 15 })).toBe(
+      'CodeDeployDefault.LambdaCanary10Percent15Minutes',
+    );
+    expect(predefinedConfigName({ kind: 'linear', percentage: 10, intervalMinutes: 1 })).toBe(
+      'CodeDeployDefault.LambdaLinear10PercentEvery1Minute',
+    );
     expect(predefinedConfigName({ kind: 'allAtOnce' })).toBe('CodeDeployDefault.LambdaAllAtOnce');
     expect(predefinedConfigName({ kind: 'canary', percentage: 10, intervalMinutes: 6 })).toBeUndefined();
     expect(predefinedConfigName({ kind: 'inPlace' })).toBeUndefined();

@@ -11,25 +11,40 @@ import {
 } from '../../../src/deploy/alias';
 
 const plain = aliasState('svc-dev-api', 'live', { FunctionVersion: '6', RevisionId: 'r1' });
-const weighted = aliasState('svc-dev-api', 'live', { FunctionVersion: '6', RoutingConfig: { AdditionalVersionWeights: { '7': 0.2 } }, RevisionId: 'r2' });
+const weighted = aliasState('svc-dev-api', 'live', {
+  FunctionVersion: '6',
+  RoutingConfig: { AdditionalVersionWeights: { '7': 0.2 } },
+  RevisionId: 'r2',
+});
 
 describe('aliasState and describeAlias', () => {
   it('reads FunctionVersion and the additional weights as percentages', () => {
     expect(describeAlias(plain)).toBe('version 6 (100%)');
     expect(describeAlias(weighted)).toBe('version 6 (80%), version 7 (20%)');
-    expect(describeAlias(aliasState('f', 'live', { FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.055 } } }))).toBe(
-      'version 1 (94.5%), version 2 (5.5%)',
-    );
+    expect(
+      describeAlias(
+        aliasState('f', 'live', { FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.055 } } }),
+      ),
+    ).toBe('version 1 (94.5%), version 2 (5.5%)');
   });
   it('an empty routing config is no weight', () => {
-    expect(aliasState('f', 'live', { FunctionVersion: '3', RoutingConfig: { AdditionalVersionWeights: {} } }).weights).toEqual([]);
+    expect(
+      aliasState('f', 'live', { FunctionVersion: '3', RoutingConfig: { AdditionalVersionWeights: {} } }).weights,
+    ).toEqual([]);
   });
 });
 
 describe('parseWeight', () => {
-  it.each([['10', 10], ['12.5', 12.5], ['99', 99], ['5%', 5]])('%s → %d', (text, value) => expect(parseWeight(text)).toBe(value));
+  it.each([
+    ['10', 10],
+    ['12.5', 12.5],
+    ['99', 99],
+    ['5%', 5],
+  ])('%s → %d', (text, value) => expect(parseWeight(text)).toBe(value));
   it.each(['0', '100', '-5', 'ten', undefined, ''])('refuses %p and points at promote/rollback', (text) => {
-    expect(() => parseWeight(text)).toThrow(/more than 0 and less than 100.*serverless traffic promote.*serverless traffic rollback/);
+    expect(() => parseWeight(text)).toThrow(
+      /more than 0 and less than 100.*serverless traffic promote.*serverless traffic rollback/,
+    );
   });
 });
 
@@ -64,7 +79,10 @@ describe('planPromote and planClearWeight', () => {
     expect(() => planPromote(plain)).toThrow('serves version 6 only: there is no weighted version to promote');
   });
   it('clearing keeps FunctionVersion and removes the weight; nothing to do without one', () => {
-    expect(planClearWeight(weighted)).toMatchObject({ FunctionVersion: '6', RoutingConfig: { AdditionalVersionWeights: {} } });
+    expect(planClearWeight(weighted)).toMatchObject({
+      FunctionVersion: '6',
+      RoutingConfig: { AdditionalVersionWeights: {} },
+    });
     expect(planClearWeight(plain)).toBeUndefined();
   });
 });

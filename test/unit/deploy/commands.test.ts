@@ -34,7 +34,12 @@ function aliases(state: Record<string, [string, Record<string, number>?]>): void
   m.lambda.on(GetAliasCommand).callsFake((input) => {
     const s = state[input.FunctionName];
     if (!s) throw Object.assign(new Error('Alias not found'), { name: 'ResourceNotFoundException' });
-    return { Name: input.Name, FunctionVersion: s[0], RevisionId: `rev-${s[0]}`, ...(s[1] && { RoutingConfig: { AdditionalVersionWeights: s[1] } }) };
+    return {
+      Name: input.Name,
+      FunctionVersion: s[0],
+      RevisionId: `rev-${s[0]}`,
+      ...(s[1] && { RoutingConfig: { AdditionalVersionWeights: s[1] } }),
+    };
   });
   m.lambda.on(UpdateAliasCommand).callsFake((input) => {
     state[input.FunctionName] = [input.FunctionVersion, input.RoutingConfig?.AdditionalVersionWeights];
@@ -57,7 +62,16 @@ describe('status', () => {
       {
         deployments: [
           canarySuccess({ group: API_GROUP }),
-          linearSuccess({ id: 'd-LINEAR0', group: WORKER_GROUP, createdAt: 0, phases: [{ at: 0, status: 'Created' }, { at: 5, status: 'InProgress' }, { at: 12, status: 'Succeeded' }] }),
+          linearSuccess({
+            id: 'd-LINEAR0',
+            group: WORKER_GROUP,
+            createdAt: 0,
+            phases: [
+              { at: 0, status: 'Created' },
+              { at: 5, status: 'InProgress' },
+              { at: 12, status: 'Succeeded' },
+            ],
+          }),
         ],
       },
       60,
@@ -110,7 +124,14 @@ describe('status', () => {
       functions: [
         {
           name: 'api',
-          alias: { name: 'live', deployed: true, versions: [{ version: '6', percent: 90 }, { version: '7', percent: 10 }] },
+          alias: {
+            name: 'live',
+            deployed: true,
+            versions: [
+              { version: '6', percent: 90 },
+              { version: '7', percent: 10 },
+            ],
+          },
           strategy: 'Canary10Percent5Minutes',
           lastRollout: {
             id: 'd-CANARY1',
@@ -125,7 +146,14 @@ describe('status', () => {
         },
         {
           name: 'worker',
-          alias: { name: 'live', deployed: true, versions: [{ version: '3', percent: 70 }, { version: '4', percent: 30 }] },
+          alias: {
+            name: 'live',
+            deployed: true,
+            versions: [
+              { version: '3', percent: 70 },
+              { version: '4', percent: 30 },
+            ],
+          },
           strategy: 'Linear10PercentEvery1Minute',
           lastRollout: null,
           inProgress: null,
@@ -148,27 +176,52 @@ describe('status', () => {
     aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['3'], 'svc-dev-nightly': ['12'] });
     const { ctx, out } = setup({ deployments: alarmRollback().slice(0, 1) }, 200);
     await statusCommand({ ...ctx, options: { json: true, function: 'api' } });
-    const [api] = (JSON.parse(out.text.join('\n')) as { functions: { lastRollout: Record<string, string> }[] }).functions;
+    const [api] = (JSON.parse(out.text.join('\n')) as { functions: { lastRollout: Record<string, string> }[] })
+      .functions;
     expect(api?.lastRollout).toMatchObject({ id: 'd-ALARM1', status: 'Stopped', end: '2026-11-28T08:41:40.000Z' });
-    expect(api?.lastRollout.cause).toMatch(/^an alarm of the deployment group fired \(CodeDeploy: One or more alarms have been activated/);
+    expect(api?.lastRollout.cause).toMatch(
+      /^an alarm of the deployment group fired \(CodeDeploy: One or more alarms have been activated/,
+    );
   });
 
   it('finds what serverless-plugin-split-stacks moved into nested stacks (one ListStackResources per stack)', async () => {
     aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['4'], 'svc-dev-nightly': ['12'] });
-    const { ctx, out } = setup({
-      deployments: [linearSuccess({ id: 'd-LINEAR0', group: WORKER_GROUP, createdAt: 0, phases: [{ at: 0, status: 'Created' }, { at: 12, status: 'Succeeded' }] })],
-    }, 60);
+    const { ctx, out } = setup(
+      {
+        deployments: [
+          linearSuccess({
+            id: 'd-LINEAR0',
+            group: WORKER_GROUP,
+            createdAt: 0,
+            phases: [
+              { at: 0, status: 'Created' },
+              { at: 12, status: 'Succeeded' },
+            ],
+          }),
+        ],
+      },
+      60,
+    );
     // Per function: the worker's function, version, alias and deployment group live in WorkerNestedStack.
     const nestedArn = 'arn:aws:cloudformation:us-east-1:123456789012:stack/svc-dev-WorkerNestedStack-1XYZ/guid';
     const isWorker = (r: { logicalId: string }) => r.logicalId.startsWith('Worker');
     m.cloudFormation.on(ListStackResourcesCommand).callsFake((input: { StackName: string }) => {
       if (input.StackName === nestedArn) return stackSummaries(deployedStack().filter(isWorker));
-      if (input.StackName === 'svc-dev') return stackSummaries([...deployedStack().filter((r) => !isWorker(r)), { logicalId: 'WorkerNestedStack', type: 'AWS::CloudFormation::Stack', physicalId: nestedArn }]);
+      if (input.StackName === 'svc-dev')
+        return stackSummaries([
+          ...deployedStack().filter((r) => !isWorker(r)),
+          { logicalId: 'WorkerNestedStack', type: 'AWS::CloudFormation::Stack', physicalId: nestedArn },
+        ]);
       throw new Error(`unexpected stack ${input.StackName}`);
     });
     await statusCommand(ctx);
-    expect(out.text.join('\n')).toContain('worker\n  alias         live → version 4 (100%)\n  strategy      Linear10PercentEvery1Minute\n  last rollout  d-LINEAR0 Succeeded');
-    expect(m.cloudFormation.commandCalls(ListStackResourcesCommand).map((c) => c.args[0].input.StackName)).toEqual(['svc-dev', nestedArn]);
+    expect(out.text.join('\n')).toContain(
+      'worker\n  alias         live → version 4 (100%)\n  strategy      Linear10PercentEvery1Minute\n  last rollout  d-LINEAR0 Succeeded',
+    );
+    expect(m.cloudFormation.commandCalls(ListStackResourcesCommand).map((c) => c.args[0].input.StackName)).toEqual([
+      'svc-dev',
+      nestedArn,
+    ]);
   });
 
   it('a failed last rollout shows its cause; a hand weight says how to finish or undo it', async () => {
@@ -195,7 +248,9 @@ describe('status', () => {
     const { ctx, out } = setup({ deployments: [] });
     await statusCommand({ ...ctx, options: { function: 'api' } });
     expect(out.text.join('\n')).not.toContain('worker');
-    m.cloudFormation.on(ListStackResourcesCommand).rejects(Object.assign(new Error('Stack with id svc-dev does not exist'), { name: 'ValidationError' }));
+    m.cloudFormation
+      .on(ListStackResourcesCommand)
+      .rejects(Object.assign(new Error('Stack with id svc-dev does not exist'), { name: 'ValidationError' }));
     await expect(statusCommand(ctx)).rejects.toThrow(
       'Stack svc-dev does not exist in us-east-1: nothing is deployed for stage "dev" yet (sls deploy --stage dev --region us-east-1).',
     );
@@ -206,7 +261,9 @@ describe('watch', () => {
   it('says so when nothing is in progress', async () => {
     const { ctx, out } = setup({ deployments: [] });
     await watchCommand(ctx);
-    expect(out.text).toEqual(['No rollout in progress for api, worker (stage "dev"). "serverless traffic status --stage dev --region us-east-1" shows the last one.']);
+    expect(out.text).toEqual([
+      'No rollout in progress for api, worker (stage "dev"). "serverless traffic status --stage dev --region us-east-1" shows the last one.',
+    ]);
   });
 
   it('follows a rollout that started elsewhere to its end', async () => {
@@ -226,7 +283,15 @@ describe('watch', () => {
       {
         deployments: alarmRollback(),
         alarmsOfGroup: { [API_GROUP]: ['svc-dev-api-errors'] },
-        alarms: [{ name: 'svc-dev-api-errors', states: [{ at: 0, state: 'OK' }, { at: 95, state: 'ALARM', reason: ALARM_REASON }] }],
+        alarms: [
+          {
+            name: 'svc-dev-api-errors',
+            states: [
+              { at: 0, state: 'OK' },
+              { at: 95, state: 'ALARM', reason: ALARM_REASON },
+            ],
+          },
+        ],
       },
       60,
     );
@@ -245,13 +310,23 @@ describe('rollback', () => {
     const [main, rollback] = alarmRollback();
     // Stopped on request at 63s; CodeDeploy rolls back with d-ROLLBACK1 until 66s.
     main!.phases[1] = { ...main!.phases[1]!, at: 25 };
-    main!.phases[2] = { at: 63, status: 'Stopped', error: { code: 'MANUAL_STOP', message: 'Stopped by user' }, rollbackDeploymentId: 'd-ROLLBACK1' };
+    main!.phases[2] = {
+      at: 63,
+      status: 'Stopped',
+      error: { code: 'MANUAL_STOP', message: 'Stopped by user' },
+      rollbackDeploymentId: 'd-ROLLBACK1',
+    };
     rollback!.createdAt = 63;
-    rollback!.phases = [{ at: 63, status: 'InProgress' }, { at: 66, status: 'Succeeded' }];
+    rollback!.phases = [
+      { at: 63, status: 'InProgress' },
+      { at: 66, status: 'Succeeded' },
+    ];
     const { ctx, out } = setup({ deployments: [main!, rollback!] }, 60);
     m.codeDeploy.on(StopDeploymentCommand).resolves({ status: 'Pending', statusMessage: 'Stop of d-ALARM1 requested' });
     await rollbackCommand({ ...ctx, options: { function: 'api' } });
-    expect(m.codeDeploy.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).toEqual([{ deploymentId: 'd-ALARM1', autoRollbackEnabled: true }]);
+    expect(m.codeDeploy.commandCalls(StopDeploymentCommand).map((c) => c.args[0].input)).toEqual([
+      { deploymentId: 'd-ALARM1', autoRollbackEnabled: true },
+    ]);
     expect(out.text).toEqual([
       'api: stopped rollout d-ALARM1 (CodeDeploy answered Pending: Stop of d-ALARM1 requested); it is Stopped; ' +
         'CodeDeploy\'s rollback d-ROLLBACK1 is Succeeded; alias "live" serves version 6 (100%); the CloudFormation update that started it fails and rolls the stack back.',
@@ -264,7 +339,13 @@ describe('rollback', () => {
     const { ctx, out } = setup({ deployments: [] });
     await rollbackCommand(ctx);
     expect(m.lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toEqual([
-      { FunctionName: 'svc-dev-api', Name: 'live', FunctionVersion: '6', RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: 'rev-6' },
+      {
+        FunctionName: 'svc-dev-api',
+        Name: 'live',
+        FunctionVersion: '6',
+        RoutingConfig: { AdditionalVersionWeights: {} },
+        RevisionId: 'rev-6',
+      },
     ]);
     expect(out.text).toEqual([
       [
@@ -278,7 +359,9 @@ describe('rollback', () => {
 
 describe('shift and promote', () => {
   beforeEach(() => {
-    m.lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: '$LATEST' }, { Version: '6' }, { Version: '7' }] });
+    m.lambda
+      .on(ListVersionsByFunctionCommand)
+      .resolves({ Versions: [{ Version: '$LATEST' }, { Version: '6' }, { Version: '7' }] });
   });
 
   it('shift gives the latest version the share and keeps the rest on the current one', async () => {
@@ -286,7 +369,13 @@ describe('shift and promote', () => {
     const { ctx, out } = setup({ deployments: [] });
     await shiftCommand({ ...ctx, options: { function: 'api', weight: '20' } });
     expect(m.lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toEqual([
-      { FunctionName: 'svc-dev-api', Name: 'live', FunctionVersion: '6', RoutingConfig: { AdditionalVersionWeights: { '7': 0.2 } }, RevisionId: 'rev-6' },
+      {
+        FunctionName: 'svc-dev-api',
+        Name: 'live',
+        FunctionVersion: '6',
+        RoutingConfig: { AdditionalVersionWeights: { '7': 0.2 } },
+        RevisionId: 'rev-6',
+      },
     ]);
     expect(out.text).toEqual([
       [
@@ -307,7 +396,9 @@ describe('shift and promote', () => {
     await expect(shiftCommand({ ...ctx, options: { function: 'worker', weight: '20', version: '9' } })).rejects.toThrow(
       '--version 9: svc-dev-worker has no published version 9; published: 6, 7.',
     );
-    await expect(shiftCommand({ ...ctx, options: { weight: '20' } })).rejects.toThrow('serverless traffic shift needs --function NAME');
+    await expect(shiftCommand({ ...ctx, options: { weight: '20' } })).rejects.toThrow(
+      'serverless traffic shift needs --function NAME',
+    );
     await expect(shiftCommand({ ...ctx, options: { function: 'nightly', weight: '20' } })).rejects.toThrow(
       'Alias "live" of nightly (svc-dev-nightly) does not exist: deploy the service first (sls deploy --stage dev --region us-east-1).',
     );
@@ -319,7 +410,13 @@ describe('shift and promote', () => {
     const { ctx, out } = setup({ deployments: [] });
     await promoteCommand({ ...ctx, options: { function: 'api' } });
     expect(m.lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toEqual([
-      { FunctionName: 'svc-dev-api', Name: 'live', FunctionVersion: '7', RoutingConfig: { AdditionalVersionWeights: {} }, RevisionId: 'rev-6' },
+      {
+        FunctionName: 'svc-dev-api',
+        Name: 'live',
+        FunctionVersion: '7',
+        RoutingConfig: { AdditionalVersionWeights: {} },
+        RevisionId: 'rev-6',
+      },
     ]);
     expect(out.text).toEqual([
       'api: alias "live" serves version 7 (100%) (was version 6 (80%), version 7 (20%)).\n  The stack still records version 6 for the alias: the alias was moved outside CloudFormation.',

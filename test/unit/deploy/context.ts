@@ -31,8 +31,16 @@ export function deployedStack(): StackResource[] {
     r('TrafficShiftApplication', 'AWS::CodeDeploy::Application', APP),
     ...(['Api', 'Worker', 'Nightly'] as const).flatMap((fn) => [
       r(`${fn}LambdaFunction`, 'AWS::Lambda::Function', `svc-dev-${fn.toLowerCase()}`),
-      r(`${fn}LambdaVersionOld`, 'AWS::Lambda::Version', `arn:aws:lambda:us-east-1:123456789012:function:svc-dev-${fn.toLowerCase()}:6`),
-      r(`${fn}TrafficShiftAlias`, 'AWS::Lambda::Alias', `arn:aws:lambda:us-east-1:123456789012:function:svc-dev-${fn.toLowerCase()}:live`),
+      r(
+        `${fn}LambdaVersionOld`,
+        'AWS::Lambda::Version',
+        `arn:aws:lambda:us-east-1:123456789012:function:svc-dev-${fn.toLowerCase()}:6`,
+      ),
+      r(
+        `${fn}TrafficShiftAlias`,
+        'AWS::Lambda::Alias',
+        `arn:aws:lambda:us-east-1:123456789012:function:svc-dev-${fn.toLowerCase()}:live`,
+      ),
     ]),
     r('ApiTrafficShiftDeploymentGroup', 'AWS::CodeDeploy::DeploymentGroup', API_GROUP),
     r('WorkerTrafficShiftDeploymentGroup', 'AWS::CodeDeploy::DeploymentGroup', WORKER_GROUP),
@@ -59,7 +67,11 @@ export function compiledTemplate(versions: Record<'Api' | 'Worker' | 'Nightly', 
   for (const [fn, version] of Object.entries(versions)) {
     resources[`${fn}TrafficShiftAlias`] = {
       Type: 'AWS::Lambda::Alias',
-      Properties: { FunctionName: { Ref: `${fn}LambdaFunction` }, FunctionVersion: { 'Fn::GetAtt': [`${fn}LambdaVersion${version}`, 'Version'] }, Name: 'live' },
+      Properties: {
+        FunctionName: { Ref: `${fn}LambdaFunction` },
+        FunctionVersion: { 'Fn::GetAtt': [`${fn}LambdaVersion${version}`, 'Version'] },
+        Name: 'live',
+      },
       ...(fn !== 'Nightly' && {
         UpdatePolicy: {
           CodeDeployLambdaAliasUpdate: {
@@ -80,18 +92,29 @@ export interface Recorded {
   text: string[];
 }
 
-export function testContext(
-  over: Partial<Omit<TrafficContext, 'clients'>> & { clock?: FakeClock } = {},
-): { ctx: TrafficContext; out: Recorded; clock: FakeClock } {
+export function testContext(over: Partial<Omit<TrafficContext, 'clients'>> & { clock?: FakeClock } = {}): {
+  ctx: TrafficContext;
+  out: Recorded;
+  clock: FakeClock;
+} {
   const out: Recorded = { notices: [], warnings: [], text: [] };
   const clock = over.clock ?? new FakeClock();
   const ctx: TrafficContext = {
     stage: 'dev',
     region: 'us-east-1',
     stackName: 'svc-dev',
-    clients: createClients({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } }),
+    clients: createClients({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+    }),
     functions: () => serviceFunctions(settings, (name) => `svc-dev-${name}`),
-    functionNames: () => new Map(['api', 'worker', 'nightly', 'check'].map((n) => [`${n.charAt(0).toUpperCase()}${n.slice(1)}LambdaFunction`, n])),
+    functionNames: () =>
+      new Map(
+        ['api', 'worker', 'nightly', 'check'].map((n) => [
+          `${n.charAt(0).toUpperCase()}${n.slice(1)}LambdaFunction`,
+          n,
+        ]),
+      ),
     template: () => compiledTemplate({ Api: 'New', Worker: 'New', Nightly: 'New' }),
     deploySkipped: () => false,
     changeSetEmpty: () => false,

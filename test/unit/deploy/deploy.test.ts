@@ -84,22 +84,47 @@ describe('before the deploy: an alias weighted by hand', () => {
   });
 
   it('cannot read the stack: warns and deploys anyway', async () => {
-    m.cloudFormation.on(ListStackResourcesCommand).rejects(Object.assign(new Error('Access denied'), { name: 'AccessDenied' }));
+    m.cloudFormation
+      .on(ListStackResourcesCommand)
+      .rejects(Object.assign(new Error('Access denied'), { name: 'AccessDenied' }));
     const { ctx, out } = testContext();
-    await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack', 'after:aws:deploy:deploy:updateStack']);
-    expect(out.warnings[0]).toBe('serverless-traffic-shift: could not check the aliases before deploying (AccessDenied: Access denied); deploying anyway.');
-    expect(out.warnings[1]).toBe('serverless-traffic-shift: the rollout view could not start (AccessDenied: Access denied); the deploy carries on without it.');
+    await runHooks(ctx, [
+      'before:deploy:deploy',
+      'before:aws:deploy:deploy:updateStack',
+      'after:aws:deploy:deploy:updateStack',
+    ]);
+    expect(out.warnings[0]).toBe(
+      'serverless-traffic-shift: could not check the aliases before deploying (AccessDenied: Access denied); deploying anyway.',
+    );
+    expect(out.warnings[1]).toBe(
+      'serverless-traffic-shift: the rollout view could not start (AccessDenied: Access denied); the deploy carries on without it.',
+    );
   });
 });
 
 describe('nothing shifts, and the deploy says why', () => {
   it('first deploy of the stack', async () => {
     // Before the deploy the stack does not exist; the framework then creates it with its bucket only.
-    m.cloudFormation.on(ListStackResourcesCommand).rejectsOnce(stackMissing).resolves({
-      StackResourceSummaries: [{ LogicalResourceId: 'ServerlessDeploymentBucket', ResourceType: 'AWS::S3::Bucket', PhysicalResourceId: 'b', ResourceStatus: 'CREATE_COMPLETE', LastUpdatedTimestamp: new Date(0) }],
-    });
+    m.cloudFormation
+      .on(ListStackResourcesCommand)
+      .rejectsOnce(stackMissing)
+      .resolves({
+        StackResourceSummaries: [
+          {
+            LogicalResourceId: 'ServerlessDeploymentBucket',
+            ResourceType: 'AWS::S3::Bucket',
+            PhysicalResourceId: 'b',
+            ResourceStatus: 'CREATE_COMPLETE',
+            LastUpdatedTimestamp: new Date(0),
+          },
+        ],
+      });
     const { ctx, out } = testContext();
-    await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack', 'after:aws:deploy:deploy:updateStack']);
+    await runHooks(ctx, [
+      'before:deploy:deploy',
+      'before:aws:deploy:deploy:updateStack',
+      'after:aws:deploy:deploy:updateStack',
+    ]);
     const first =
       'first deploy of the stack: CloudFormation creates the alias on the new version directly; gradual shifting starts with the next deploy that changes its code or configuration.';
     expect(out.notices).toEqual([
@@ -113,9 +138,16 @@ describe('nothing shifts, and the deploy says why', () => {
   it('unchanged code, and an in-place stage', async () => {
     stack();
     aliases();
-    const { ctx, out } = testContext({ template: () => compiledTemplate({ Api: 'Old', Worker: 'Old', Nightly: 'New' }) });
-    await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack', 'after:aws:deploy:deploy:updateStack']);
-    const unchanged = 'its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift.';
+    const { ctx, out } = testContext({
+      template: () => compiledTemplate({ Api: 'Old', Worker: 'Old', Nightly: 'New' }),
+    });
+    await runHooks(ctx, [
+      'before:deploy:deploy',
+      'before:aws:deploy:deploy:updateStack',
+      'after:aws:deploy:deploy:updateStack',
+    ]);
+    const unchanged =
+      'its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift.';
     expect(out.notices).toEqual([
       `[traffic] api: nothing shifts: ${unchanged}`,
       `[traffic] worker: nothing shifts: ${unchanged}`,
@@ -179,10 +211,18 @@ describe('during the stack update', () => {
     expect(out.notices[out.notices.length - 1]).toMatch(/^\[traffic\] api: /);
   });
 
-  it('a rollback fails the deploy with the alarm, its reason and the version the alias is on, before CloudFormation\'s error', async () => {
+  it("a rollback fails the deploy with the alarm, its reason and the version the alias is on, before CloudFormation's error", async () => {
     const { ctx, clock } = deploy({
       deployments: alarmRollback(),
-      alarms: [{ name: 'svc-dev-api-errors', states: [{ at: 0, state: 'OK' }, { at: 95, state: 'ALARM', reason: ALARM_REASON }] }],
+      alarms: [
+        {
+          name: 'svc-dev-api-errors',
+          states: [
+            { at: 0, state: 'OK' },
+            { at: 95, state: 'ALARM', reason: ALARM_REASON },
+          ],
+        },
+      ],
     });
     const hooks = await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
     await clock.reach(105); // CloudFormation reports the alias update failed
@@ -192,8 +232,12 @@ describe('during the stack update', () => {
     });
     await hooks.error!(error);
     const cause = `Traffic shift failed for api:\n  api: rolled back (deployment d-ALARM1): alarm "svc-dev-api-errors" fired: ${ALARM_REASON} Alias "live" now serves version 6 (100%).`;
-    expect(error.message).toBe(`${cause}\n\nCloudFormation: An error occurred: ApiTrafficShiftAlias - Deployment d-ALARM1 failed.`);
-    expect(error.decoratedMessage).toBe(`${cause}\n\nCloudFormation: UPDATE_FAILED: ApiTrafficShiftAlias (AWS::Lambda::Alias)\nDeployment d-ALARM1 failed.`);
+    expect(error.message).toBe(
+      `${cause}\n\nCloudFormation: An error occurred: ApiTrafficShiftAlias - Deployment d-ALARM1 failed.`,
+    );
+    expect(error.decoratedMessage).toBe(
+      `${cause}\n\nCloudFormation: UPDATE_FAILED: ApiTrafficShiftAlias (AWS::Lambda::Alias)\nDeployment d-ALARM1 failed.`,
+    );
   });
 
   it('an error of another command, or before the view started, is left alone', async () => {
@@ -210,19 +254,25 @@ describe('during the stack update', () => {
     const hooks = await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
     await clock.reach(60);
     await expect(hooks['after:aws:deploy:deploy:updateStack']!()).resolves.toBeUndefined();
-    expect(out.warnings).toEqual(['serverless-traffic-shift: Could not list the CodeDeploy deployments: AccessDeniedException: not authorized. The view carries on without it.']);
-    expect(out.notices).toContain('[traffic] api: no CodeDeploy deployment was seen: CloudFormation did not move its alias in this update.');
+    expect(out.warnings).toEqual([
+      'serverless-traffic-shift: Could not list the CodeDeploy deployments: AccessDeniedException: not authorized. The view carries on without it.',
+    ]);
+    expect(out.notices).toContain(
+      '[traffic] api: no CodeDeploy deployment was seen: CloudFormation did not move its alias in this update.',
+    );
   });
 });
 
 describe('serverless deploy function', () => {
   const fnDeploy = (fn: string) => testContext({ options: { function: fn } });
 
-  it('says a shifted function\'s alias still serves its version, and how to shift to the new code', async () => {
+  it("says a shifted function's alias still serves its version, and how to shift to the new code", async () => {
     aliases({ 'svc-dev-api': { '7': 0.1 } });
     const { ctx, out } = fnDeploy('api');
     await runHooks(ctx, ['after:deploy:function:deploy']);
-    expect(m.lambda.commandCalls(GetAliasCommand).map((c) => c.args[0].input)).toEqual([{ FunctionName: 'svc-dev-api', Name: 'live' }]);
+    expect(m.lambda.commandCalls(GetAliasCommand).map((c) => c.args[0].input)).toEqual([
+      { FunctionName: 'svc-dev-api', Name: 'live' },
+    ]);
     expect(out.warnings).toEqual([
       'serverless-traffic-shift: "deploy function" changed api at $LATEST only. Its event sources call alias "live", which still serves ' +
         'version 6 (90%), version 7 (10%): its traffic has not changed. Run "serverless deploy --stage dev --region us-east-1" to publish a ' +
@@ -245,7 +295,9 @@ describe('serverless deploy function', () => {
     const { ctx, out } = fnDeploy('worker');
     await expect(runHooks(ctx, ['after:deploy:function:deploy'])).resolves.toBeDefined();
     expect(out.warnings).toHaveLength(1);
-    expect(out.warnings[0]).toContain('alias "live", which still serves the version it served before: its traffic has not changed.');
+    expect(out.warnings[0]).toContain(
+      'alias "live", which still serves the version it served before: its traffic has not changed.',
+    );
     const hook = fnDeploy('check');
     await runHooks(hook.ctx, ['after:deploy:function:deploy']);
     expect(hook.out.warnings).toEqual([]);

@@ -21,23 +21,71 @@ const functions = serviceFunctions(settings, (name) => `svc-dev-${name}`);
 const deployed: StackResource[] = [
   { logicalId: 'ServerlessDeploymentBucket', type: 'AWS::S3::Bucket', physicalId: 'bucket' },
   { logicalId: 'ApiLambdaFunction', type: 'AWS::Lambda::Function', physicalId: 'svc-dev-api' },
-  { logicalId: 'ApiLambdaVersionOld', type: 'AWS::Lambda::Version', physicalId: 'arn:aws:lambda:us-east-1:1:function:svc-dev-api:6' },
-  { logicalId: 'ApiTrafficShiftAlias', type: 'AWS::Lambda::Alias', physicalId: 'arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:live' },
-  { logicalId: 'ApiTrafficShiftDeploymentGroup', type: 'AWS::CodeDeploy::DeploymentGroup', physicalId: 'svc-dev-ApiTrafficShiftDeploymentGroup-1AB' },
+  {
+    logicalId: 'ApiLambdaVersionOld',
+    type: 'AWS::Lambda::Version',
+    physicalId: 'arn:aws:lambda:us-east-1:1:function:svc-dev-api:6',
+  },
+  {
+    logicalId: 'ApiTrafficShiftAlias',
+    type: 'AWS::Lambda::Alias',
+    physicalId: 'arn:aws:lambda:us-east-1:123456789012:function:svc-dev-api:live',
+  },
+  {
+    logicalId: 'ApiTrafficShiftDeploymentGroup',
+    type: 'AWS::CodeDeploy::DeploymentGroup',
+    physicalId: 'svc-dev-ApiTrafficShiftDeploymentGroup-1AB',
+  },
   { logicalId: 'WorkerLambdaFunction', type: 'AWS::Lambda::Function', physicalId: 'renamed-worker' },
-  { logicalId: 'WorkerLambdaVersionSame', type: 'AWS::Lambda::Version', physicalId: 'arn:aws:lambda:us-east-1:1:function:renamed-worker:3' },
-  { logicalId: 'WorkerTrafficShiftAlias', type: 'AWS::Lambda::Alias', physicalId: 'arn:aws:lambda:us-east-1:123456789012:function:renamed-worker:current' },
-  { logicalId: 'WorkerTrafficShiftDeploymentGroup', type: 'AWS::CodeDeploy::DeploymentGroup', physicalId: 'svc-dev-WorkerTrafficShiftDeploymentGroup-2CD' },
+  {
+    logicalId: 'WorkerLambdaVersionSame',
+    type: 'AWS::Lambda::Version',
+    physicalId: 'arn:aws:lambda:us-east-1:1:function:renamed-worker:3',
+  },
+  {
+    logicalId: 'WorkerTrafficShiftAlias',
+    type: 'AWS::Lambda::Alias',
+    physicalId: 'arn:aws:lambda:us-east-1:123456789012:function:renamed-worker:current',
+  },
+  {
+    logicalId: 'WorkerTrafficShiftDeploymentGroup',
+    type: 'AWS::CodeDeploy::DeploymentGroup',
+    physicalId: 'svc-dev-WorkerTrafficShiftDeploymentGroup-2CD',
+  },
   { logicalId: 'NightlyLambdaFunction', type: 'AWS::Lambda::Function', physicalId: 'svc-dev-nightly' },
-  { logicalId: 'NightlyTrafficShiftAlias', type: 'AWS::Lambda::Alias', physicalId: 'arn:aws:lambda:us-east-1:123456789012:function:svc-dev-nightly:live' },
-  { logicalId: 'TrafficShiftApplication', type: 'AWS::CodeDeploy::Application', physicalId: 'svc-dev-TrafficShiftApplication-XYZ' },
+  {
+    logicalId: 'NightlyTrafficShiftAlias',
+    type: 'AWS::Lambda::Alias',
+    physicalId: 'arn:aws:lambda:us-east-1:123456789012:function:svc-dev-nightly:live',
+  },
+  {
+    logicalId: 'TrafficShiftApplication',
+    type: 'AWS::CodeDeploy::Application',
+    physicalId: 'svc-dev-TrafficShiftApplication-XYZ',
+  },
 ];
 
 describe('serviceFunctions', () => {
   it('lists the functions the plugin manages, with strategy, alias and in-place reason; others are left out', () => {
     expect(functions).toEqual([
-      { name: 'api', normalizedName: 'Api', logicalId: 'ApiLambdaFunction', deployedName: 'svc-dev-api', alias: 'live', strategy: 'Canary10Percent5Minutes', inPlace: false },
-      { name: 'worker', normalizedName: 'Worker', logicalId: 'WorkerLambdaFunction', deployedName: 'svc-dev-worker', alias: 'current', strategy: 'Linear10PercentEvery1Minute', inPlace: false },
+      {
+        name: 'api',
+        normalizedName: 'Api',
+        logicalId: 'ApiLambdaFunction',
+        deployedName: 'svc-dev-api',
+        alias: 'live',
+        strategy: 'Canary10Percent5Minutes',
+        inPlace: false,
+      },
+      {
+        name: 'worker',
+        normalizedName: 'Worker',
+        logicalId: 'WorkerLambdaFunction',
+        deployedName: 'svc-dev-worker',
+        alias: 'current',
+        strategy: 'Linear10PercentEvery1Minute',
+        inPlace: false,
+      },
       {
         name: 'nightly',
         normalizedName: 'Nightly',
@@ -55,9 +103,25 @@ describe('serviceFunctions', () => {
 describe('discoverTargets', () => {
   it('takes physical names from the stack: function, alias, application and deployment group', () => {
     const targets = discoverTargets(functions, deployed);
-    expect(targets.map((t) => [t.name, t.functionName, t.alias, t.aliasInStack, t.applicationName, t.deploymentGroupName])).toEqual([
-      ['api', 'svc-dev-api', 'live', true, 'svc-dev-TrafficShiftApplication-XYZ', 'svc-dev-ApiTrafficShiftDeploymentGroup-1AB'],
-      ['worker', 'renamed-worker', 'current', true, 'svc-dev-TrafficShiftApplication-XYZ', 'svc-dev-WorkerTrafficShiftDeploymentGroup-2CD'],
+    expect(
+      targets.map((t) => [t.name, t.functionName, t.alias, t.aliasInStack, t.applicationName, t.deploymentGroupName]),
+    ).toEqual([
+      [
+        'api',
+        'svc-dev-api',
+        'live',
+        true,
+        'svc-dev-TrafficShiftApplication-XYZ',
+        'svc-dev-ApiTrafficShiftDeploymentGroup-1AB',
+      ],
+      [
+        'worker',
+        'renamed-worker',
+        'current',
+        true,
+        'svc-dev-TrafficShiftApplication-XYZ',
+        'svc-dev-WorkerTrafficShiftDeploymentGroup-2CD',
+      ],
       ['nightly', 'svc-dev-nightly', 'live', true, undefined, undefined],
     ]);
   });
@@ -76,7 +140,9 @@ describe('selectTargets', () => {
     expect(selectTargets(targets, 'worker').map((t) => t.name)).toEqual(['worker']);
   });
   it('names the managed functions when --function matches none', () => {
-    expect(() => selectTargets(targets, 'plain')).toThrow('Function "plain" is not managed by serverless-traffic-shift in this stage; managed: api, worker, nightly.');
+    expect(() => selectTargets(targets, 'plain')).toThrow(
+      'Function "plain" is not managed by serverless-traffic-shift in this stage; managed: api, worker, nightly.',
+    );
   });
 });
 
@@ -85,7 +151,11 @@ function template(versions: Record<string, string>): CfnTemplate {
   for (const [fn, version] of Object.entries(versions)) {
     resources[`${fn}TrafficShiftAlias`] = {
       Type: 'AWS::Lambda::Alias',
-      Properties: { FunctionName: { Ref: `${fn}LambdaFunction` }, FunctionVersion: { 'Fn::GetAtt': [version, 'Version'] }, Name: 'live' },
+      Properties: {
+        FunctionName: { Ref: `${fn}LambdaFunction` },
+        FunctionVersion: { 'Fn::GetAtt': [version, 'Version'] },
+        Name: 'live',
+      },
       UpdatePolicy: {
         CodeDeployLambdaAliasUpdate: {
           ApplicationName: { Ref: 'TrafficShiftApplication' },
@@ -100,7 +170,11 @@ function template(versions: Record<string, string>): CfnTemplate {
 }
 
 describe('expectShifts', () => {
-  const compiled = template({ Api: 'ApiLambdaVersionNew', Worker: 'WorkerLambdaVersionSame', Nightly: 'NightlyLambdaVersionNew' });
+  const compiled = template({
+    Api: 'ApiLambdaVersionNew',
+    Worker: 'WorkerLambdaVersionSame',
+    Nightly: 'NightlyLambdaVersionNew',
+  });
 
   it('a new version of a deployed alias shifts; unchanged code and in-place stages do not, and say why', () => {
     expect(expectShifts(compiled, functions, deployed)).toEqual([
@@ -108,25 +182,34 @@ describe('expectShifts', () => {
       {
         name: 'worker',
         shifts: false,
-        reason: 'its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift',
+        reason:
+          'its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift',
       },
       {
         name: 'nightly',
         shifts: false,
-        reason: 'it moves in place in this stage (stage "dev" is not in stages [prod]): the alias goes to the new version at once, without CodeDeploy',
+        reason:
+          'it moves in place in this stage (stage "dev" is not in stages [prod]): the alias goes to the new version at once, without CodeDeploy',
       },
     ]);
   });
 
   it('reads the version through a nested stack output of serverless-plugin-split-stacks', () => {
     const nested = template({ Api: 'ApiLambdaVersionNew', Worker: 'WorkerLambdaVersionSame' });
-    for (const [fn, version] of [['Api', 'ApiLambdaVersionNew'], ['Worker', 'WorkerLambdaVersionSame']]) {
-      (nested.Resources[`${fn}TrafficShiftAlias`]?.Properties as Record<string, unknown>).FunctionVersion = { 'Fn::GetAtt': ['VersionsNestedStack', `Outputs.${version}Version`] };
+    for (const [fn, version] of [
+      ['Api', 'ApiLambdaVersionNew'],
+      ['Worker', 'WorkerLambdaVersionSame'],
+    ]) {
+      (nested.Resources[`${fn}TrafficShiftAlias`]?.Properties as Record<string, unknown>).FunctionVersion = {
+        'Fn::GetAtt': ['VersionsNestedStack', `Outputs.${version}Version`],
+      };
     }
     const shifted = functions.filter((f) => !f.inPlace);
     expect(expectShifts(nested, shifted, deployed).map((e) => e.shifts)).toEqual([true, false]);
     // An output named otherwise: expect a shift rather than claim nothing changed.
-    (nested.Resources.WorkerTrafficShiftAlias?.Properties as Record<string, unknown>).FunctionVersion = { 'Fn::GetAtt': ['VersionsNestedStack', 'Outputs.Something'] };
+    (nested.Resources.WorkerTrafficShiftAlias?.Properties as Record<string, unknown>).FunctionVersion = {
+      'Fn::GetAtt': ['VersionsNestedStack', 'Outputs.Something'],
+    };
     expect(expectShifts(nested, shifted, deployed).map((e) => e.shifts)).toEqual([true, true]);
   });
 
@@ -147,7 +230,7 @@ describe('expectShifts', () => {
 });
 
 describe('hookLabels', () => {
-  it('names the plugin\'s generated hooks and the service\'s own hook functions', () => {
+  it("names the plugin's generated hooks and the service's own hook functions", () => {
     const names = new Map([['CheckLambdaFunction', 'check']]);
     expect(hookLabels(template({ Api: 'V' }), 'Api', names)).toEqual({
       before: 'smoke tests (TrafficShiftSmokeTestHook)',
@@ -156,4 +239,3 @@ describe('hookLabels', () => {
     expect(hookLabels(undefined, 'Api', names)).toEqual({});
   });
 });
-

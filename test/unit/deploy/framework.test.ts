@@ -31,8 +31,17 @@ function fakeServerless(over: { credentials?: unknown; region?: string; stage?: 
 describe('frameworkContext', () => {
   it('uses the stage, region and stack the framework resolved, and puts them in the suggested commands', async () => {
     const { serverless } = fakeServerless({ stage: 'prod', region: 'eu-west-1' });
-    const ctx = frameworkContext({ serverless, options: { function: 'api', weight: 20, 'function-version': 4, json: true, 'aws-profile': 'ops' }, settings: () => settings });
-    expect([ctx.stage, ctx.region, ctx.stackName, ctx.cliSuffix]).toEqual(['prod', 'eu-west-1', 'svc-prod', ' --stage prod --region eu-west-1 --aws-profile ops']);
+    const ctx = frameworkContext({
+      serverless,
+      options: { function: 'api', weight: 20, 'function-version': 4, json: true, 'aws-profile': 'ops' },
+      settings: () => settings,
+    });
+    expect([ctx.stage, ctx.region, ctx.stackName, ctx.cliSuffix]).toEqual([
+      'prod',
+      'eu-west-1',
+      'svc-prod',
+      ' --stage prod --region eu-west-1 --aws-profile ops',
+    ]);
     expect(ctx.options).toEqual({ function: 'api', weight: '20', functionVersion: '4', json: true });
     expect(ctx.functions().map((f) => f.deployedName)).toEqual(['svc-prod-api', 'svc-prod-worker', 'svc-prod-nightly']);
     expect(ctx.functionNames().get('CheckLambdaFunction')).toBe('check');

@@ -4,7 +4,14 @@ import { alarmText, progressLine } from '../../../src/deploy/render';
 import { clock, dateTime, duration, percent } from '../../../src/deploy/format';
 import { at } from './timeline';
 
-const base = (over: Partial<RolloutFacts> = {}): RolloutFacts => ({ name: 'api', alias: 'live', alarms: [], fired: [], hooks: {}, ...over });
+const base = (over: Partial<RolloutFacts> = {}): RolloutFacts => ({
+  name: 'api',
+  alias: 'live',
+  alarms: [],
+  fired: [],
+  hooks: {},
+  ...over,
+});
 const deployment = (status: string, over: Partial<NonNullable<RolloutFacts['deployment']>> = {}) => ({
   id: 'd-1',
   status,
@@ -34,9 +41,18 @@ describe('rolloutView', () => {
         ],
       },
     });
-    expect(rolloutView(facts, at(60))).toMatchObject({ phase: 'shifting', percent: 10, step: { index: 1, count: 2 }, next: { at: at(310), percent: 100 } });
+    expect(rolloutView(facts, at(60))).toMatchObject({
+      phase: 'shifting',
+      percent: 10,
+      step: { index: 1, count: 2 },
+      next: { at: at(310), percent: 100 },
+    });
     // The read at 50s is older than the step due at 310s: the schedule's 100% is shown.
-    expect(rolloutView(facts, at(320))).toMatchObject({ phase: 'shifting', percent: 100, step: { index: 2, count: 2 } });
+    expect(rolloutView(facts, at(320))).toMatchObject({
+      phase: 'shifting',
+      percent: 100,
+      step: { index: 2, count: 2 },
+    });
     expect(rolloutView(facts, at(320)).next).toBeUndefined();
   });
 
@@ -62,7 +78,7 @@ describe('rolloutView', () => {
 });
 
 describe('failureCause', () => {
-  it('an alarm named in CodeDeploy\'s message, with the reason seen', () => {
+  it("an alarm named in CodeDeploy's message, with the reason seen", () => {
     const facts = base({
       deployment: deployment('Stopped', { error: { code: 'ALARM_ACTIVE', message: 'Activated alarms: <api-errors>' } }),
       alarms: [
@@ -74,14 +90,18 @@ describe('failureCause', () => {
     expect(failureCause(facts)).toBe('alarm "api-errors" fired: Threshold Crossed: 2 > 1');
   });
 
-  it('an alarm the view never read: CodeDeploy\'s words', () => {
-    const facts = base({ deployment: deployment('Stopped', { error: { code: 'ALARM_ACTIVE', message: 'Activated alarms: <x>' } }) });
+  it("an alarm the view never read: CodeDeploy's words", () => {
+    const facts = base({
+      deployment: deployment('Stopped', { error: { code: 'ALARM_ACTIVE', message: 'Activated alarms: <x>' } }),
+    });
     expect(failureCause(facts)).toBe('an alarm of the deployment group fired (CodeDeploy: Activated alarms: <x>)');
   });
 
-  it('a hook without diagnostics: CodeDeploy\'s message and where the hook\'s own message is', () => {
+  it("a hook without diagnostics: CodeDeploy's message and where the hook's own message is", () => {
     const facts = base({
-      deployment: deployment('Failed', { error: { code: 'HOOK_EXECUTION_FAILURE', message: 'Lifecycle hook failed.' } }),
+      deployment: deployment('Failed', {
+        error: { code: 'HOOK_EXECUTION_FAILURE', message: 'Lifecycle hook failed.' },
+      }),
       hooks: { after: 'function check' },
       target: { readAt: at(9), events: [{ name: 'AfterAllowTraffic', status: 'Failed' }] },
     });
@@ -92,7 +112,9 @@ describe('failureCause', () => {
 
   it('an alarm seen firing does not hide another error CodeDeploy names', () => {
     const facts = base({
-      deployment: deployment('Failed', { error: { code: 'INVALID_LAMBDA_CONFIGURATION', message: 'The alias points at two versions' } }),
+      deployment: deployment('Failed', {
+        error: { code: 'INVALID_LAMBDA_CONFIGURATION', message: 'The alias points at two versions' },
+      }),
       fired: [{ name: 'api-errors', state: 'ALARM' }],
     });
     expect(failureCause(facts)).toBe('CodeDeploy error INVALID_LAMBDA_CONFIGURATION: The alias points at two versions');
@@ -100,12 +122,20 @@ describe('failureCause', () => {
   });
 
   it('a stop on request, and any other CodeDeploy error', () => {
-    expect(failureCause(base({ deployment: deployment('Stopped', { error: { code: 'MANUAL_STOP', message: 'Stopped by user' } }) }))).toBe(
+    expect(
+      failureCause(
+        base({ deployment: deployment('Stopped', { error: { code: 'MANUAL_STOP', message: 'Stopped by user' } }) }),
+      ),
+    ).toBe(
       'stopped on request (serverless traffic rollback, the CodeDeploy console or StopDeployment): Stopped by user',
     );
-    expect(failureCause(base({ deployment: deployment('Failed', { error: { code: 'IAM_ROLE_PERMISSIONS', message: 'Role cannot invoke' } }) }))).toBe(
-      'CodeDeploy error IAM_ROLE_PERMISSIONS: Role cannot invoke',
-    );
+    expect(
+      failureCause(
+        base({
+          deployment: deployment('Failed', { error: { code: 'IAM_ROLE_PERMISSIONS', message: 'Role cannot invoke' } }),
+        }),
+      ),
+    ).toBe('CodeDeploy error IAM_ROLE_PERMISSIONS: Role cannot invoke');
   });
 });
 
@@ -113,7 +143,9 @@ describe('failureSummary', () => {
   it('one line per failed function with the version its alias serves now', () => {
     const view = rolloutView(
       base({
-        deployment: deployment('Stopped', { error: { code: 'ALARM_ACTIVE', message: 'Activated alarms: <api-errors>' } }),
+        deployment: deployment('Stopped', {
+          error: { code: 'ALARM_ACTIVE', message: 'Activated alarms: <api-errors>' },
+        }),
         fired: [{ name: 'api-errors', state: 'ALARM', reason: 'Threshold Crossed' }],
       }),
       at(100),
@@ -128,9 +160,13 @@ describe('failureSummary', () => {
 describe('words', () => {
   it('alarm summary', () => {
     expect(alarmText([])).toBeUndefined();
-    expect(alarmText([{ name: 'a', state: 'OK' }, { name: 'b', state: 'INSUFFICIENT_DATA' }, { name: 'c', state: 'ALARM' }])).toBe(
-      'alarms: 1 OK, 1 INSUFFICIENT_DATA, ALARM: c',
-    );
+    expect(
+      alarmText([
+        { name: 'a', state: 'OK' },
+        { name: 'b', state: 'INSUFFICIENT_DATA' },
+        { name: 'c', state: 'ALARM' },
+      ]),
+    ).toBe('alarms: 1 OK, 1 INSUFFICIENT_DATA, ALARM: c');
   });
   it('times, durations and percentages', () => {
     expect(clock(at(90))).toBe('08:41:30 UTC');

@@ -49,16 +49,23 @@ describe('interactiveSink', () => {
     const drawn: string[] = [];
     const removed: string[] = [];
     const printed: string[] = [];
-    const progress = { get: (name: string) => ({ notice: (t: string) => drawn.push(`${name} | ${t}`), remove: () => removed.push(name) }) };
+    const progress = {
+      get: (name: string) => ({
+        notice: (t: string) => drawn.push(`${name} | ${t}`),
+        remove: () => removed.push(name),
+      }),
+    };
     const sink = interactiveSink(progress, (l) => printed.push(l));
     sink.update([view({})], at(100));
     sink.close([view({ phase: 'succeeded', percent: 100, next: undefined, tookMs: 325000, finished: true })], at(350));
-    expect(drawn).toEqual(['traffic-shift-api | api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:40 UTC (in 4m 00s)']);
+    expect(drawn).toEqual([
+      'traffic-shift-api | api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:40 UTC (in 4m 00s)',
+    ]);
     expect(removed).toEqual(['traffic-shift-api']);
     expect(printed).toEqual(['[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, 5m 25s)']);
   });
 
-  it('without the framework\'s progress API, plain lines even in a terminal', () => {
+  it("without the framework's progress API, plain lines even in a terminal", () => {
     const lines: string[] = [];
     chooseSink(undefined, (l) => lines.push(l), true).update([view({})], at(100));
     expect(lines).toHaveLength(1);

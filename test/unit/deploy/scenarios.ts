@@ -15,13 +15,27 @@ export function canarySuccess(overrides: Partial<ScriptedDeployment> = {}): Scri
     phases: [
       { at: 20, status: 'Created' },
       { at: 25, status: 'InProgress', events: { BeforeAllowTraffic: running(25) } },
-      { at: 40, status: 'InProgress', weight: 0.1, events: { BeforeAllowTraffic: done(25, 40), AllowTraffic: running(40) } },
-      { at: 340, status: 'InProgress', weight: 1, events: { BeforeAllowTraffic: done(25, 40), AllowTraffic: running(40) } },
+      {
+        at: 40,
+        status: 'InProgress',
+        weight: 0.1,
+        events: { BeforeAllowTraffic: done(25, 40), AllowTraffic: running(40) },
+      },
+      {
+        at: 340,
+        status: 'InProgress',
+        weight: 1,
+        events: { BeforeAllowTraffic: done(25, 40), AllowTraffic: running(40) },
+      },
       {
         at: 350,
         status: 'Succeeded',
         weight: 1,
-        events: { BeforeAllowTraffic: done(25, 40), AllowTraffic: done(40, 345), AfterAllowTraffic: { status: 'Skipped' } },
+        events: {
+          BeforeAllowTraffic: done(25, 40),
+          AllowTraffic: done(40, 345),
+          AfterAllowTraffic: { status: 'Skipped' },
+        },
       },
     ],
     ...overrides,
@@ -43,7 +57,11 @@ export function linearSuccess(overrides: Partial<ScriptedDeployment> = {}): Scri
     at: 575,
     status: 'Succeeded',
     weight: 1,
-    events: { BeforeAllowTraffic: { status: 'Skipped' }, AllowTraffic: done(30, 570), AfterAllowTraffic: { status: 'Skipped' } },
+    events: {
+      BeforeAllowTraffic: { status: 'Skipped' },
+      AllowTraffic: done(30, 570),
+      AfterAllowTraffic: { status: 'Skipped' },
+    },
   });
   return {
     id: 'd-LINEAR1',
@@ -67,7 +85,12 @@ export function alarmRollback(): ScriptedDeployment[] {
     id: 'd-ALARM1',
     phases: [
       { at: 20, status: 'Created' },
-      { at: 25, status: 'InProgress', weight: 0.1, events: { BeforeAllowTraffic: { status: 'Skipped' }, AllowTraffic: running(25) } },
+      {
+        at: 25,
+        status: 'InProgress',
+        weight: 0.1,
+        events: { BeforeAllowTraffic: { status: 'Skipped' }, AllowTraffic: running(25) },
+      },
       {
         at: 100,
         status: 'Stopped',
@@ -75,7 +98,8 @@ export function alarmRollback(): ScriptedDeployment[] {
         events: { BeforeAllowTraffic: { status: 'Skipped' }, AllowTraffic: { status: 'Failed', start: 25, end: 100 } },
         error: {
           code: 'ALARM_ACTIVE',
-          message: 'One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <svc-dev-api-errors>',
+          message:
+            'One or more alarms have been activated according to the Amazon CloudWatch metrics you selected, and the affected deployments have been stopped. Activated alarms: <svc-dev-api-errors>',
         },
         rollbackDeploymentId: 'd-ROLLBACK1',
       },
@@ -109,8 +133,18 @@ export function hookFailure(): ScriptedDeployment {
       {
         at: 60,
         status: 'Failed',
-        events: { BeforeAllowTraffic: { status: 'Failed', start: 25, end: 60, message: 'smoke test "GET /health" of api: expected statusCode 200, got 502' } },
-        error: { code: 'HOOK_EXECUTION_FAILURE', message: 'The deployment failed because one or more of the lifecycle event hooks failed.' },
+        events: {
+          BeforeAllowTraffic: {
+            status: 'Failed',
+            start: 25,
+            end: 60,
+            message: 'smoke test "GET /health" of api: expected statusCode 200, got 502',
+          },
+        },
+        error: {
+          code: 'HOOK_EXECUTION_FAILURE',
+          message: 'The deployment failed because one or more of the lifecycle event hooks failed.',
+        },
       },
     ],
   });

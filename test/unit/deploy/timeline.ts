@@ -16,7 +16,12 @@ import {
   type DeploymentInfo,
 } from '@aws-sdk/client-codedeploy';
 import { CloudFormationClient, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { GetAliasCommand, LambdaClient, ListVersionsByFunctionCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import {
+  GetAliasCommand,
+  LambdaClient,
+  ListVersionsByFunctionCommand,
+  UpdateAliasCommand,
+} from '@aws-sdk/client-lambda';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { Clock } from '../../../src/deploy/watcher';
 
@@ -117,7 +122,8 @@ export function mocks(): Mocks {
   return m;
 }
 
-const phaseAt = (d: ScriptedDeployment, second: number): Phase | undefined => [...d.phases].reverse().find((p) => p.at <= second);
+const phaseAt = (d: ScriptedDeployment, second: number): Phase | undefined =>
+  [...d.phases].reverse().find((p) => p.at <= second);
 
 export function deploymentInfo(d: ScriptedDeployment, second: number, application: string): DeploymentInfo | undefined {
   const phase = phaseAt(d, second);
@@ -175,8 +181,11 @@ export function play(m: Mocks, clock: FakeClock, script: Script): void {
       return {
         applicationName: input.applicationName,
         deploymentGroupName: name,
-        alarmConfiguration: alarms.length > 0 ? { enabled: true, alarms: alarms.map((a) => ({ name: a })) } : { enabled: false },
-        ...(last && { lastAttemptedDeployment: { deploymentId: last.id, status: phaseAt(last, clock.second)?.status } }),
+        alarmConfiguration:
+          alarms.length > 0 ? { enabled: true, alarms: alarms.map((a) => ({ name: a })) } : { enabled: false },
+        ...(last && {
+          lastAttemptedDeployment: { deploymentId: last.id, status: phaseAt(last, clock.second)?.status },
+        }),
       };
     }),
   }));
@@ -240,7 +249,9 @@ export function play(m: Mocks, clock: FakeClock, script: Script): void {
       MetricAlarms: input.AlarmNames.flatMap((name: string) => {
         const alarm = script.alarms?.find((a) => a.name === name);
         const state = alarm && [...alarm.states].reverse().find((s) => s.at <= clock.second);
-        return [{ AlarmName: name, StateValue: state?.state ?? 'OK', ...(state?.reason && { StateReason: state.reason }) }];
+        return [
+          { AlarmName: name, StateValue: state?.state ?? 'OK', ...(state?.reason && { StateReason: state.reason }) },
+        ];
       }),
       CompositeAlarms: [],
     };

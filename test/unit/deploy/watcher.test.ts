@@ -30,7 +30,13 @@ const API: WatchedFunction = {
   groupName: 'svc-dev-ApiTrafficShiftDeploymentGroup-X1',
   hooks: { before: 'smoke tests (TrafficShiftSmokeTestHook)' },
 };
-const WORKER: WatchedFunction = { name: 'worker', alias: 'live', applicationName: APP, groupName: 'svc-dev-WorkerTrafficShiftDeploymentGroup-X2', hooks: {} };
+const WORKER: WatchedFunction = {
+  name: 'worker',
+  alias: 'live',
+  applicationName: APP,
+  groupName: 'svc-dev-WorkerTrafficShiftDeploymentGroup-X2',
+  hooks: {},
+};
 
 function setup(functions: WatchedFunction[], script: Script, options: { targetCallsPerPoll?: number } = {}) {
   const clock = new FakeClock();
@@ -97,10 +103,16 @@ describe('linear success', () => {
     await runUntil(600);
     const steps = lines.filter((l) => l.includes('· step'));
     expect(steps).toHaveLength(10);
-    expect(steps[0]).toBe('[traffic] worker: 10% on version 4, 90% on version 3 (Linear10PercentEvery1Minute) · step 1/10 · 20% at 08:41:30 UTC');
-    expect(steps[4]).toBe('[traffic] worker: 50% on version 4, 50% on version 3 (Linear10PercentEvery1Minute) · step 5/10 · 60% at 08:45:30 UTC');
+    expect(steps[0]).toBe(
+      '[traffic] worker: 10% on version 4, 90% on version 3 (Linear10PercentEvery1Minute) · step 1/10 · 20% at 08:41:30 UTC',
+    );
+    expect(steps[4]).toBe(
+      '[traffic] worker: 50% on version 4, 50% on version 3 (Linear10PercentEvery1Minute) · step 5/10 · 60% at 08:45:30 UTC',
+    );
     expect(steps[9]).toBe('[traffic] worker: 100% on version 4 (Linear10PercentEvery1Minute) · step 10/10');
-    expect(lines[lines.length - 1]).toBe('[traffic] worker: done, 100% on version 4 (Linear10PercentEvery1Minute, 9m 05s)');
+    expect(lines[lines.length - 1]).toBe(
+      '[traffic] worker: done, 100% on version 4 (Linear10PercentEvery1Minute, 9m 05s)',
+    );
     expect(new Set(lines).size).toBe(lines.length);
     expect(warnings).toEqual([]);
   });
@@ -122,13 +134,26 @@ describe('alarm rollback', () => {
     const { lines, runUntil } = setup([{ ...API, hooks: {} }], {
       deployments: alarmRollback(),
       ...apiAlarm,
-      alarms: [{ name: 'svc-dev-api-errors', states: [{ at: 0, state: 'OK' }, { at: 95, state: 'ALARM', reason: ALARM_REASON }, { at: 130, state: 'OK' }] }],
+      alarms: [
+        {
+          name: 'svc-dev-api-errors',
+          states: [
+            { at: 0, state: 'OK' },
+            { at: 95, state: 'ALARM', reason: ALARM_REASON },
+            { at: 130, state: 'OK' },
+          ],
+        },
+      ],
     });
     const views = await runUntil(200);
-    expect(lines).toContain('[traffic] api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:25 UTC · alarms: ALARM: svc-dev-api-errors');
+    expect(lines).toContain(
+      '[traffic] api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:25 UTC · alarms: ALARM: svc-dev-api-errors',
+    );
     const cause = `alarm "svc-dev-api-errors" fired: ${ALARM_REASON}`;
     expect(lines).toContain(`[traffic] api: rolling back to version 6: ${cause} · alarms: ALARM: svc-dev-api-errors`);
-    expect(lines[lines.length - 1]).toBe(`[traffic] api: rolled back (deployment d-ALARM1): ${cause} Alias "live" is back on version 6.`);
+    expect(lines[lines.length - 1]).toBe(
+      `[traffic] api: rolled back (deployment d-ALARM1): ${cause} Alias "live" is back on version 6.`,
+    );
     expect(views[0]).toMatchObject({ phase: 'rolledBack', failed: true, finished: true, cause });
   });
 });
@@ -141,14 +166,19 @@ describe('hook failure', () => {
       'the pre-traffic hook (smoke tests (TrafficShiftSmokeTestHook)) reported failure or did not report within an hour: ' +
         'smoke test "GET /health" of api: expected statusCode 200, got 502',
     );
-    expect(lines[lines.length - 1]).toBe(`[traffic] api: rollout failed (deployment d-HOOK1): ${view?.cause}. Alias "live" goes back to version 6.`);
+    expect(lines[lines.length - 1]).toBe(
+      `[traffic] api: rollout failed (deployment d-HOOK1): ${view?.cause}. Alias "live" goes back to version 6.`,
+    );
   });
 });
 
 describe('throttling', () => {
   it('backs off while AWS throttles, says so, recovers, and still shows the outcome', async () => {
     const { lines, warnings, watcher, clock, runUntil } = setup([API], { deployments: [canarySuccess()] });
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
     const intervals: number[] = [];
     // ListDeployments is throttled between 30s and 80s (after the SDK's own retries).
     m.codeDeploy.on(ListDeploymentsCommand).callsFake(() => {
@@ -176,20 +206,30 @@ describe('throttling', () => {
 describe('a deployment that cannot be read', () => {
   it('warns once when its traffic cannot be read, shows its status instead, and carries on', async () => {
     const { lines, warnings, runUntil } = setup([API], { deployments: [canarySuccess()] });
-    m.codeDeploy.on(BatchGetDeploymentTargetsCommand).rejects(Object.assign(new Error('User is not authorized to perform: codedeploy:BatchGetDeploymentTargets'), { name: 'AccessDeniedException' }));
+    m.codeDeploy.on(BatchGetDeploymentTargetsCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: codedeploy:BatchGetDeploymentTargets'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     const [view] = await runUntil(400);
     expect(warnings).toEqual([
       'Could not read the traffic of api (deployment d-CANARY1): AccessDeniedException: User is not authorized to perform: codedeploy:BatchGetDeploymentTargets. The view carries on without it.',
     ]);
-    expect(lines).toContain('[traffic] api: deployment d-CANARY1 in progress (Canary10Percent5Minutes) · pre-traffic hook smoke tests (TrafficShiftSmokeTestHook) pending');
+    expect(lines).toContain(
+      '[traffic] api: deployment d-CANARY1 in progress (Canary10Percent5Minutes) · pre-traffic hook smoke tests (TrafficShiftSmokeTestHook) pending',
+    );
     expect(view?.phase).toBe('succeeded');
   });
 
   it('warns once when deployments cannot be read at all, and never throws', async () => {
     const { lines, warnings, runUntil } = setup([API], { deployments: [canarySuccess()] });
-    m.codeDeploy.on(BatchGetDeploymentsCommand).rejects(Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' }));
+    m.codeDeploy
+      .on(BatchGetDeploymentsCommand)
+      .rejects(Object.assign(new Error('Access denied'), { name: 'AccessDeniedException' }));
     const [view] = await runUntil(60);
-    expect(warnings).toEqual(['Could not read CodeDeploy deployments d-CANARY1: AccessDeniedException: Access denied. The view carries on without it.']);
+    expect(warnings).toEqual([
+      'Could not read CodeDeploy deployments d-CANARY1: AccessDeniedException: Access denied. The view carries on without it.',
+    ]);
     expect(lines).toEqual(['[traffic] api: waiting for CloudFormation to start the CodeDeploy deployment']);
     expect(view?.phase).toBe('waiting');
   });
@@ -224,7 +264,12 @@ describe('requests per poll', () => {
           createdAt: 0,
           phases: [
             { at: 0, status: 'Created' },
-            { at: 1, status: 'InProgress', weight: 0.1, events: { BeforeAllowTraffic: { status: 'Skipped' }, AllowTraffic: { status: 'InProgress', start: 1 } } },
+            {
+              at: 1,
+              status: 'InProgress',
+              weight: 0.1,
+              events: { BeforeAllowTraffic: { status: 'Skipped' }, AllowTraffic: { status: 'InProgress', start: 1 } },
+            },
           ],
         }),
       );
@@ -232,28 +277,33 @@ describe('requests per poll', () => {
     return { functions, script };
   }
 
-  it.each([1, 10, 50])('one poll for %i functions makes 1 ListDeployments, ceil(n/25) BatchGetDeployments, ceil(alarms/100) DescribeAlarms and at most 4 target reads', async (n) => {
-    const { functions, script } = fleet(n);
-    const { watcher, clock } = setup(functions, script);
-    await watcher.poll(); // first poll: discovers the deployments and reads each group's alarms once
-    const first = callCounts(m);
-    expect(first.BatchGetDeploymentGroupsCommand).toBe(Math.ceil(n / 25));
-    for (let poll = 0; poll < 3; poll += 1) {
-      m.codeDeploy.resetHistory();
-      m.cloudWatch.resetHistory();
-      await clock.sleep(5000);
-      await watcher.poll();
-      const counts = callCounts(m);
-      expect(counts.ListDeploymentsCommand).toBe(1);
-      expect(counts.BatchGetDeploymentsCommand).toBe(Math.ceil(n / 25));
-      expect(counts.DescribeAlarmsCommand).toBe(Math.ceil((2 * n) / 100));
-      expect((counts.ListDeploymentTargetsCommand ?? 0) + (counts.BatchGetDeploymentTargetsCommand ?? 0)).toBeLessThanOrEqual(4);
-      expect(counts.BatchGetDeploymentGroupsCommand).toBeUndefined();
-      expect(total(counts)).toBeLessThanOrEqual(1 + Math.ceil(n / 25) + Math.ceil((2 * n) / 100) + 4);
-    }
-    // 50 functions, 100 alarm names: 1 + 2 + 1 + 4 = 8 requests.
-    if (n === 50) expect(total(callCounts(m))).toBe(8);
-  });
+  it.each([1, 10, 50])(
+    'one poll for %i functions makes 1 ListDeployments, ceil(n/25) BatchGetDeployments, ceil(alarms/100) DescribeAlarms and at most 4 target reads',
+    async (n) => {
+      const { functions, script } = fleet(n);
+      const { watcher, clock } = setup(functions, script);
+      await watcher.poll(); // first poll: discovers the deployments and reads each group's alarms once
+      const first = callCounts(m);
+      expect(first.BatchGetDeploymentGroupsCommand).toBe(Math.ceil(n / 25));
+      for (let poll = 0; poll < 3; poll += 1) {
+        m.codeDeploy.resetHistory();
+        m.cloudWatch.resetHistory();
+        await clock.sleep(5000);
+        await watcher.poll();
+        const counts = callCounts(m);
+        expect(counts.ListDeploymentsCommand).toBe(1);
+        expect(counts.BatchGetDeploymentsCommand).toBe(Math.ceil(n / 25));
+        expect(counts.DescribeAlarmsCommand).toBe(Math.ceil((2 * n) / 100));
+        expect(
+          (counts.ListDeploymentTargetsCommand ?? 0) + (counts.BatchGetDeploymentTargetsCommand ?? 0),
+        ).toBeLessThanOrEqual(4);
+        expect(counts.BatchGetDeploymentGroupsCommand).toBeUndefined();
+        expect(total(counts)).toBeLessThanOrEqual(1 + Math.ceil(n / 25) + Math.ceil((2 * n) / 100) + 4);
+      }
+      // 50 functions, 100 alarm names: 1 + 2 + 1 + 4 = 8 requests.
+      if (n === 50) expect(total(callCounts(m))).toBe(8);
+    },
+  );
 
   it('when 50 rollouts succeed, the view ends without reading each one again', async () => {
     const { functions, script } = fleet(50);

@@ -1,14 +1,21 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { CodeDeployClient, GetDeploymentCommand, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
+import {
+  CodeDeployClient,
+  GetDeploymentCommand,
+  PutLifecycleEventHookExecutionStatusCommand,
+} from '@aws-sdk/client-codedeploy';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 
 // The generated hook's handler, exactly as it is inlined into templates.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const hook = require('../../../src/hooks/handler.js') as {
   /** What the template appends: `exports.config = "<JSON>"`. */
   config?: string;
-  handler(event: Record<string, unknown>, context: Record<string, unknown>): Promise<{ status: string; message: string } | undefined>;
+  handler(
+    event: Record<string, unknown>,
+    context: Record<string, unknown>,
+  ): Promise<{ status: string; message: string } | undefined>;
   matches(actual: unknown, expected: unknown): boolean;
 };
 
@@ -16,7 +23,10 @@ const codedeploy = mockClient(CodeDeployClient);
 const lambda = mockClient(LambdaClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const event = { DeploymentId: 'd-123', LifecycleEventHookExecutionId: 'exec-1' };
-const context = { getRemainingTimeInMillis: () => 900000, invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bake' };
+const context = {
+  getRemainingTimeInMillis: () => 900000,
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bake',
+};
 const VERSION = 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api:7';
 // The SDK types Payload as its blob adapter; the handler only reads the bytes.
 const payload = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
@@ -50,7 +60,10 @@ describe('smoke tests', () => {
 
   it('invokes the new version with each payload and reports success', async () => {
     configure('smoke', { function: 'api', target: VERSION, tests });
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ statusCode: 200, body: JSON.stringify({ ok: true, extra: 1 }) }) });
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      Payload: payload({ statusCode: 200, body: JSON.stringify({ ok: true, extra: 1 }) }),
+    });
     const outcome = await hook.handler(event, context);
     expect(outcome).toEqual({ status: 'Succeeded', message: `2 smoke test(s) passed on ${VERSION}` });
     expect(reported()).toBe('Succeeded');
@@ -63,7 +76,9 @@ describe('smoke tests', () => {
 
   it('fails the deployment on a function error', async () => {
     configure('smoke', { function: 'api', target: VERSION, tests });
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload({ errorMessage: 'boom' }) });
+    lambda
+      .on(InvokeCommand)
+      .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload({ errorMessage: 'boom' }) });
     const outcome = await hook.handler(event, context);
     expect(outcome?.status).toBe('Failed');
     expect(outcome?.message).toBe('smoke test "health" of api: function error (Unhandled): {"errorMessage":"boom"}');
@@ -74,7 +89,9 @@ describe('smoke tests', () => {
   it('fails on a status code or body that does not match', async () => {
     configure('smoke', { function: 'api', target: VERSION, tests });
     lambda.on(InvokeCommand).resolves({ Payload: payload({ statusCode: 500, body: '{}' }) });
-    expect((await hook.handler(event, context))?.message).toBe('smoke test "health" of api: expected statusCode 200, got 500');
+    expect((await hook.handler(event, context))?.message).toBe(
+      'smoke test "health" of api: expected statusCode 200, got 500',
+    );
     codedeploy.resetHistory();
     lambda.on(InvokeCommand).resolves({ Payload: payload({ statusCode: 200, body: '{"ok":false}' }) });
     expect((await hook.handler(event, context))?.message).toContain('does not contain {"ok":true}');
@@ -84,7 +101,9 @@ describe('smoke tests', () => {
   it('fails when the invocation itself fails or times out', async () => {
     configure('smoke', { function: 'api', target: VERSION, tests });
     lambda.on(InvokeCommand).rejects(new Error('AccessDeniedException: not allowed'));
-    expect((await hook.handler(event, context))?.message).toBe('smoke test "health" of api: invoke failed: AccessDeniedException: not allowed');
+    expect((await hook.handler(event, context))?.message).toBe(
+      'smoke test "health" of api: invoke failed: AccessDeniedException: not allowed',
+    );
     codedeploy.resetHistory();
     const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
     lambda.on(InvokeCommand).rejects(abort);
@@ -127,7 +146,10 @@ describe('bake', () => {
     await jest.advanceTimersByTimeAsync(61000);
     expect(await running).toEqual({ status: 'Succeeded', message: 'no alarm during the 1-minute bake of api' });
     expect(reported()).toBe('Succeeded');
-    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input).toEqual({ AlarmNames: ['api-errors'], StateValue: 'ALARM' });
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input).toEqual({
+      AlarmNames: ['api-errors'],
+      StateValue: 'ALARM',
+    });
   });
 
   it('fails with the alarm and its reason as soon as one fires', async () => {
@@ -138,7 +160,10 @@ describe('bake', () => {
       .resolves({ MetricAlarms: [{ AlarmName: 'api-errors', StateReason: 'Threshold Crossed: 1 datapoint [3.0]' }] });
     const running = hook.handler(event, context);
     await jest.advanceTimersByTimeAsync(31000);
-    expect(await running).toEqual({ status: 'Failed', message: 'alarm api-errors (Threshold Crossed: 1 datapoint [3.0]) during the 10-minute bake of api' });
+    expect(await running).toEqual({
+      status: 'Failed',
+      message: 'alarm api-errors (Threshold Crossed: 1 datapoint [3.0]) during the 10-minute bake of api',
+    });
     expect(reported()).toBe('Failed');
   });
 

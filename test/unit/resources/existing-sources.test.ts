@@ -8,11 +8,15 @@ import {
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { AddPermissionCommand, LambdaClient, RemovePermissionCommand } from '@aws-sdk/client-lambda';
-import { GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketNotificationConfigurationCommand,
+  PutBucketNotificationConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 
 // The custom resource handler, exactly as it is inlined into templates.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const resource = require('../../../src/resources/existing-sources.js') as {
   handler(event: Record<string, unknown>, context: Record<string, unknown>): Promise<unknown>;
   parseAliasArn(arn: string): Record<string, string>;
@@ -48,7 +52,11 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      received.push({ method: request.method, headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      received.push({
+        method: request.method,
+        headers: request.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+      });
       response.end();
     });
   });
@@ -72,7 +80,12 @@ beforeEach(() => {
 
 type RequestType = 'Create' | 'Update' | 'Delete';
 
-function event(type: string, requestType: RequestType, props: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+function event(
+  type: string,
+  requestType: RequestType,
+  props: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
   return {
     RequestType: requestType,
     ResponseURL: responseUrl,
@@ -80,13 +93,20 @@ function event(type: string, requestType: RequestType, props: Record<string, unk
     RequestId: 'request-1',
     LogicalResourceId: 'ApiCustomS31TrafficShift',
     ResourceType: type,
-    ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:handler', FunctionArn: ALIAS, ...props },
+    ResourceProperties: {
+      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:handler',
+      FunctionArn: ALIAS,
+      ...props,
+    },
     ...extra,
   };
 }
 
 /** Invokes the handler and returns the one response CloudFormation received. */
-async function invoke(e: Record<string, unknown>, ctx: Record<string, unknown> = context): Promise<Record<string, unknown>> {
+async function invoke(
+  e: Record<string, unknown>,
+  ctx: Record<string, unknown> = context,
+): Promise<Record<string, unknown>> {
   await resource.handler(e, ctx);
   expect(received).toHaveLength(1);
   const [response] = received;
@@ -111,8 +131,16 @@ const removed = () => lambda.commandCalls(RemovePermissionCommand).map((c) => c.
 
 describe('Custom::TrafficShiftExistingBucket', () => {
   const BUCKET = 'Custom::TrafficShiftExistingBucket';
-  const topic = { Id: 'to-sns', TopicArn: 'arn:aws:sns:us-east-1:123456789012:t', Events: ['s3:ObjectRemoved:*' as const] };
-  const queue = { Id: 'to-sqs', QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q', Events: ['s3:ObjectCreated:Put' as const] };
+  const topic = {
+    Id: 'to-sns',
+    TopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
+    Events: ['s3:ObjectRemoved:*' as const],
+  };
+  const queue = {
+    Id: 'to-sqs',
+    QueueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+    Events: ['s3:ObjectCreated:Put' as const],
+  };
   const foreign = { Id: 'svc-dev-worker-0123', LambdaFunctionArn: OTHER, Events: ['s3:ObjectCreated:*' as const] };
   const framework = {
     Id: 'svc-dev-api-5d41402abc4b2a76b9719d911017c592',
@@ -120,7 +148,10 @@ describe('Custom::TrafficShiftExistingBucket', () => {
     Events: ['s3:ObjectCreated:*' as const],
     Filter: { Key: { FilterRules: [{ Name: 'prefix' as const, Value: 'uploads/' }] } },
   };
-  const configs = [{ Event: 's3:ObjectCreated:*', Rules: [{ Prefix: 'uploads/' }, { Suffix: '.jpg' }] }, { Event: 's3:ObjectRemoved:*', Rules: [] }];
+  const configs = [
+    { Event: 's3:ObjectCreated:*', Rules: [{ Prefix: 'uploads/' }, { Suffix: '.jpg' }] },
+    { Event: 's3:ObjectRemoved:*', Rules: [] },
+  ];
 
   it('create: permission on the alias, then one PUT that keeps foreign notifications, drops the framework entry and adds the alias', async () => {
     const order: string[] = [];
@@ -133,7 +164,13 @@ describe('Custom::TrafficShiftExistingBucket', () => {
       EventBridgeConfiguration: {},
     });
     const body = await invoke(event(BUCKET, 'Create', { BucketName: 'uploads', BucketConfigs: configs }));
-    expect(body).toEqual(answer('SUCCESS', `bucket uploads notifies ${ALIAS} of 2 event configuration(s)`, `traffic-shift:uploads:${ALIAS}`));
+    expect(body).toEqual(
+      answer(
+        'SUCCESS',
+        `bucket uploads notifies ${ALIAS} of 2 event configuration(s)`,
+        `traffic-shift:uploads:${ALIAS}`,
+      ),
+    );
     expect(received[0]?.headers['content-length']).toBe(String(Buffer.byteLength(JSON.stringify(body))));
 
     expect(added()).toEqual([
@@ -160,7 +197,14 @@ describe('Custom::TrafficShiftExistingBucket', () => {
               Id: expect.stringMatching(OWN_ID),
               LambdaFunctionArn: ALIAS,
               Events: ['s3:ObjectCreated:*'],
-              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }, { Name: 'suffix', Value: '.jpg' }] } },
+              Filter: {
+                Key: {
+                  FilterRules: [
+                    { Name: 'prefix', Value: 'uploads/' },
+                    { Name: 'suffix', Value: '.jpg' },
+                  ],
+                },
+              },
             },
             { Id: expect.stringMatching(OWN_ID), LambdaFunctionArn: ALIAS, Events: ['s3:ObjectRemoved:*'] },
           ],
@@ -180,9 +224,23 @@ describe('Custom::TrafficShiftExistingBucket', () => {
     received = [];
     s3.resetHistory();
     // The bucket as the first run left it, with an extra notification of this alias that the new settings no longer have.
-    const stale = { Id: `${first[1]!.Id!.slice(0, 22)}ffffffff`, LambdaFunctionArn: ALIAS, Events: ['s3:ObjectRestore:*' as const] };
+    const stale = {
+      Id: `${first[1]!.Id!.slice(0, 22)}ffffffff`,
+      LambdaFunctionArn: ALIAS,
+      Events: ['s3:ObjectRestore:*' as const],
+    };
     s3.on(GetBucketNotificationConfigurationCommand).resolves({ LambdaFunctionConfigurations: [...first, stale] });
-    const body = await invoke(event(BUCKET, 'Update', { BucketName: 'uploads', BucketConfigs: configs }, { PhysicalResourceId: `traffic-shift:uploads:${ALIAS}`, OldResourceProperties: { BucketName: 'uploads', FunctionArn: ALIAS, BucketConfigs: configs } }));
+    const body = await invoke(
+      event(
+        BUCKET,
+        'Update',
+        { BucketName: 'uploads', BucketConfigs: configs },
+        {
+          PhysicalResourceId: `traffic-shift:uploads:${ALIAS}`,
+          OldResourceProperties: { BucketName: 'uploads', FunctionArn: ALIAS, BucketConfigs: configs },
+        },
+      ),
+    );
     expect(body.Status).toBe('SUCCESS');
     expect(puts()[0]?.NotificationConfiguration?.LambdaFunctionConfigurations).toEqual(first);
   });
@@ -191,7 +249,12 @@ describe('Custom::TrafficShiftExistingBucket', () => {
     s3.on(GetBucketNotificationConfigurationCommand).resolves({});
     lambda
       .on(AddPermissionCommand)
-      .rejectsOnce(error('ResourceConflictException', 'The statement id (x) provided already exists. Please provide a new statement id, or remove the existing statement.'))
+      .rejectsOnce(
+        error(
+          'ResourceConflictException',
+          'The statement id (x) provided already exists. Please provide a new statement id, or remove the existing statement.',
+        ),
+      )
       .resolves({});
     const body = await invoke(event(BUCKET, 'Create', { BucketName: 'uploads', BucketConfigs: configs }));
     expect(body.Status).toBe('SUCCESS');
@@ -201,7 +264,15 @@ describe('Custom::TrafficShiftExistingBucket', () => {
 
   it('waits and retries when the function is being updated', async () => {
     s3.on(GetBucketNotificationConfigurationCommand).resolves({});
-    lambda.on(AddPermissionCommand).rejectsOnce(error('ResourceConflictException', 'The operation cannot be performed at this time. An update is in progress for resource: x')).resolves({});
+    lambda
+      .on(AddPermissionCommand)
+      .rejectsOnce(
+        error(
+          'ResourceConflictException',
+          'The operation cannot be performed at this time. An update is in progress for resource: x',
+        ),
+      )
+      .resolves({});
     const body = await invoke(event(BUCKET, 'Create', { BucketName: 'uploads', BucketConfigs: configs }));
     expect(body.Status).toBe('SUCCESS');
     expect(added()).toHaveLength(2);
@@ -209,8 +280,14 @@ describe('Custom::TrafficShiftExistingBucket', () => {
   });
 
   it('update to another bucket: configures the new one, then removes its notifications and permission from the old one', async () => {
-    s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'new-bucket' }).resolves({ QueueConfigurations: [queue] });
-    const ours = { Id: 'TrafficShift-00000000-11111111', LambdaFunctionArn: ALIAS, Events: ['s3:ObjectCreated:*' as const] };
+    s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'new-bucket' }).resolves({
+      QueueConfigurations: [queue],
+    });
+    const ours = {
+      Id: 'TrafficShift-00000000-11111111',
+      LambdaFunctionArn: ALIAS,
+      Events: ['s3:ObjectCreated:*' as const],
+    };
     // The Id prefix encodes the alias ARN: learn it from a create on an empty bucket.
     s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'probe' }).resolves({});
     await resource.handler(event(BUCKET, 'Create', { BucketName: 'probe', BucketConfigs: configs }), context);
@@ -228,24 +305,47 @@ describe('Custom::TrafficShiftExistingBucket', () => {
         BUCKET,
         'Update',
         { BucketName: 'new-bucket', BucketConfigs: configs },
-        { PhysicalResourceId: `traffic-shift:old-bucket:${ALIAS}`, OldResourceProperties: { FunctionArn: ALIAS, BucketName: 'old-bucket', BucketConfigs: configs } },
+        {
+          PhysicalResourceId: `traffic-shift:old-bucket:${ALIAS}`,
+          OldResourceProperties: { FunctionArn: ALIAS, BucketName: 'old-bucket', BucketConfigs: configs },
+        },
       ),
     );
-    expect(body).toEqual(answer('SUCCESS', `bucket new-bucket notifies ${ALIAS} of 2 event configuration(s)`, `traffic-shift:new-bucket:${ALIAS}`));
+    expect(body).toEqual(
+      answer(
+        'SUCCESS',
+        `bucket new-bucket notifies ${ALIAS} of 2 event configuration(s)`,
+        `traffic-shift:new-bucket:${ALIAS}`,
+      ),
+    );
     expect(puts().map((p) => p.Bucket)).toEqual(['new-bucket', 'old-bucket']);
     expect(puts()[0]?.NotificationConfiguration?.QueueConfigurations).toEqual([queue]);
-    expect(puts()[0]?.NotificationConfiguration?.LambdaFunctionConfigurations?.map((c) => c.LambdaFunctionArn)).toEqual([ALIAS, ALIAS]);
-    expect(puts()[1]?.NotificationConfiguration).toEqual({ TopicConfigurations: [topic], LambdaFunctionConfigurations: [foreign] });
+    expect(puts()[0]?.NotificationConfiguration?.LambdaFunctionConfigurations?.map((c) => c.LambdaFunctionArn)).toEqual(
+      [ALIAS, ALIAS],
+    );
+    expect(puts()[1]?.NotificationConfiguration).toEqual({
+      TopicConfigurations: [topic],
+      LambdaFunctionConfigurations: [foreign],
+    });
     expect(added().map((a) => a.SourceArn)).toEqual(['arn:aws:s3:::new-bucket']);
-    expect(removed()).toEqual([{ FunctionName: FN, Qualifier: 'live', StatementId: resource.statementId('s3', 'old-bucket') }]);
+    expect(removed()).toEqual([
+      { FunctionName: FN, Qualifier: 'live', StatementId: resource.statementId('s3', 'old-bucket') },
+    ]);
     expect(resource.statementId('s3', 'old-bucket')).not.toBe(added()[0]?.StatementId);
   });
 
   it('update to another bucket: a failed clean-up of the old one is reported, not fatal (the Delete of the old resource retries it)', async () => {
     s3.on(GetBucketNotificationConfigurationCommand).resolves({});
-    s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'old-bucket' }).rejects(error('AccessDenied', 'Access Denied'));
+    s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'old-bucket' }).rejects(
+      error('AccessDenied', 'Access Denied'),
+    );
     const body = await invoke(
-      event(BUCKET, 'Update', { BucketName: 'new-bucket', BucketConfigs: configs }, { PhysicalResourceId: 'old', OldResourceProperties: { FunctionArn: ALIAS, BucketName: 'old-bucket' } }),
+      event(
+        BUCKET,
+        'Update',
+        { BucketName: 'new-bucket', BucketConfigs: configs },
+        { PhysicalResourceId: 'old', OldResourceProperties: { FunctionArn: ALIAS, BucketName: 'old-bucket' } },
+      ),
     );
     expect(body).toEqual(
       answer(
@@ -260,20 +360,32 @@ describe('Custom::TrafficShiftExistingBucket', () => {
   it('update to another alias on the same bucket: the old alias notifications go in the same PUT, its permission after', async () => {
     const OLD = `${FN}:previous`;
     s3.on(GetBucketNotificationConfigurationCommand).resolves({});
-    await resource.handler(event(BUCKET, 'Create', { BucketName: 'uploads', FunctionArn: OLD, BucketConfigs: configs }), context);
+    await resource.handler(
+      event(BUCKET, 'Create', { BucketName: 'uploads', FunctionArn: OLD, BucketConfigs: configs }),
+      context,
+    );
     const oldEntries = puts()[0]!.NotificationConfiguration!.LambdaFunctionConfigurations!;
     s3.reset();
     lambda.resetHistory();
     received = [];
-    s3.on(GetBucketNotificationConfigurationCommand).resolves({ LambdaFunctionConfigurations: [foreign, ...oldEntries] });
+    s3.on(GetBucketNotificationConfigurationCommand).resolves({
+      LambdaFunctionConfigurations: [foreign, ...oldEntries],
+    });
     const body = await invoke(
-      event(BUCKET, 'Update', { BucketName: 'uploads', BucketConfigs: configs }, { OldResourceProperties: { BucketName: 'uploads', FunctionArn: OLD, BucketConfigs: configs } }),
+      event(
+        BUCKET,
+        'Update',
+        { BucketName: 'uploads', BucketConfigs: configs },
+        { OldResourceProperties: { BucketName: 'uploads', FunctionArn: OLD, BucketConfigs: configs } },
+      ),
     );
     expect(body.Status).toBe('SUCCESS');
     expect(puts()).toHaveLength(1);
     const written = puts()[0]?.NotificationConfiguration?.LambdaFunctionConfigurations;
     expect(written?.map((c) => c.LambdaFunctionArn)).toEqual([OTHER, ALIAS, ALIAS]);
-    expect(removed()).toEqual([{ FunctionName: FN, Qualifier: 'previous', StatementId: resource.statementId('s3', 'uploads') }]);
+    expect(removed()).toEqual([
+      { FunctionName: FN, Qualifier: 'previous', StatementId: resource.statementId('s3', 'uploads') },
+    ]);
   });
 
   it('delete: removes only its own notifications (not the framework entry, which its resource may have written again), then the permission', async () => {
@@ -288,24 +400,48 @@ describe('Custom::TrafficShiftExistingBucket', () => {
       LambdaFunctionConfigurations: [foreign, ...ours, framework],
       EventBridgeConfiguration: {},
     });
-    const body = await invoke(event(BUCKET, 'Delete', { BucketName: 'uploads', BucketConfigs: configs }, { PhysicalResourceId: `traffic-shift:uploads:${ALIAS}` }));
-    expect(body).toEqual(answer('SUCCESS', `removed the notifications to ${ALIAS} from bucket uploads`, `traffic-shift:uploads:${ALIAS}`));
+    const body = await invoke(
+      event(
+        BUCKET,
+        'Delete',
+        { BucketName: 'uploads', BucketConfigs: configs },
+        { PhysicalResourceId: `traffic-shift:uploads:${ALIAS}` },
+      ),
+    );
+    expect(body).toEqual(
+      answer('SUCCESS', `removed the notifications to ${ALIAS} from bucket uploads`, `traffic-shift:uploads:${ALIAS}`),
+    );
     expect(puts()).toEqual([
-      { Bucket: 'uploads', NotificationConfiguration: { TopicConfigurations: [topic], LambdaFunctionConfigurations: [foreign, framework], EventBridgeConfiguration: {} } },
+      {
+        Bucket: 'uploads',
+        NotificationConfiguration: {
+          TopicConfigurations: [topic],
+          LambdaFunctionConfigurations: [foreign, framework],
+          EventBridgeConfiguration: {},
+        },
+      },
     ]);
-    expect(removed()).toEqual([{ FunctionName: FN, Qualifier: 'live', StatementId: resource.statementId('s3', 'uploads') }]);
+    expect(removed()).toEqual([
+      { FunctionName: FN, Qualifier: 'live', StatementId: resource.statementId('s3', 'uploads') },
+    ]);
   });
 
   it('delete: writes nothing when nothing is left, and succeeds on a bucket or permission that is gone', async () => {
     s3.on(GetBucketNotificationConfigurationCommand).resolves({ LambdaFunctionConfigurations: [foreign] });
-    lambda.on(RemovePermissionCommand).rejects(error('ResourceNotFoundException', 'No policy is associated with the given resource.'));
+    lambda
+      .on(RemovePermissionCommand)
+      .rejects(error('ResourceNotFoundException', 'No policy is associated with the given resource.'));
     const props = { BucketName: 'uploads', BucketConfigs: configs };
     expect((await invoke(event(BUCKET, 'Delete', props, { PhysicalResourceId: 'p' }))).Status).toBe('SUCCESS');
     expect(puts()).toEqual([]);
 
     received = [];
-    s3.on(GetBucketNotificationConfigurationCommand).rejects(error('NoSuchBucket', 'The specified bucket does not exist'));
-    expect(await invoke(event(BUCKET, 'Delete', props, { PhysicalResourceId: 'p' }))).toEqual(answer('SUCCESS', 'bucket uploads no longer exists', 'p'));
+    s3.on(GetBucketNotificationConfigurationCommand).rejects(
+      error('NoSuchBucket', 'The specified bucket does not exist'),
+    );
+    expect(await invoke(event(BUCKET, 'Delete', props, { PhysicalResourceId: 'p' }))).toEqual(
+      answer('SUCCESS', 'bucket uploads no longer exists', 'p'),
+    );
   });
 
   it('a failed create answers FAILED with the step and the error; the Delete that follows succeeds and touches nothing', async () => {
@@ -323,16 +459,33 @@ describe('Custom::TrafficShiftExistingBucket', () => {
     s3.reset();
     lambda.reset();
     received = [];
-    const body = await invoke(event(BUCKET, 'Delete', { BucketName: 'uploads', BucketConfigs: configs }, { PhysicalResourceId: failed.PhysicalResourceId }));
+    const body = await invoke(
+      event(
+        BUCKET,
+        'Delete',
+        { BucketName: 'uploads', BucketConfigs: configs },
+        { PhysicalResourceId: failed.PhysicalResourceId },
+      ),
+    );
     expect(body).toEqual(answer('SUCCESS', 'nothing to delete: the resource was never created', resource.NOT_CREATED));
     expect(s3.calls()).toHaveLength(0);
     expect(lambda.calls()).toHaveLength(0);
   });
 
   it('a failed update keeps the old PhysicalResourceId, so CloudFormation rolls back to it', async () => {
-    s3.on(GetBucketNotificationConfigurationCommand).rejects(error('NoSuchBucket', 'The specified bucket does not exist'));
+    s3.on(GetBucketNotificationConfigurationCommand).rejects(
+      error('NoSuchBucket', 'The specified bucket does not exist'),
+    );
     const body = await invoke(
-      event(BUCKET, 'Update', { BucketName: 'typo', BucketConfigs: configs }, { PhysicalResourceId: `traffic-shift:uploads:${ALIAS}`, OldResourceProperties: { BucketName: 'uploads', FunctionArn: ALIAS } }),
+      event(
+        BUCKET,
+        'Update',
+        { BucketName: 'typo', BucketConfigs: configs },
+        {
+          PhysicalResourceId: `traffic-shift:uploads:${ALIAS}`,
+          OldResourceProperties: { BucketName: 'uploads', FunctionArn: ALIAS },
+        },
+      ),
     );
     expect(body).toEqual(
       answer(
@@ -344,7 +497,9 @@ describe('Custom::TrafficShiftExistingBucket', () => {
   });
 
   it('refuses a FunctionArn that is not an alias', async () => {
-    const body = await invoke(event(BUCKET, 'Create', { BucketName: 'uploads', FunctionArn: FN, BucketConfigs: configs }));
+    const body = await invoke(
+      event(BUCKET, 'Create', { BucketName: 'uploads', FunctionArn: FN, BucketConfigs: configs }),
+    );
     expect(body.Reason).toBe(
       `Create of ApiCustomS31TrafficShift (Custom::TrafficShiftExistingBucket) failed: FunctionArn "${FN}" is not the ARN of a Lambda alias`,
     );
@@ -395,14 +550,25 @@ describe('Custom::TrafficShiftExistingUserPool', () => {
   it('create: finds the pool across pages, grants the alias, and updates the triggers keeping every setting and foreign trigger', async () => {
     pools(described({ PreSignUp: OTHER, PostConfirmation: FN, CustomMessage: OTHER }));
     const body = await invoke(
-      event(POOL, 'Create', { UserPoolName: 'users', UserPoolConfigs: [{ Trigger: 'PostConfirmation' }, { Trigger: 'PreAuthentication' }] }),
-    );
-    expect(body).toEqual(
-      answer('SUCCESS', `user pool users (us-east-1_abc) invokes ${ALIAS} for PostConfirmation, PreAuthentication`, `traffic-shift:users:${ALIAS}`, {
-        UserPoolId: 'us-east-1_abc',
+      event(POOL, 'Create', {
+        UserPoolName: 'users',
+        UserPoolConfigs: [{ Trigger: 'PostConfirmation' }, { Trigger: 'PreAuthentication' }],
       }),
     );
-    expect(cognito.commandCalls(ListUserPoolsCommand).map((c) => c.args[0].input)).toEqual([{ MaxResults: 60 }, { MaxResults: 60, NextToken: 'page-2' }]);
+    expect(body).toEqual(
+      answer(
+        'SUCCESS',
+        `user pool users (us-east-1_abc) invokes ${ALIAS} for PostConfirmation, PreAuthentication`,
+        `traffic-shift:users:${ALIAS}`,
+        {
+          UserPoolId: 'us-east-1_abc',
+        },
+      ),
+    );
+    expect(cognito.commandCalls(ListUserPoolsCommand).map((c) => c.args[0].input)).toEqual([
+      { MaxResults: 60 },
+      { MaxResults: 60, NextToken: 'page-2' },
+    ]);
     expect(added()).toEqual([
       {
         FunctionName: FN,
@@ -441,64 +607,148 @@ describe('Custom::TrafficShiftExistingUserPool', () => {
   });
 
   it('sender triggers: { LambdaArn, LambdaVersion } and the KMS key; the framework entry of the function is replaced', async () => {
-    pools(described({ CustomEmailSender: { LambdaArn: FN, LambdaVersion: 'V1_0' }, KMSKeyID: KEY, PreTokenGeneration: FN, PreTokenGenerationConfig: { LambdaArn: FN, LambdaVersion: 'V1_0' } }));
-    await invoke(event(POOL, 'Create', { UserPoolName: 'users', UserPoolConfigs: [{ Trigger: 'CustomSMSSender', LambdaVersion: 'V1_0', KMSKeyID: KEY }] }));
-    expect(updates()[0]?.LambdaConfig).toEqual({ CustomSMSSender: { LambdaArn: ALIAS, LambdaVersion: 'V1_0' }, KMSKeyID: KEY });
+    pools(
+      described({
+        CustomEmailSender: { LambdaArn: FN, LambdaVersion: 'V1_0' },
+        KMSKeyID: KEY,
+        PreTokenGeneration: FN,
+        PreTokenGenerationConfig: { LambdaArn: FN, LambdaVersion: 'V1_0' },
+      }),
+    );
+    await invoke(
+      event(POOL, 'Create', {
+        UserPoolName: 'users',
+        UserPoolConfigs: [{ Trigger: 'CustomSMSSender', LambdaVersion: 'V1_0', KMSKeyID: KEY }],
+      }),
+    );
+    expect(updates()[0]?.LambdaConfig).toEqual({
+      CustomSMSSender: { LambdaArn: ALIAS, LambdaVersion: 'V1_0' },
+      KMSKeyID: KEY,
+    });
   });
 
   it('delete: drops the alias triggers only, and the KMS key with the last sender trigger', async () => {
-    pools(described({ PreSignUp: OTHER, PostConfirmation: ALIAS, PostAuthentication: FN, CustomSMSSender: { LambdaArn: ALIAS, LambdaVersion: 'V1_0' }, KMSKeyID: KEY }));
-    const body = await invoke(event(POOL, 'Delete', { UserPoolName: 'users', UserPoolConfigs: [] }, { PhysicalResourceId: `traffic-shift:users:${ALIAS}` }));
-    expect(body).toEqual(answer('SUCCESS', `removed the triggers of ${ALIAS} from user pool users`, `traffic-shift:users:${ALIAS}`));
+    pools(
+      described({
+        PreSignUp: OTHER,
+        PostConfirmation: ALIAS,
+        PostAuthentication: FN,
+        CustomSMSSender: { LambdaArn: ALIAS, LambdaVersion: 'V1_0' },
+        KMSKeyID: KEY,
+      }),
+    );
+    const body = await invoke(
+      event(
+        POOL,
+        'Delete',
+        { UserPoolName: 'users', UserPoolConfigs: [] },
+        { PhysicalResourceId: `traffic-shift:users:${ALIAS}` },
+      ),
+    );
+    expect(body).toEqual(
+      answer('SUCCESS', `removed the triggers of ${ALIAS} from user pool users`, `traffic-shift:users:${ALIAS}`),
+    );
     expect(updates()[0]?.LambdaConfig).toEqual({ PreSignUp: OTHER, PostAuthentication: FN });
-    expect(removed()).toEqual([{ FunctionName: FN, Qualifier: 'live', StatementId: added()[0]?.StatementId ?? resource.statementId('cognito', 'users') }]);
+    expect(removed()).toEqual([
+      {
+        FunctionName: FN,
+        Qualifier: 'live',
+        StatementId: added()[0]?.StatementId ?? resource.statementId('cognito', 'users'),
+      },
+    ]);
 
     cognito.reset();
     received = [];
-    pools(described({ CustomSMSSender: { LambdaArn: ALIAS, LambdaVersion: 'V1_0' }, CustomEmailSender: { LambdaArn: OTHER, LambdaVersion: 'V1_0' }, KMSKeyID: KEY }));
+    pools(
+      described({
+        CustomSMSSender: { LambdaArn: ALIAS, LambdaVersion: 'V1_0' },
+        CustomEmailSender: { LambdaArn: OTHER, LambdaVersion: 'V1_0' },
+        KMSKeyID: KEY,
+      }),
+    );
     await invoke(event(POOL, 'Delete', { UserPoolName: 'users' }, { PhysicalResourceId: 'p' }));
-    expect(updates()[0]?.LambdaConfig).toEqual({ CustomEmailSender: { LambdaArn: OTHER, LambdaVersion: 'V1_0' }, KMSKeyID: KEY });
+    expect(updates()[0]?.LambdaConfig).toEqual({
+      CustomEmailSender: { LambdaArn: OTHER, LambdaVersion: 'V1_0' },
+      KMSKeyID: KEY,
+    });
   });
 
   it('delete: no update when the pool has no trigger of the alias', async () => {
     pools(described({ PreSignUp: OTHER }));
-    expect((await invoke(event(POOL, 'Delete', { UserPoolName: 'users' }, { PhysicalResourceId: 'p' }))).Status).toBe('SUCCESS');
+    expect((await invoke(event(POOL, 'Delete', { UserPoolName: 'users' }, { PhysicalResourceId: 'p' }))).Status).toBe(
+      'SUCCESS',
+    );
     expect(updates()).toEqual([]);
   });
 
   it('update to another pool: the old pool loses the alias triggers and the permission', async () => {
-    cognito.on(ListUserPoolsCommand).resolves({ UserPools: [{ Id: 'us-east-1_abc', Name: 'users' }, { Id: 'us-east-1_old', Name: 'old-users' }] });
+    cognito.on(ListUserPoolsCommand).resolves({
+      UserPools: [
+        { Id: 'us-east-1_abc', Name: 'users' },
+        { Id: 'us-east-1_old', Name: 'old-users' },
+      ],
+    });
     cognito.on(DescribeUserPoolCommand, { UserPoolId: 'us-east-1_abc' }).resolves({ UserPool: described({}) });
-    cognito.on(DescribeUserPoolCommand, { UserPoolId: 'us-east-1_old' }).resolves({ UserPool: { ...described({ PreSignUp: ALIAS, CustomMessage: OTHER }), Id: 'us-east-1_old', Name: 'old-users' } });
+    cognito.on(DescribeUserPoolCommand, { UserPoolId: 'us-east-1_old' }).resolves({
+      UserPool: { ...described({ PreSignUp: ALIAS, CustomMessage: OTHER }), Id: 'us-east-1_old', Name: 'old-users' },
+    });
     const body = await invoke(
-      event(POOL, 'Update', { UserPoolName: 'users', UserPoolConfigs: [{ Trigger: 'PreSignUp' }] }, {
-        PhysicalResourceId: `traffic-shift:old-users:${ALIAS}`,
-        OldResourceProperties: { UserPoolName: 'old-users', FunctionArn: ALIAS, UserPoolConfigs: [{ Trigger: 'PreSignUp' }] },
-      }),
+      event(
+        POOL,
+        'Update',
+        { UserPoolName: 'users', UserPoolConfigs: [{ Trigger: 'PreSignUp' }] },
+        {
+          PhysicalResourceId: `traffic-shift:old-users:${ALIAS}`,
+          OldResourceProperties: {
+            UserPoolName: 'old-users',
+            FunctionArn: ALIAS,
+            UserPoolConfigs: [{ Trigger: 'PreSignUp' }],
+          },
+        },
+      ),
     );
     expect(body.PhysicalResourceId).toBe(`traffic-shift:users:${ALIAS}`);
     expect(updates().map((u) => [u.UserPoolId, u.LambdaConfig])).toEqual([
       ['us-east-1_abc', { PreSignUp: ALIAS }],
       ['us-east-1_old', { CustomMessage: OTHER }],
     ]);
-    expect(removed()).toEqual([{ FunctionName: FN, Qualifier: 'live', StatementId: resource.statementId('cognito', 'old-users') }]);
+    expect(removed()).toEqual([
+      { FunctionName: FN, Qualifier: 'live', StatementId: resource.statementId('cognito', 'old-users') },
+    ]);
   });
 
   it('a pool that does not exist: FAILED naming it on create, success on delete', async () => {
     cognito.on(ListUserPoolsCommand).resolves({ UserPools: [] });
-    const body = await invoke(event(POOL, 'Create', { UserPoolName: 'nobody', UserPoolConfigs: [{ Trigger: 'PreSignUp' }] }));
+    const body = await invoke(
+      event(POOL, 'Create', { UserPoolName: 'nobody', UserPoolConfigs: [{ Trigger: 'PreSignUp' }] }),
+    );
     expect(body).toEqual(
-      answer('FAILED', 'Create of ApiCustomS31TrafficShift (Custom::TrafficShiftExistingUserPool) failed: there is no user pool named "nobody" in us-east-1', resource.NOT_CREATED),
+      answer(
+        'FAILED',
+        'Create of ApiCustomS31TrafficShift (Custom::TrafficShiftExistingUserPool) failed: there is no user pool named "nobody" in us-east-1',
+        resource.NOT_CREATED,
+      ),
     );
     expect(added()).toEqual([]);
     received = [];
-    expect(await invoke(event(POOL, 'Delete', { UserPoolName: 'nobody' }, { PhysicalResourceId: 'p' }))).toEqual(answer('SUCCESS', 'user pool nobody no longer exists', 'p'));
+    expect(await invoke(event(POOL, 'Delete', { UserPoolName: 'nobody' }, { PhysicalResourceId: 'p' }))).toEqual(
+      answer('SUCCESS', 'user pool nobody no longer exists', 'p'),
+    );
   });
 
   it('an SDK error: FAILED with the step, the pool and the error', async () => {
     pools(described({}));
-    cognito.on(UpdateUserPoolCommand).rejects(error('InvalidParameterException', 'Please use TemporaryPasswordValidityDays instead of UnusedAccountValidityDays'));
-    const body = await invoke(event(POOL, 'Create', { UserPoolName: 'users', UserPoolConfigs: [{ Trigger: 'PreSignUp' }] }));
+    cognito
+      .on(UpdateUserPoolCommand)
+      .rejects(
+        error(
+          'InvalidParameterException',
+          'Please use TemporaryPasswordValidityDays instead of UnusedAccountValidityDays',
+        ),
+      );
+    const body = await invoke(
+      event(POOL, 'Create', { UserPoolName: 'users', UserPoolConfigs: [{ Trigger: 'PreSignUp' }] }),
+    );
     expect(body.Status).toBe('FAILED');
     expect(body.Reason).toBe(
       'Create of ApiCustomS31TrafficShift (Custom::TrafficShiftExistingUserPool) failed while updating the triggers of user pool users (us-east-1_abc): ' +
@@ -549,7 +799,10 @@ describe('any resource', () => {
 
   it('tries three times to answer CloudFormation, then throws so the failure shows in the logs', async () => {
     // Port 1 refuses connections; the retries wait 1s and 2s.
-    const answering = resource.handler({ ...event('Custom::Other', 'Delete', {}), ResponseURL: 'http://127.0.0.1:1/x' }, context);
+    const answering = resource.handler(
+      { ...event('Custom::Other', 'Delete', {}), ResponseURL: 'http://127.0.0.1:1/x' },
+      context,
+    );
     await expect(answering).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   }, 10000);
 });

@@ -23,7 +23,11 @@ const customResourcesRole: CfnResource = {
         PolicyName: 'custom-resources',
         PolicyDocument: {
           Statement: [
-            { Effect: 'Allow', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:*:function:svc-prod-api' }, Action: ['lambda:AddPermission', 'lambda:RemovePermission'] },
+            {
+              Effect: 'Allow',
+              Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:*:*:function:svc-prod-api' },
+              Action: ['lambda:AddPermission', 'lambda:RemovePermission'],
+            },
             { Effect: 'Allow', Resource: '*', Action: ['cognito-idp:DescribeUserPool'] },
           ],
         },
@@ -38,7 +42,12 @@ describe('the registry', () => {
     expect(new Set(types).size).toBe(types.length);
     const mapping = eventSourceModule('AWS::Lambda::EventSourceMapping');
     const template = { Resources: { Jobs: { Type: 'AWS::SQS::Queue' }, Orders: { Type: 'AWS::DynamoDB::Table' } } };
-    const describe = (source: unknown) => mapping?.describe('X', { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: source } }, template);
+    const describe = (source: unknown) =>
+      mapping?.describe(
+        'X',
+        { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: source } },
+        template,
+      );
     expect(describe('arn:aws:sqs:us-east-1:1:q')).toBe('sqs arn:aws:sqs:us-east-1:1:q');
     expect(describe({ 'Fn::GetAtt': ['Jobs', 'Arn'] })).toBe('sqs Jobs.Arn');
     expect(describe({ 'Fn::GetAtt': ['Orders', 'StreamArn'] })).toBe('stream (dynamodb) Orders.StreamArn');
@@ -47,20 +56,34 @@ describe('the registry', () => {
 });
 
 describe('httpApi and websocket integrations', () => {
-  const integration: CfnResource = { Type: 'AWS::ApiGatewayV2::Integration', Properties: { ApiId: { Ref: 'HttpApi' }, IntegrationUri: { Ref: 'ApiTrafficShiftAlias' } } };
+  const integration: CfnResource = {
+    Type: 'AWS::ApiGatewayV2::Integration',
+    Properties: { ApiId: { Ref: 'HttpApi' }, IntegrationUri: { Ref: 'ApiTrafficShiftAlias' } },
+  };
   const route = (key: string, integrationId: string): CfnResource => ({
     Type: 'AWS::ApiGatewayV2::Route',
-    Properties: { ApiId: { Ref: 'HttpApi' }, RouteKey: key, Target: { 'Fn::Join': ['/', ['integrations', { Ref: integrationId }]] } },
+    Properties: {
+      ApiId: { Ref: 'HttpApi' },
+      RouteKey: key,
+      Target: { 'Fn::Join': ['/', ['integrations', { Ref: integrationId }]] },
+    },
   });
 
   it('are named by the route keys that target them', () => {
-    const template = withResources({ HttpApiIntegrationApi: integration, RouteA: route('GET /a', 'HttpApiIntegrationApi'), RouteB: route('POST /b', 'HttpApiIntegrationApi'), RouteC: route('GET /c', 'Other') });
+    const template = withResources({
+      HttpApiIntegrationApi: integration,
+      RouteA: route('GET /a', 'HttpApiIntegrationApi'),
+      RouteB: route('POST /b', 'HttpApiIntegrationApi'),
+      RouteC: route('GET /c', 'Other'),
+    });
     expect(eventSourcesThroughAlias(template, shifted()).get('api')).toEqual(['httpApi GET /a, POST /b']);
   });
 
   it('by their logical id when no route targets them', () => {
     const template = withResources({ HttpApiIntegrationApi: integration });
-    expect(eventSourcesThroughAlias(template, shifted()).get('api')).toEqual(['httpApi integration HttpApiIntegrationApi']);
+    expect(eventSourcesThroughAlias(template, shifted()).get('api')).toEqual([
+      'httpApi integration HttpApiIntegrationApi',
+    ]);
   });
 });
 
@@ -93,31 +116,60 @@ describe("the framework's custom resources for an existing bucket or user pool: 
     expect(r.ApiCustomS31).toBeUndefined();
     expect(r.ApiCustomS31TrafficShift).toEqual({
       Type: 'Custom::TrafficShiftExistingBucket',
-      Properties: { ServiceToken: handlerArn, FunctionArn: alias, BucketName: 'uploads', BucketConfigs: [{ Event: 's3:ObjectCreated:*', Rules: [{ Suffix: '.jpg' }] }] },
+      Properties: {
+        ServiceToken: handlerArn,
+        FunctionArn: alias,
+        BucketName: 'uploads',
+        BucketConfigs: [{ Event: 's3:ObjectCreated:*', Rules: [{ Suffix: '.jpg' }] }],
+      },
     });
-    expect(r.TrafficShiftExistingSourcesHandler?.Properties).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: { 'Fn::GetAtt': ['TrafficShiftExistingSourcesRole', 'Arn'] } });
-    expect(typeof (r.TrafficShiftExistingSourcesHandler?.Properties?.Code as { ZipFile: unknown }).ZipFile).toBe('string');
+    expect(r.TrafficShiftExistingSourcesHandler?.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: { 'Fn::GetAtt': ['TrafficShiftExistingSourcesRole', 'Arn'] },
+    });
+    expect(typeof (r.TrafficShiftExistingSourcesHandler?.Properties?.Code as { ZipFile: unknown }).ZipFile).toBe(
+      'string',
+    );
     expect((r.TrafficShiftExistingSourcesRole?.Properties as any).Policies[0].PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [alias] },
-      { Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', 'uploads']] }] },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'],
+        Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', 'uploads']] }],
+      },
     ]);
     expect(plan.functions[0]?.events).toContain('s3 uploads (existing bucket)');
     expect(plan.functions[0]?.addedResources).toContain('ApiCustomS31TrafficShift');
-    expect(plan.sharedResources).toEqual(expect.arrayContaining(['TrafficShiftExistingSourcesHandler', 'TrafficShiftExistingSourcesRole']));
+    expect(plan.sharedResources).toEqual(
+      expect.arrayContaining(['TrafficShiftExistingSourcesHandler', 'TrafficShiftExistingSourcesRole']),
+    );
   });
 
   it('replaces Custom::CognitoUserPool by Custom::TrafficShiftExistingUserPool; its role may find, read and update pools', () => {
-    const { template, plan } = applyTrafficShift(settings(), withResources({ ApiCustomCognitoUserPool1: frameworkPool }));
+    const { template, plan } = applyTrafficShift(
+      settings(),
+      withResources({ ApiCustomCognitoUserPool1: frameworkPool }),
+    );
     const r = template.Resources;
     expect(r.ApiCustomCognitoUserPool1).toBeUndefined();
     expect(r.ApiCustomCognitoUserPool1TrafficShift).toEqual({
       Type: 'Custom::TrafficShiftExistingUserPool',
-      Properties: { ServiceToken: handlerArn, FunctionArn: alias, UserPoolName: 'Users', UserPoolConfigs: [{ Trigger: 'PreSignUp' }] },
+      Properties: {
+        ServiceToken: handlerArn,
+        FunctionArn: alias,
+        UserPoolName: 'Users',
+        UserPoolConfigs: [{ Trigger: 'PreSignUp' }],
+      },
     });
     expect((r.TrafficShiftExistingSourcesRole?.Properties as any).Policies[0].PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [alias] },
       { Effect: 'Allow', Action: 'cognito-idp:ListUserPools', Resource: '*' },
-      { Effect: 'Allow', Action: ['cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*' } },
+      {
+        Effect: 'Allow',
+        Action: ['cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*' },
+      },
       {
         Effect: 'Allow',
         Action: 'iam:PassRole',
@@ -133,21 +185,44 @@ describe("the framework's custom resources for an existing bucket or user pool: 
     (template.Resources.ApiLambdaFunction as CfnResource).Properties = { FunctionName: 'svc-prod-api' };
     (template.Resources.WorkerLambdaFunction as CfnResource).Properties = { FunctionName: 'svc-prod-worker' };
     template.Resources.ApiCustomS31 = frameworkS3;
-    template.Resources.WorkerCustomS31 = { ...frameworkS3, Properties: { ...frameworkS3.Properties, FunctionName: 'svc-prod-worker' } };
+    template.Resources.WorkerCustomS31 = {
+      ...frameworkS3,
+      Properties: { ...frameworkS3.Properties, FunctionName: 'svc-prod-worker' },
+    };
     const both = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes' }, worker: { type: 'AllAtOnce' } }));
-    const statements = (applyTrafficShift(both, template).template.Resources.TrafficShiftExistingSourcesRole?.Properties as any).Policies[0].PolicyDocument.Statement;
+    const statements = (
+      applyTrafficShift(both, template).template.Resources.TrafficShiftExistingSourcesRole?.Properties as any
+    ).Policies[0].PolicyDocument.Statement;
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: ['lambda:AddPermission', 'lambda:RemovePermission'], Resource: [alias, { Ref: 'WorkerTrafficShiftAlias' }] },
-      { Effect: 'Allow', Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'], Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', 'uploads']] }] },
+      {
+        Effect: 'Allow',
+        Action: ['lambda:AddPermission', 'lambda:RemovePermission'],
+        Resource: [alias, { Ref: 'WorkerTrafficShiftAlias' }],
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:GetBucketNotification', 's3:PutBucketNotification'],
+        Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', 'uploads']] }],
+      },
     ]);
   });
 
   it('lets the handler grant Cognito the KMS key of a custom sender trigger', () => {
     const key = 'arn:aws:kms:us-east-1:123456789012:key/abc';
-    const pool = { ...frameworkPool, Properties: { ...frameworkPool.Properties, UserPoolConfigs: [{ Trigger: 'CustomEmailSender', LambdaVersion: 'V1_0', KMSKeyID: key }] } };
+    const pool = {
+      ...frameworkPool,
+      Properties: {
+        ...frameworkPool.Properties,
+        UserPoolConfigs: [{ Trigger: 'CustomEmailSender', LambdaVersion: 'V1_0', KMSKeyID: key }],
+      },
+    };
     const { template } = applyTrafficShift(settings(), withResources({ ApiCustomCognitoUserPool1: pool }));
-    expect((template.Resources.ApiCustomCognitoUserPool1TrafficShift?.Properties as any).UserPoolConfigs).toEqual(pool.Properties.UserPoolConfigs);
-    expect((template.Resources.TrafficShiftExistingSourcesRole?.Properties as any).Policies[0].PolicyDocument.Statement).toContainEqual({
+    expect((template.Resources.ApiCustomCognitoUserPool1TrafficShift?.Properties as any).UserPoolConfigs).toEqual(
+      pool.Properties.UserPoolConfigs,
+    );
+    expect(
+      (template.Resources.TrafficShiftExistingSourcesRole?.Properties as any).Policies[0].PolicyDocument.Statement,
+    ).toContainEqual({
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: [key],
@@ -175,10 +250,14 @@ describe("the framework's custom resources for an existing bucket or user pool: 
 
     it('stay while they serve a resource left to them; the role stays while another handler uses it', () => {
       const other = { ...frameworkS3, Properties: { ...frameworkS3.Properties, FunctionName: 'svc-prod-other' } };
-      const kept = applyTrafficShift(settings(), withResources({ ApiCustomS31: frameworkS3, OtherCustomS31: other, ...framework })).template.Resources;
+      const kept = applyTrafficShift(
+        settings(),
+        withResources({ ApiCustomS31: frameworkS3, OtherCustomS31: other, ...framework }),
+      ).template.Resources;
       for (const id of Object.keys(framework)) expect(kept[id]).toEqual(framework[id as keyof typeof framework]);
       const apigw = { CustomDashresourceDashapigwDashcwDashroleLambdaFunction: handler('apigwDashcwDashrole') };
-      const shared = applyTrafficShift(settings(), withResources({ ApiCustomS31: frameworkS3, ...framework, ...apigw })).template.Resources;
+      const shared = applyTrafficShift(settings(), withResources({ ApiCustomS31: frameworkS3, ...framework, ...apigw }))
+        .template.Resources;
       expect(shared.CustomDashresourceDashexistingDashs3LambdaFunction).toBeUndefined();
       expect(shared.CustomDashresourceDashexistingDashs3LogGroup).toBeUndefined();
       expect(shared.IamRoleCustomResourcesLambdaExecution).toEqual(role);
@@ -187,8 +266,13 @@ describe("the framework's custom resources for an existing bucket or user pool: 
 
   it('leaves a resource listed in allowBypass, and one of a function that is not shifted, as the framework made them', () => {
     const other = { ...frameworkS3, Properties: { ...frameworkS3.Properties, FunctionName: 'svc-prod-other' } };
-    const allowed = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['ApiCustomS31'] } }));
-    const { template, plan } = applyTrafficShift(allowed, withResources({ ApiCustomS31: frameworkS3, OtherCustomS31: other }));
+    const allowed = resolveSettings(
+      service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['ApiCustomS31'] } }),
+    );
+    const { template, plan } = applyTrafficShift(
+      allowed,
+      withResources({ ApiCustomS31: frameworkS3, OtherCustomS31: other }),
+    );
     expect(template.Resources.ApiCustomS31).toEqual(frameworkS3);
     expect(template.Resources.OtherCustomS31).toEqual(other);
     expect(template.Resources.TrafficShiftExistingSourcesHandler).toBeUndefined();
@@ -197,14 +281,19 @@ describe("the framework's custom resources for an existing bucket or user pool: 
 
   it('stops the build on Custom::EventBridge (useCloudFormation: false), saying to use CloudFormation', () => {
     const template = withResources({
-      ApiCustomEventBridge1: { Type: 'Custom::EventBridge', Properties: { FunctionName: 'svc-prod-api', EventBridgeConfig: { RuleName: 'r1' } } },
+      ApiCustomEventBridge1: {
+        Type: 'Custom::EventBridge',
+        Properties: { FunctionName: 'svc-prod-api', EventBridgeConfig: { RuleName: 'r1' } },
+      },
       IamRoleCustomResourcesLambdaExecution: customResourcesRole,
     });
     expect(rewireEventSources(template, shifted())).toBe(template);
     expect(() => applyTrafficShift(settings(), template)).toThrow(
       expect.objectContaining({
         code: 'TRAFFIC_SHIFT_BYPASS',
-        message: expect.stringContaining('ApiCustomEventBridge1 (Custom::EventBridge) at Properties.FunctionName invokes function "api" without its alias — '),
+        message: expect.stringContaining(
+          'ApiCustomEventBridge1 (Custom::EventBridge) at Properties.FunctionName invokes function "api" without its alias — ',
+        ),
       }),
     );
     expect(() => applyTrafficShift(settings(), template)).toThrow('provider.eventBridge.useCloudFormation: true');
@@ -214,10 +303,17 @@ describe("the framework's custom resources for an existing bucket or user pool: 
 describe('function URLs', () => {
   it('name the function and the alias as Qualifier, the documented form', () => {
     const template = withResources({
-      ApiLambdaFunctionUrl: { Type: 'AWS::Lambda::Url', Properties: { AuthType: 'NONE', TargetFunctionArn: { Ref: 'ApiTrafficShiftAlias' } } },
+      ApiLambdaFunctionUrl: {
+        Type: 'AWS::Lambda::Url',
+        Properties: { AuthType: 'NONE', TargetFunctionArn: { Ref: 'ApiTrafficShiftAlias' } },
+      },
     });
     const { template: out, plan } = applyTrafficShift(settings(), template);
-    expect(out.Resources.ApiLambdaFunctionUrl?.Properties).toEqual({ AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, Qualifier: 'live' });
+    expect(out.Resources.ApiLambdaFunctionUrl?.Properties).toEqual({
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] },
+      Qualifier: 'live',
+    });
     expect(out.Resources.ApiLambdaFunctionUrl?.DependsOn).toBe('ApiTrafficShiftAlias');
     expect(plan.functions[0]?.events).toContain('function url');
   });
@@ -227,7 +323,15 @@ describe('the bypass check and the event list', () => {
   it('stops a Lambda@Edge association with a hint that says why and what to do', () => {
     const distribution: CfnResource = {
       Type: 'AWS::CloudFront::Distribution',
-      Properties: { DistributionConfig: { DefaultCacheBehavior: { LambdaFunctionAssociations: [{ EventType: 'viewer-request', LambdaFunctionARN: { Ref: 'ApiLambdaVersionAbc123' } }] } } },
+      Properties: {
+        DistributionConfig: {
+          DefaultCacheBehavior: {
+            LambdaFunctionAssociations: [
+              { EventType: 'viewer-request', LambdaFunctionARN: { Ref: 'ApiLambdaVersionAbc123' } },
+            ],
+          },
+        },
+      },
     };
     expect(() => applyTrafficShift(settings(), withResources({ CloudFrontDistribution: distribution }))).toThrow(
       /CloudFrontDistribution \(AWS::CloudFront::Distribution\) at Properties\.DistributionConfig\.DefaultCacheBehavior\.LambdaFunctionAssociations\[0\]\.LambdaFunctionARN invokes function "api" without its alias — Lambda@Edge runs a published version.*enabled: false/,
@@ -235,16 +339,46 @@ describe('the bypass check and the event list', () => {
   });
 
   it('flags a custom resource of the user that calls the function by name, suggesting allowBypass', () => {
-    const custom = { Type: 'AWS::CloudFormation::CustomResource', Properties: { ServiceToken: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } } };
-    expect(() => applyTrafficShift(settings(), withResources({ Seed: custom }))).toThrow(/Seed .* at Properties\.ServiceToken .* — CloudFormation invokes a custom resource handler directly/);
+    const custom = {
+      Type: 'AWS::CloudFormation::CustomResource',
+      Properties: { ServiceToken: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } },
+    };
+    expect(() => applyTrafficShift(settings(), withResources({ Seed: custom }))).toThrow(
+      /Seed .* at Properties\.ServiceToken .* — CloudFormation invokes a custom resource handler directly/,
+    );
   });
 
   it('lists what reaches each alias', () => {
     const template = withResources({
-      Queue: { Type: 'AWS::Lambda::EventSourceMapping', Properties: { EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:jobs', FunctionName: { Ref: 'ApiTrafficShiftAlias' } } },
-      Rule: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 hour)', Targets: [{ Arn: { Ref: 'ApiTrafficShiftAlias' }, Id: 'x' }] } },
-      Unrelated: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(2 hours)', Targets: [{ Arn: 'arn:aws:sns:us-east-1:123456789012:t', Id: 'y' }] } },
-      Skill: { Type: 'AWS::Lambda::Permission', Properties: { FunctionName: { Ref: 'ApiTrafficShiftAlias' }, Principal: 'alexa-appkit.amazon.com', EventSourceToken: 'amzn1.ask.skill.x' } },
+      Queue: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:jobs',
+          FunctionName: { Ref: 'ApiTrafficShiftAlias' },
+        },
+      },
+      Rule: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ScheduleExpression: 'rate(1 hour)',
+          Targets: [{ Arn: { Ref: 'ApiTrafficShiftAlias' }, Id: 'x' }],
+        },
+      },
+      Unrelated: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ScheduleExpression: 'rate(2 hours)',
+          Targets: [{ Arn: 'arn:aws:sns:us-east-1:123456789012:t', Id: 'y' }],
+        },
+      },
+      Skill: {
+        Type: 'AWS::Lambda::Permission',
+        Properties: {
+          FunctionName: { Ref: 'ApiTrafficShiftAlias' },
+          Principal: 'alexa-appkit.amazon.com',
+          EventSourceToken: 'amzn1.ask.skill.x',
+        },
+      },
     });
     // The http method of the fixture still has the framework's joined form: only Refs of the alias count here.
     expect(eventSourcesThroughAlias(template, shifted()).get('api')).toEqual([
@@ -259,14 +393,22 @@ describe('Step Functions state machines', () => {
   const arn = { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] };
   const alias = { Ref: 'ApiTrafficShiftAlias' };
   // As serverless-step-functions writes it: a Task with the function ARN, and the lambda:invoke integration.
-  const text = '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${a}","Next":"B"},"B":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"${b}"},"End":true}}}';
+  const text =
+    '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${a}","Next":"B"},"B":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"${b}"},"End":true}}}';
   const machine = (definition: Record<string, unknown>): CfnResource => ({
     Type: 'AWS::StepFunctions::StateMachine',
     Properties: { StateMachineName: 'flow', RoleArn: { 'Fn::GetAtt': ['FlowRole', 'Arn'] }, ...definition },
   });
   const role: CfnResource = {
     Type: 'AWS::IAM::Role',
-    Properties: { Policies: [{ PolicyName: 'p', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [arn] }] } }] },
+    Properties: {
+      Policies: [
+        {
+          PolicyName: 'p',
+          PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [arn] }] },
+        },
+      ],
+    },
   };
 
   it('every task that names the function, in the Fn::Sub variables, the text or the substitutions, invokes the alias; the role may invoke it', () => {
@@ -274,14 +416,24 @@ describe('Step Functions state machines', () => {
       settings(),
       withResources({
         Flow: machine({ DefinitionString: { 'Fn::Sub': [text, { a: arn, b: { Ref: 'ApiLambdaFunction' } }] } }),
-        Inline: machine({ DefinitionString: { 'Fn::Sub': '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${ApiLambdaFunction.Arn}","End":true}}}' } }),
-        Substituted: machine({ Definition: { StartAt: 'A', States: { A: { Type: 'Task', Resource: '${fn}', End: true } } }, DefinitionSubstitutions: { fn: arn } }),
+        Inline: machine({
+          DefinitionString: {
+            'Fn::Sub':
+              '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${ApiLambdaFunction.Arn}","End":true}}}',
+          },
+        }),
+        Substituted: machine({
+          Definition: { StartAt: 'A', States: { A: { Type: 'Task', Resource: '${fn}', End: true } } },
+          DefinitionSubstitutions: { fn: arn },
+        }),
         FlowRole: role,
       }),
     );
     const p = (id: string) => template.Resources[id]?.Properties as Record<string, unknown>;
     expect(p('Flow').DefinitionString).toEqual({ 'Fn::Sub': [text, { a: alias, b: alias }] });
-    expect(p('Inline').DefinitionString).toEqual({ 'Fn::Sub': '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${ApiTrafficShiftAlias}","End":true}}}' });
+    expect(p('Inline').DefinitionString).toEqual({
+      'Fn::Sub': '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"${ApiTrafficShiftAlias}","End":true}}}',
+    });
     expect(p('Substituted').DefinitionSubstitutions).toEqual({ fn: alias });
     expect(p('Flow').RoleArn).toEqual({ 'Fn::GetAtt': ['FlowRole', 'Arn'] });
     expect((p('FlowRole').Policies as any)[0].PolicyDocument.Statement[0].Resource).toEqual([arn, alias]);
@@ -297,11 +449,20 @@ describe('Step Functions state machines', () => {
   });
 
   it('an ARN built with Fn::Join is rewired too; one written out as text still stops the build', () => {
-    const joined = machine({ DefinitionString: { 'Fn::Join': ['', ['{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"', arn, '","End":true}}}']] } });
+    const joined = machine({
+      DefinitionString: {
+        'Fn::Join': ['', ['{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"', arn, '","End":true}}}']],
+      },
+    });
     const { template } = applyTrafficShift(settings(), withResources({ Flow: joined }));
     expect((template.Resources.Flow?.Properties as any).DefinitionString['Fn::Join'][1][1]).toEqual(alias);
-    const literal = machine({ DefinitionString: '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api","End":true}}}' });
-    expect(() => applyTrafficShift(settings(), withResources({ Flow: literal }))).toThrow(/Flow \(AWS::StepFunctions::StateMachine\) at Properties\.DefinitionString invokes function "api" without its alias/);
+    const literal = machine({
+      DefinitionString:
+        '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api","End":true}}}',
+    });
+    expect(() => applyTrafficShift(settings(), withResources({ Flow: literal }))).toThrow(
+      /Flow \(AWS::StepFunctions::StateMachine\) at Properties\.DefinitionString invokes function "api" without its alias/,
+    );
   });
 });
 
@@ -309,17 +470,31 @@ describe('AppSync data sources and Lambda authorizers', () => {
   const arn = { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] };
   const alias = { Ref: 'ApiTrafficShiftAlias' };
   const resources = (): Record<string, CfnResource> => ({
-    Data: { Type: 'AWS::AppSync::DataSource', Properties: { Name: 'items', Type: 'AWS_LAMBDA', LambdaConfig: { LambdaFunctionArn: arn } } },
+    Data: {
+      Type: 'AWS::AppSync::DataSource',
+      Properties: { Name: 'items', Type: 'AWS_LAMBDA', LambdaConfig: { LambdaFunctionArn: arn } },
+    },
     GraphQlApi: {
       Type: 'AWS::AppSync::GraphQLApi',
       Properties: {
         Name: 'api',
         AuthenticationType: 'AWS_LAMBDA',
         LambdaAuthorizerConfig: { AuthorizerUri: arn },
-        AdditionalAuthenticationProviders: [{ AuthenticationType: 'API_KEY' }, { AuthenticationType: 'AWS_LAMBDA', LambdaAuthorizerConfig: { AuthorizerUri: arn } }],
+        AdditionalAuthenticationProviders: [
+          { AuthenticationType: 'API_KEY' },
+          { AuthenticationType: 'AWS_LAMBDA', LambdaAuthorizerConfig: { AuthorizerUri: arn } },
+        ],
       },
     },
-    AuthorizerPermission: { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: arn, Principal: 'appsync.amazonaws.com', SourceArn: { Ref: 'GraphQlApi' } } },
+    AuthorizerPermission: {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arn,
+        Principal: 'appsync.amazonaws.com',
+        SourceArn: { Ref: 'GraphQlApi' },
+      },
+    },
   });
 
   it('the data source, both authorizers and the permission of their API invoke the alias; the plan lists them', () => {
@@ -327,15 +502,28 @@ describe('AppSync data sources and Lambda authorizers', () => {
     const p = (id: string) => template.Resources[id]?.Properties as Record<string, any>;
     expect(p('Data').LambdaConfig).toEqual({ LambdaFunctionArn: alias });
     expect(p('GraphQlApi').LambdaAuthorizerConfig).toEqual({ AuthorizerUri: alias });
-    expect(p('GraphQlApi').AdditionalAuthenticationProviders).toEqual([{ AuthenticationType: 'API_KEY' }, { AuthenticationType: 'AWS_LAMBDA', LambdaAuthorizerConfig: { AuthorizerUri: alias } }]);
+    expect(p('GraphQlApi').AdditionalAuthenticationProviders).toEqual([
+      { AuthenticationType: 'API_KEY' },
+      { AuthenticationType: 'AWS_LAMBDA', LambdaAuthorizerConfig: { AuthorizerUri: alias } },
+    ]);
     expect(p('AuthorizerPermission').FunctionName).toEqual(alias);
-    expect(plan.functions[0]?.events).toEqual(expect.arrayContaining(['appSync data source items', 'appSync Lambda authorizer of api', 'permission for appsync.amazonaws.com']));
+    expect(plan.functions[0]?.events).toEqual(
+      expect.arrayContaining([
+        'appSync data source items',
+        'appSync Lambda authorizer of api',
+        'permission for appsync.amazonaws.com',
+      ]),
+    );
   });
 
   it('an API in allowBypass keeps the function, and its permission too: the bypass check then names the permission', () => {
     const allowed = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['GraphQlApi'] } }));
-    expect(() => applyTrafficShift(allowed, withResources(resources()))).toThrow(/AuthorizerPermission \(AWS::Lambda::Permission\) at Properties\.FunctionName invokes function "api" without its alias/);
-    const both = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['GraphQlApi', 'AuthorizerPermission'] } }));
+    expect(() => applyTrafficShift(allowed, withResources(resources()))).toThrow(
+      /AuthorizerPermission \(AWS::Lambda::Permission\) at Properties\.FunctionName invokes function "api" without its alias/,
+    );
+    const both = resolveSettings(
+      service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['GraphQlApi', 'AuthorizerPermission'] } }),
+    );
     const { template } = applyTrafficShift(both, withResources(resources()));
     expect(template.Resources.GraphQlApi).toEqual(resources().GraphQlApi);
     expect(template.Resources.AuthorizerPermission).toEqual(resources().AuthorizerPermission);
@@ -344,15 +532,28 @@ describe('AppSync data sources and Lambda authorizers', () => {
 
   it('a data source already qualified with another alias or a version is left as it is', () => {
     const qualified = { 'Fn::Join': [':', [arn, 'blue']] };
-    const data = { Type: 'AWS::AppSync::DataSource', Properties: { Name: 'items', Type: 'AWS_LAMBDA', LambdaConfig: { LambdaFunctionArn: qualified } } };
+    const data = {
+      Type: 'AWS::AppSync::DataSource',
+      Properties: { Name: 'items', Type: 'AWS_LAMBDA', LambdaConfig: { LambdaFunctionArn: qualified } },
+    };
     const { template } = applyTrafficShift(settings(), withResources({ Data: data }));
     expect((template.Resources.Data?.Properties as any).LambdaConfig).toEqual({ LambdaFunctionArn: qualified });
   });
 
   it('a permission whose source does not call the alias stays on the function, and the bypass check names it', () => {
-    const stray = { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: arn, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['Unrelated', 'Arn'] } } };
+    const stray = {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arn,
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': ['Unrelated', 'Arn'] },
+      },
+    };
     const unrelated = { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 hour)' } };
-    expect(() => applyTrafficShift(settings(), withResources({ Stray: stray, Unrelated: unrelated }))).toThrow(/Stray \(AWS::Lambda::Permission\)/);
+    expect(() => applyTrafficShift(settings(), withResources({ Stray: stray, Unrelated: unrelated }))).toThrow(
+      /Stray \(AWS::Lambda::Permission\)/,
+    );
   });
 });
 
@@ -367,9 +568,23 @@ describe('grants follow the alias', () => {
               PolicyName: 'p',
               PolicyDocument: {
                 Statement: [
-                  { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api' } },
-                  { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [{ 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, { Ref: 'ApiTrafficShiftAlias' }] },
-                  { Effect: 'Deny', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } },
+                  {
+                    Effect: 'Allow',
+                    Action: 'lambda:InvokeFunction',
+                    Resource: {
+                      'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api',
+                    },
+                  },
+                  {
+                    Effect: 'Allow',
+                    Action: 'lambda:InvokeFunction',
+                    Resource: [{ 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, { Ref: 'ApiTrafficShiftAlias' }],
+                  },
+                  {
+                    Effect: 'Deny',
+                    Action: 'lambda:InvokeFunction',
+                    Resource: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] },
+                  },
                   { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
                 ],
               },
@@ -379,7 +594,17 @@ describe('grants follow the alias', () => {
       },
       StandalonePolicy: {
         Type: 'AWS::IAM::Policy',
-        Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } }] } },
+        Properties: {
+          PolicyDocument: {
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'lambda:InvokeFunction',
+                Resource: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] },
+              },
+            ],
+          },
+        },
       },
     });
     const { template: out } = applyTrafficShift(settings(), template);
@@ -388,8 +613,15 @@ describe('grants follow the alias', () => {
       { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api:live' },
     ]);
-    expect(statements[1].Resource).toEqual([{ 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] }, { Ref: 'ApiTrafficShiftAlias' }]);
-    expect(statements[2]).toEqual({ Effect: 'Deny', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] } });
+    expect(statements[1].Resource).toEqual([
+      { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] },
+      { Ref: 'ApiTrafficShiftAlias' },
+    ]);
+    expect(statements[2]).toEqual({
+      Effect: 'Deny',
+      Action: 'lambda:InvokeFunction',
+      Resource: { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] },
+    });
     expect(statements[3]).toEqual({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' });
     expect((out.Resources.StandalonePolicy?.Properties as any).PolicyDocument.Statement[0].Resource).toEqual([
       { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] },

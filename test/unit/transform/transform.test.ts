@@ -7,11 +7,17 @@ import { compiledTemplate, service } from '../../support/service';
 /** The foundation, without the default alarm (covered in health.test.ts). */
 const canary = { type: 'Canary10Percent5Minutes', newVersionAlarms: false };
 
-function transform(functions: Record<string, unknown>, template: CfnTemplate, options: Parameters<typeof service>[1] = {}) {
+function transform(
+  functions: Record<string, unknown>,
+  template: CfnTemplate,
+  options: Parameters<typeof service>[1] = {},
+) {
   return applyTrafficShift(resolveSettings(service(functions, options)), template);
 }
 
-const ROLE_POLICY = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited' };
+const ROLE_POLICY = {
+  'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited',
+};
 
 describe('applyTrafficShift', () => {
   it('gives a shifted function an alias on its version, a deployment group, and the stack an application and role', () => {
@@ -42,13 +48,18 @@ describe('applyTrafficShift', () => {
         AlarmConfiguration: { Enabled: false },
       },
     });
-    expect(r.TrafficShiftApplication).toEqual({ Type: 'AWS::CodeDeploy::Application', Properties: { ComputePlatform: 'Lambda' } });
+    expect(r.TrafficShiftApplication).toEqual({
+      Type: 'AWS::CodeDeploy::Application',
+      Properties: { ComputePlatform: 'Lambda' },
+    });
     expect(r.TrafficShiftCodeDeployRole).toEqual({
       Type: 'AWS::IAM::Role',
       Properties: {
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'codedeploy.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'codedeploy.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
         },
         ManagedPolicyArns: [ROLE_POLICY],
       },
@@ -65,7 +76,15 @@ describe('applyTrafficShift', () => {
     expect(uri).toEqual({
       'Fn::Join': [
         '',
-        ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, ':lambda:path/2015-03-31/functions/', { Ref: 'ApiTrafficShiftAlias' }, '/invocations'],
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':apigateway:',
+          { Ref: 'AWS::Region' },
+          ':lambda:path/2015-03-31/functions/',
+          { Ref: 'ApiTrafficShiftAlias' },
+          '/invocations',
+        ],
       ],
     });
   });
@@ -73,8 +92,12 @@ describe('applyTrafficShift', () => {
   it('replaces the framework provisioned-concurrency alias and moves its setting onto the shifted alias', () => {
     const { template } = transform({ api: canary }, compiledTemplate(['api'], { provisioned: ['api'] }));
     expect(template.Resources.ApiProvConcLambdaAlias).toBeUndefined();
-    expect(template.Resources.ApiTrafficShiftAlias?.Properties?.ProvisionedConcurrencyConfig).toEqual({ ProvisionedConcurrentExecutions: 3 });
-    expect(template.Resources.ApiLambdaPermissionApiGateway?.Properties?.FunctionName).toEqual({ Ref: 'ApiTrafficShiftAlias' });
+    expect(template.Resources.ApiTrafficShiftAlias?.Properties?.ProvisionedConcurrencyConfig).toEqual({
+      ProvisionedConcurrentExecutions: 3,
+    });
+    expect(template.Resources.ApiLambdaPermissionApiGateway?.Properties?.FunctionName).toEqual({
+      Ref: 'ApiTrafficShiftAlias',
+    });
     expect(template.Resources.ApiGatewayMethodApiGet?.DependsOn).toBe('ApiLambdaPermissionApiGateway');
     expect(JSON.stringify(template)).not.toContain('provisioned');
   });
@@ -85,20 +108,34 @@ describe('applyTrafficShift', () => {
       { a: custom, b: custom, c: { type: 'Linear5PercentEvery3Minutes' }, d: { type: 'Linear10PercentEvery1Minute' } },
       compiledTemplate(['a', 'b', 'c', 'd']),
     );
-    const configs = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::CodeDeploy::DeploymentConfig');
+    const configs = Object.entries(template.Resources).filter(
+      ([, r]) => r.Type === 'AWS::CodeDeploy::DeploymentConfig',
+    );
     expect(configs).toEqual([
       [
         'TrafficShiftConfigCanary25Percent7Minutes',
         {
           Type: 'AWS::CodeDeploy::DeploymentConfig',
-          Properties: { ComputePlatform: 'Lambda', TrafficRoutingConfig: { Type: 'TimeBasedCanary', TimeBasedCanary: { CanaryPercentage: 25, CanaryInterval: 7 } } },
+          Properties: {
+            ComputePlatform: 'Lambda',
+            TrafficRoutingConfig: {
+              Type: 'TimeBasedCanary',
+              TimeBasedCanary: { CanaryPercentage: 25, CanaryInterval: 7 },
+            },
+          },
         },
       ],
       [
         'TrafficShiftConfigLinear5PercentEvery3Minutes',
         {
           Type: 'AWS::CodeDeploy::DeploymentConfig',
-          Properties: { ComputePlatform: 'Lambda', TrafficRoutingConfig: { Type: 'TimeBasedLinear', TimeBasedLinear: { LinearPercentage: 5, LinearInterval: 3 } } },
+          Properties: {
+            ComputePlatform: 'Lambda',
+            TrafficRoutingConfig: {
+              Type: 'TimeBasedLinear',
+              TimeBasedLinear: { LinearPercentage: 5, LinearInterval: 3 },
+            },
+          },
         },
       ],
     ]);
@@ -121,7 +158,9 @@ describe('applyTrafficShift', () => {
     expect(template.Resources.JobTrafficShiftAlias?.Properties?.Name).toBe('live');
     expect(Object.values(template.Resources).filter((r) => r.Type.startsWith('AWS::CodeDeploy::'))).toEqual([]);
     expect(template.Resources.TrafficShiftCodeDeployRole).toBeUndefined();
-    expect(template.Resources.JobLambdaPermissionApiGateway?.Properties?.FunctionName).toEqual({ Ref: 'JobTrafficShiftAlias' });
+    expect(template.Resources.JobLambdaPermissionApiGateway?.Properties?.FunctionName).toEqual({
+      Ref: 'JobTrafficShiftAlias',
+    });
     expect(plan.functions[0]).toMatchObject({ mode: 'inPlace', addedResources: ['JobTrafficShiftAlias'] });
   });
 
@@ -132,7 +171,9 @@ describe('applyTrafficShift', () => {
     expect(own.template.Resources.ApiTrafficShiftDeploymentGroup?.Properties?.ServiceRoleArn).toBe(role);
 
     const boundary = 'arn:aws:iam::123456789012:policy/boundary';
-    const bounded = transform({ api: canary }, compiledTemplate(['api']), { defaults: { codeDeployRolePermissionsBoundary: boundary } });
+    const bounded = transform({ api: canary }, compiledTemplate(['api']), {
+      defaults: { codeDeployRolePermissionsBoundary: boundary },
+    });
     expect(bounded.template.Resources.TrafficShiftCodeDeployRole?.Properties?.PermissionsBoundary).toBe(boundary);
   });
 
@@ -151,14 +192,25 @@ describe('applyTrafficShift', () => {
     // `other` is not shifted: the framework would not have wired it to an alias.
     const otherPermission = {
       Type: 'AWS::Lambda::Permission',
-      Properties: { FunctionName: { 'Fn::GetAtt': ['OtherLambdaFunction', 'Arn'] }, Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com' },
+      Properties: {
+        FunctionName: { 'Fn::GetAtt': ['OtherLambdaFunction', 'Arn'] },
+        Action: 'lambda:InvokeFunction',
+        Principal: 'sns.amazonaws.com',
+      },
     };
     input.Resources.OtherLambdaPermissionApiGateway = otherPermission;
     const { template, plan } = transform({ api: canary, other: undefined }, input);
     expect(template.Resources.OtherLambdaPermissionApiGateway).toBe(otherPermission);
     expect(template.Resources.OtherLambdaFunction).toBe(input.Resources.OtherLambdaFunction);
     expect(template.Resources.OtherTrafficShiftAlias).toBeUndefined();
-    expect(plan.functions[1]).toEqual({ name: 'other', mode: 'untouched', reason: expect.stringContaining('no deploymentSettings'), alarms: [], hooks: [], addedResources: [] });
+    expect(plan.functions[1]).toEqual({
+      name: 'other',
+      mode: 'untouched',
+      reason: expect.stringContaining('no deploymentSettings'),
+      alarms: [],
+      hooks: [],
+      addedResources: [],
+    });
   });
 
   it('never modifies its input and is deterministic', () => {
@@ -174,7 +226,10 @@ describe('applyTrafficShift', () => {
     const input = compiledTemplate(['api']);
     input.Resources.TrafficShiftApplication = { Type: 'AWS::CodeDeploy::Application' };
     expect(() => transform({ api: canary }, input)).toThrow(
-      expect.objectContaining({ code: 'TRAFFIC_SHIFT_LOGICAL_ID_COLLISION', message: expect.stringContaining('TrafficShiftApplication') }),
+      expect.objectContaining({
+        code: 'TRAFFIC_SHIFT_LOGICAL_ID_COLLISION',
+        message: expect.stringContaining('TrafficShiftApplication'),
+      }),
     );
   });
 
@@ -187,7 +242,10 @@ describe('applyTrafficShift', () => {
   });
 
   it('describes the plan per function', () => {
-    const { plan } = transform({ api: canary, job: { type: 'InPlace' }, off: { type: 'AllAtOnce', enabled: false } }, compiledTemplate(['api', 'job', 'off']));
+    const { plan } = transform(
+      { api: canary, job: { type: 'InPlace' }, off: { type: 'AllAtOnce', enabled: false } },
+      compiledTemplate(['api', 'job', 'off']),
+    );
     expect(plan.functions).toEqual([
       {
         name: 'api',
@@ -206,7 +264,12 @@ describe('applyTrafficShift', () => {
         rollback: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST'],
         addedResources: ['ApiTrafficShiftAlias', 'ApiTrafficShiftDeploymentGroup'],
       },
-      expect.objectContaining({ name: 'job', mode: 'inPlace', strategy: 'InPlace', steps: [{ minute: 0, percent: 100 }] }),
+      expect.objectContaining({
+        name: 'job',
+        mode: 'inPlace',
+        strategy: 'InPlace',
+        steps: [{ minute: 0, percent: 100 }],
+      }),
       expect.objectContaining({ name: 'off', mode: 'untouched', reason: 'deploymentSettings.enabled is false' }),
     ]);
   });
@@ -215,25 +278,33 @@ describe('applyTrafficShift', () => {
 describe('CloudFormation resource budget', () => {
   const padded = (count: number): CfnTemplate => {
     const template = compiledTemplate(['api']);
-    for (let i = Object.keys(template.Resources).length; i < count; i += 1) template.Resources[`Topic${i}`] = { Type: 'AWS::SNS::Topic' };
+    for (let i = Object.keys(template.Resources).length; i < count; i += 1)
+      template.Resources[`Topic${i}`] = { Type: 'AWS::SNS::Topic' };
     return template;
   };
 
   it('fails over 500 resources, saying how many the plugin added', () => {
     expect(() => transform({ api: canary }, padded(497))).toThrow(
-      expect.objectContaining({ code: 'TRAFFIC_SHIFT_RESOURCE_LIMIT', message: expect.stringContaining('The stack would have 501 resources') }),
+      expect.objectContaining({
+        code: 'TRAFFIC_SHIFT_RESOURCE_LIMIT',
+        message: expect.stringContaining('The stack would have 501 resources'),
+      }),
     );
     expect(() => transform({ api: canary }, padded(497))).toThrow('serverless-traffic-shift adds 4');
   });
 
   it('warns above 450', () => {
     const { plan } = transform({ api: canary }, padded(450));
-    expect(plan.warnings).toEqual([expect.stringContaining('the stack has 454 resources (4 added by serverless-traffic-shift)')]);
+    expect(plan.warnings).toEqual([
+      expect.stringContaining('the stack has 454 resources (4 added by serverless-traffic-shift)'),
+    ]);
     expect(transform({ api: canary }, padded(440)).plan.warnings).toEqual([]);
   });
 
   it('leaves the count to serverless-plugin-split-stacks when it splits the stack afterwards', () => {
-    const { template, plan } = applyTrafficShift(resolveSettings(service({ api: canary })), padded(497), { stackSplitAfter: true });
+    const { template, plan } = applyTrafficShift(resolveSettings(service({ api: canary })), padded(497), {
+      stackSplitAfter: true,
+    });
     expect(Object.keys(template.Resources)).toHaveLength(501);
     expect(plan.warnings).toEqual([]);
   });

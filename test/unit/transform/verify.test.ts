@@ -18,23 +18,85 @@ const arn = { 'Fn::GetAtt': ['ApiLambdaFunction', 'Arn'] };
 
 describe('findBypasses', () => {
   it.each<[string, CfnResource, string]>([
-    ['SNS subscription by ARN', { Type: 'AWS::SNS::Subscription', Properties: { Protocol: 'lambda', Endpoint: arn } }, 'Properties.Endpoint'],
-    ['permission on the bare function', { Type: 'AWS::Lambda::Permission', Properties: { FunctionName: { Ref: 'ApiLambdaFunction' }, Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com' } }, 'Properties.FunctionName'],
+    [
+      'SNS subscription by ARN',
+      { Type: 'AWS::SNS::Subscription', Properties: { Protocol: 'lambda', Endpoint: arn } },
+      'Properties.Endpoint',
+    ],
+    [
+      'permission on the bare function',
+      {
+        Type: 'AWS::Lambda::Permission',
+        Properties: {
+          FunctionName: { Ref: 'ApiLambdaFunction' },
+          Action: 'lambda:InvokeFunction',
+          Principal: 's3.amazonaws.com',
+        },
+      },
+      'Properties.FunctionName',
+    ],
     [
       'hand-written API Gateway integration',
       {
         Type: 'AWS::ApiGateway::Method',
-        Properties: { Integration: { Uri: { 'Fn::Join': ['', ['arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/', arn, '/invocations']] } } },
+        Properties: {
+          Integration: {
+            Uri: {
+              'Fn::Join': ['', ['arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/', arn, '/invocations']],
+            },
+          },
+        },
       },
       'Properties.Integration.Uri.Fn::Join[1][1]',
     ],
-    ['event rule target', { Type: 'AWS::Events::Rule', Properties: { Targets: [{ Id: 'a', Arn: arn }] } }, 'Properties.Targets[0].Arn'],
-    ['Fn::Sub of the ARN', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Sub': '${ApiLambdaFunction.Arn}' } } }, 'Properties.Endpoint'],
-    ['literal ARN of the deployed name', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api' } }, 'Properties.Endpoint'],
-    ['Fn::Sub with the deployed name', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api' } } }, 'Properties.Endpoint.Fn::Sub'],
-    ['$LATEST qualifier', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Join': [':', [arn, '$LATEST']] } } }, 'Properties.Endpoint.Fn::Join[1][0]'],
-    ['event source mapping', { Type: 'AWS::Lambda::EventSourceMapping', Properties: { FunctionName: arn, EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:q' } }, 'Properties.FunctionName'],
-    ['function URL without qualifier', { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: arn, AuthType: 'NONE' } }, 'Properties.TargetFunctionArn'],
+    [
+      'event rule target',
+      { Type: 'AWS::Events::Rule', Properties: { Targets: [{ Id: 'a', Arn: arn }] } },
+      'Properties.Targets[0].Arn',
+    ],
+    [
+      'Fn::Sub of the ARN',
+      { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Sub': '${ApiLambdaFunction.Arn}' } } },
+      'Properties.Endpoint',
+    ],
+    [
+      'literal ARN of the deployed name',
+      {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api' },
+      },
+      'Properties.Endpoint',
+    ],
+    [
+      'Fn::Sub with the deployed name',
+      {
+        Type: 'AWS::SNS::Subscription',
+        Properties: {
+          Endpoint: {
+            'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:svc-prod-api',
+          },
+        },
+      },
+      'Properties.Endpoint.Fn::Sub',
+    ],
+    [
+      '$LATEST qualifier',
+      { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Join': [':', [arn, '$LATEST']] } } },
+      'Properties.Endpoint.Fn::Join[1][0]',
+    ],
+    [
+      'event source mapping',
+      {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: { FunctionName: arn, EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:q' },
+      },
+      'Properties.FunctionName',
+    ],
+    [
+      'function URL without qualifier',
+      { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: arn, AuthType: 'NONE' } },
+      'Properties.TargetFunctionArn',
+    ],
   ])('finds %s', (_name, resource, path) => {
     expect(findBypasses(templateWith({ Invoker: resource }), shifted())).toEqual([
       { functionName: 'api', resource: 'Invoker', resourceType: resource.Type, path },
@@ -43,15 +105,48 @@ describe('findBypasses', () => {
 
   it.each<[string, CfnResource]>([
     ['alias ARN by Ref', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { Ref: 'ApiTrafficShiftAlias' } } }],
-    ['ARN joined with the alias', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Join': [':', [arn, 'live']] } } }],
-    ['ARN joined inside a URI', { Type: 'AWS::ApiGateway::Method', Properties: { Uri: { 'Fn::Join': ['', ['x/', arn, ':live/invocations']] } } }],
-    ['Fn::Sub with a qualifier', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Sub': '${ApiLambdaFunction.Arn}:live' } } }],
-    ['literal qualified ARN', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api:live' } }],
-    ['another function whose name extends this one', { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api-v2' } }],
+    [
+      'ARN joined with the alias',
+      { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Join': [':', [arn, 'live']] } } },
+    ],
+    [
+      'ARN joined inside a URI',
+      { Type: 'AWS::ApiGateway::Method', Properties: { Uri: { 'Fn::Join': ['', ['x/', arn, ':live/invocations']] } } },
+    ],
+    [
+      'Fn::Sub with a qualifier',
+      { Type: 'AWS::SNS::Subscription', Properties: { Endpoint: { 'Fn::Sub': '${ApiLambdaFunction.Arn}:live' } } },
+    ],
+    [
+      'literal qualified ARN',
+      {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api:live' },
+      },
+    ],
+    [
+      'another function whose name extends this one',
+      {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { Endpoint: 'arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api-v2' },
+      },
+    ],
     ['IAM policy', { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: { Statement: [{ Resource: arn }] } } }],
-    ['alarm dimension', { Type: 'AWS::CloudWatch::Alarm', Properties: { Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ApiLambdaFunction' } }] } }],
+    [
+      'alarm dimension',
+      {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: { Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'ApiLambdaFunction' } }] },
+      },
+    ],
     ['log group', { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/lambda/svc-prod-api' } }],
-    ['async config on the alias', { Type: 'AWS::Lambda::EventInvokeConfig', Properties: { FunctionName: { Ref: 'ApiLambdaFunction' }, Qualifier: 'live' } }],
+    [
+      'async config on the alias',
+      {
+        Type: 'AWS::Lambda::EventInvokeConfig',
+        Properties: { FunctionName: { Ref: 'ApiLambdaFunction' }, Qualifier: 'live' },
+      },
+    ],
     ['DependsOn only', { Type: 'AWS::SNS::Topic', DependsOn: 'ApiLambdaFunction' }],
   ])('accepts %s', (_name, resource) => {
     expect(findBypasses(templateWith({ Fine: resource }), shifted())).toEqual([]);
@@ -59,17 +154,28 @@ describe('findBypasses', () => {
 });
 
 describe('the transform fails on a bypass', () => {
-  const bypass = { Type: 'AWS::SNS::Subscription', Properties: { Protocol: 'lambda', Endpoint: arn, TopicArn: 'arn:aws:sns:us-east-1:123456789012:t' } };
+  const bypass = {
+    Type: 'AWS::SNS::Subscription',
+    Properties: { Protocol: 'lambda', Endpoint: arn, TopicArn: 'arn:aws:sns:us-east-1:123456789012:t' },
+  };
 
   it('with a message naming the resource, the path and the fix, and returns nothing', () => {
-    const run = () => applyTrafficShift(resolveSettings(service({ api: { type: 'Canary10Percent5Minutes' } })), templateWith({ MySubscription: bypass }));
+    const run = () =>
+      applyTrafficShift(
+        resolveSettings(service({ api: { type: 'Canary10Percent5Minutes' } })),
+        templateWith({ MySubscription: bypass }),
+      );
     expect(run).toThrow(expect.objectContaining({ code: 'TRAFFIC_SHIFT_BYPASS' }));
-    expect(run).toThrow('MySubscription (AWS::SNS::Subscription) at Properties.Endpoint invokes function "api" without its alias');
+    expect(run).toThrow(
+      'MySubscription (AWS::SNS::Subscription) at Properties.Endpoint invokes function "api" without its alias',
+    );
     expect(run).toThrow('deploymentSettings.allowBypass');
   });
 
   it('unless the resource is listed in allowBypass', () => {
-    const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['MySubscription'] } }));
+    const settings = resolveSettings(
+      service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['MySubscription'] } }),
+    );
     const { template, plan } = applyTrafficShift(settings, templateWith({ MySubscription: bypass }));
     expect(template.Resources.MySubscription).toEqual(bypass);
     // The plan says what the exception lets through.
@@ -78,18 +184,26 @@ describe('the transform fails on a bypass', () => {
 
   it('and rejects an allowBypass entry that names nothing in the template', () => {
     const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['Gone'] } }));
-    expect(() => applyTrafficShift(settings, templateWith({}))).toThrow('functions.api.deploymentSettings.allowBypass names Gone');
+    expect(() => applyTrafficShift(settings, templateWith({}))).toThrow(
+      'functions.api.deploymentSettings.allowBypass names Gone',
+    );
   });
 
-  it.each(['hasOwnProperty', 'toString', 'constructor'])('and rejects allowBypass: [%s], a property of every object but no resource', (id) => {
-    const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: [id] } }));
-    expect(() => applyTrafficShift(settings, templateWith({}))).toThrow(`functions.api.deploymentSettings.allowBypass names ${id}, which the template does not contain`);
-  });
+  it.each(['hasOwnProperty', 'toString', 'constructor'])(
+    'and rejects allowBypass: [%s], a property of every object but no resource',
+    (id) => {
+      const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: [id] } }));
+      expect(() => applyTrafficShift(settings, templateWith({}))).toThrow(
+        `functions.api.deploymentSettings.allowBypass names ${id}, which the template does not contain`,
+      );
+    },
+  );
 });
 
 describe('async invocation settings', () => {
   it('accepts the function named with its alias as qualifier, but not a destination on another shifted function', () => {
-    const functions = resolveSettings(service({ api: { type: 'AllAtOnce' }, handler: { type: 'AllAtOnce' } })).functions as ShiftedFunction[];
+    const functions = resolveSettings(service({ api: { type: 'AllAtOnce' }, handler: { type: 'AllAtOnce' } }))
+      .functions as ShiftedFunction[];
     const template = compiledTemplate(['api', 'handler']);
     template.Resources.ApiEventInvokeConfig = {
       Type: 'AWS::Lambda::EventInvokeConfig',
@@ -100,13 +214,20 @@ describe('async invocation settings', () => {
       },
     };
     expect(findBypasses(template, functions)).toEqual([
-      { functionName: 'handler', resource: 'ApiEventInvokeConfig', resourceType: 'AWS::Lambda::EventInvokeConfig', path: 'Properties.DestinationConfig.OnFailure.Destination' },
+      {
+        functionName: 'handler',
+        resource: 'ApiEventInvokeConfig',
+        resourceType: 'AWS::Lambda::EventInvokeConfig',
+        path: 'Properties.DestinationConfig.OnFailure.Destination',
+      },
     ]);
   });
 });
 
 describe('several shifted functions', () => {
-  const functions = resolveSettings(service({ api: { type: 'AllAtOnce' }, handler: { type: 'AllAtOnce' }, worker: { type: 'AllAtOnce' } })).functions as ShiftedFunction[];
+  const functions = resolveSettings(
+    service({ api: { type: 'AllAtOnce' }, handler: { type: 'AllAtOnce' }, worker: { type: 'AllAtOnce' } }),
+  ).functions as ShiftedFunction[];
   const template = (invoker: CfnResource): CfnTemplate => {
     const t = compiledTemplate(['api', 'handler', 'worker']);
     (t.Resources.ApiLambdaFunction as CfnResource).Properties = { FunctionName: 'svc-prod-api' };
@@ -116,13 +237,23 @@ describe('several shifted functions', () => {
   };
 
   it('reports each function a Fn::Sub names without a qualifier once, in function order', () => {
-    const sub = { 'Fn::Sub': '${WorkerLambdaFunction.Arn} ${ApiLambdaFunction} ${WorkerLambdaFunction} ${HandlerLambdaFunction.Arn}:live' };
-    expect(findBypasses(template({ Type: 'AWS::SNS::Subscription', Properties: { Endpoint: sub } }), functions).map((f) => f.functionName)).toEqual(['api', 'worker']);
+    const sub = {
+      'Fn::Sub':
+        '${WorkerLambdaFunction.Arn} ${ApiLambdaFunction} ${WorkerLambdaFunction} ${HandlerLambdaFunction.Arn}:live',
+    };
+    expect(
+      findBypasses(template({ Type: 'AWS::SNS::Subscription', Properties: { Endpoint: sub } }), functions).map(
+        (f) => f.functionName,
+      ),
+    ).toEqual(['api', 'worker']);
   });
 
   it('finds a deployed name written alone, and only that function', () => {
-    expect(findBypasses(template({ Type: 'Custom::Thing', Properties: { Target: 'svc-prod-worker', Other: 'svc-prod-api-v2' } }), functions)).toEqual([
-      expect.objectContaining({ functionName: 'worker', path: 'Properties.Target' }),
-    ]);
+    expect(
+      findBypasses(
+        template({ Type: 'Custom::Thing', Properties: { Target: 'svc-prod-worker', Other: 'svc-prod-api-v2' } }),
+        functions,
+      ),
+    ).toEqual([expect.objectContaining({ functionName: 'worker', path: 'Properties.Target' })]);
   });
 });
