@@ -13,13 +13,27 @@ export class ServerlessError extends Error {
 }
 
 export type ErrorCode =
+  // Package time: the settings and the template.
   | 'TRAFFIC_SHIFT_INVALID_SETTING'
   | 'TRAFFIC_SHIFT_LOGICAL_ID_COLLISION'
   | 'TRAFFIC_SHIFT_MISSING_RESOURCE'
   | 'TRAFFIC_SHIFT_BYPASS'
   | 'TRAFFIC_SHIFT_RESOURCE_LIMIT'
   | 'TRAFFIC_SHIFT_PLUGIN_ORDER'
-  | 'TRAFFIC_SHIFT_SPLIT_STACKS';
+  | 'TRAFFIC_SHIFT_SPLIT_STACKS'
+  // Deploy time: the traffic commands and the deploy's checks.
+  /** `sls deploy` refused: an alias is left weighted by `serverless traffic shift`. */
+  | 'TRAFFIC_SHIFT_MANUAL_WEIGHT'
+  /** A CodeDeploy rollout failed or rolled back (deploy, `traffic watch`). */
+  | 'TRAFFIC_SHIFT_ROLLOUT_FAILED'
+  /** A command cannot act while CodeDeploy is shifting the alias. */
+  | 'TRAFFIC_SHIFT_ROLLOUT_IN_PROGRESS'
+  /** A command option is missing or invalid. */
+  | 'TRAFFIC_SHIFT_INVALID_OPTION'
+  /** The stack, the function or its alias is not deployed. */
+  | 'TRAFFIC_SHIFT_NOT_DEPLOYED'
+  /** The alias is not in a state the command can act on. */
+  | 'TRAFFIC_SHIFT_ALIAS_STATE';
 
 /** `functions.api.deploymentSettings.alias` or `custom.deploymentSettings.alias`: where the user wrote a value. */
 export function settingPath(functionName: string | undefined, key?: string): string {

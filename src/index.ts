@@ -4,11 +4,11 @@
  */
 import { resolveSettings, type ResolvedSettings, type ServiceDescription } from './config/resolve';
 import { forFramework, functionSettingsSchema, serviceSettingsSchema } from './config/schema';
-import { checkSplitStacksLayout, checkSplitStacksOrder, type SplitStacksFacts } from './config/split-stacks';
+import { checkSplitStacksLayout, checkSplitStacksOrder, type SplitStacksFacts } from './transform/split-stacks-check';
 import { naming } from './naming';
 import { trafficCommands, trafficHooks } from './deploy';
 import { createLogger, type FrameworkUtils, type Logger } from './log';
-import { renderPlan, summaryLines } from './plan/render';
+import { renderPlan, summaryLines } from './plan/plan-text';
 import { applyTrafficShift, type Plan } from './transform';
 import type { CfnTemplate } from './types/cloudformation';
 
@@ -158,7 +158,7 @@ class TrafficShiftPlugin {
     return undefined;
   }
 
-  /** What serverless-plugin-split-stacks will do after the transform (see config/split-stacks.ts). */
+  /** What serverless-plugin-split-stacks will do after the transform (see transform/split-stacks-check.ts). */
   private splitStacks(): SplitStacksFacts {
     const plugins = this.serverless.pluginManager.plugins ?? [];
     const index = plugins.findIndex(

@@ -3,7 +3,7 @@
  * `TrafficShift` infix, and so never meet the framework's own ids (it reserves `CodeDeployApplication`,
  * `CodeDeployDeploymentGroup`, `CodeDeployRole`, `<Fn>ProvConcLambdaAlias`, `<Fn>SnapStartLambdaAlias`).
  */
-import type { GeneratedAlarmKind } from './config/health';
+import type { GeneratedAlarmKind } from './config/health-checks';
 import { shortName, type Strategy } from './config/strategy';
 
 export const naming = {

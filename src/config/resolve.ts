@@ -5,7 +5,7 @@
 import { invalidSetting, ServerlessError, settingPath } from '../errors';
 import { isIntrinsic, type Intrinsic } from '../types/cloudformation';
 import { FUNCTION_KEYS, SERVICE_ONLY_KEYS } from './schema';
-import { resolveHealthChecks, type HealthChecks } from './health';
+import { resolveHealthChecks, type HealthChecks } from './health-checks';
 import { ACCEPTED_TYPES, parseStrategy, type Strategy } from './strategy';
 
 export const DEFAULT_ALIAS = 'live';

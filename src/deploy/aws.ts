@@ -30,10 +30,10 @@ import {
   type ListVersionsByFunctionCommandOutput,
 } from '@aws-sdk/client-lambda';
 import type { Strategy } from '../config/strategy';
-import { aliasState, type AliasState, type AliasUpdate } from './alias';
-import type { StackResource } from './discovery';
-import { UNFINISHED_STATUSES, type AlarmFacts, type DeploymentFacts, type TargetFacts } from './model';
-import { predefinedStrategy, strategyOfRouting } from './strategy';
+import { aliasState, type AliasState, type AliasUpdate } from './alias-weights';
+import type { StackResource } from './stack-discovery';
+import { UNFINISHED_STATUSES, type AlarmFacts, type DeploymentFacts, type TargetFacts } from './rollout-model';
+import { predefinedStrategy, strategyOfRouting } from './traffic-schedule';
 
 export interface AwsClients {
   cloudFormation: CloudFormationClient;

@@ -12,9 +12,9 @@ import type { ResolvedSettings } from '../config/resolve';
 import { createLogger, type FrameworkProgress, type FrameworkUtils, type Logger } from '../log';
 import type { CfnTemplate } from '../types/cloudformation';
 import { createClients, type AwsClients, type Credentials } from './aws';
-import { serviceFunctions, type ServiceFunction } from './discovery';
-import { isInteractive } from './progress';
-import { systemClock, type Clock } from './watcher';
+import { serviceFunctions, type ServiceFunction } from './stack-discovery';
+import { isInteractive } from './live-view';
+import { systemClock, type Clock } from './rollout-watcher';
 
 export interface CommandOptions {
   function?: string;

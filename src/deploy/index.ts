@@ -4,9 +4,9 @@
  */
 import type { ResolvedSettings } from '../config/resolve';
 import type { FrameworkUtils } from '../log';
-import { promoteCommand, rollbackCommand, shiftCommand, statusCommand, watchCommand } from './commands';
+import { promoteCommand, rollbackCommand, shiftCommand, statusCommand, watchCommand } from './traffic-commands';
 import { frameworkContext, type TrafficContext } from './framework';
-import { deployHooks } from './hooks';
+import { deployHooks } from './deploy-lifecycle';
 
 const functionOption = (usage: string, required = false) => ({
   function: { usage, shortcut: 'f', type: 'string', ...(required && { required }) },

@@ -5,7 +5,7 @@
  * The Resource dimension is built from the function's name, never from a Ref of the alias: the deployment group
  * watching the alarm is itself referenced by the alias, so that would be a dependency cycle.
  */
-import type { GeneratedAlarm, GeneratedAlarmKind } from '../config/health';
+import type { GeneratedAlarm, GeneratedAlarmKind } from '../config/health-checks';
 import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
 import { getAtt, ref, type CfnResource } from '../types/cloudformation';

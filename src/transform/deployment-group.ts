@@ -1,5 +1,5 @@
 /** One CodeDeploy deployment group per shifted function: the strategy, the role, the alarms and the rollback rules. */
-import type { AutoRollback, Trigger } from '../config/health';
+import type { AutoRollback, Trigger } from '../config/health-checks';
 import { naming } from '../naming';
 import { ref, type CfnResource } from '../types/cloudformation';
 

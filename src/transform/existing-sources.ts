@@ -3,7 +3,7 @@
  * own custom resources, whose handlers take a function name and cannot target an alias: the Lambda permission they
  * add has a statement id built from that name, and the ':' of `<name>:<alias>` is not allowed in it. For a shifted
  * function, each such resource is replaced by one of the plugin's, served by one inline handler
- * (src/resources/existing-sources.js), which writes the alias ARN into the bucket's notifications or the pool's
+ * (src/lambda/existing-sources-handler.js), which writes the alias ARN into the bucket's notifications or the pool's
  * triggers and adds the permission on the alias. Pure.
  *
  * Once nothing else uses the framework's handler function (nodejs18.x, a runtime Lambda no longer lets anyone create or
@@ -15,7 +15,7 @@
  */
 import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
-import { EXISTING_SOURCES_HANDLER_SOURCE } from '../resources/source';
+import { existingSourcesHandlerCode } from '../lambda/inline-code';
 import { getAtt, partitionArn, ref, type CfnResource } from '../types/cloudformation';
 import { inlineFunction, inlineFunctionRole } from './inline-function';
 import { dependsOnList, getAttTarget } from './intrinsics';
@@ -121,7 +121,7 @@ export function takeOverExistingSources(
       'serverless-traffic-shift: points existing S3 buckets and Cognito user pools at the aliases of shifted functions',
     roleId,
     timeout: 300,
-    code: EXISTING_SOURCES_HANDLER_SOURCE,
+    code: existingSourcesHandlerCode(),
   });
   return result;
 }

@@ -2,7 +2,7 @@
  * The heart of the plugin: (resolved settings, compiled template) → new template and the plan that describes it.
  * Pure: no framework, no I/O. The input template is never modified; on error nothing is returned.
  */
-import { MAX_ALARMS_PER_GROUP } from '../config/health';
+import { MAX_ALARMS_PER_GROUP } from '../config/health-checks';
 import type { ResolvedSettings, ShiftedFunction } from '../config/resolve';
 import { describeTimeline, predefinedConfigName, shortName, timeline, type TrafficStep } from '../config/strategy';
 import { invalidSetting, ServerlessError } from '../errors';
@@ -13,14 +13,14 @@ import { describeGeneratedAlarm, generatedAlarms } from './alarms';
 import { customDeploymentConfig, deploymentConfigName } from './deployment-config';
 import { application, deploymentGroup, rollbackEvents } from './deployment-group';
 import { grantAliases } from './grants';
-import { wireHooks, type HookedFunction } from './hooks';
+import { wireHooks, type HookedFunction } from './traffic-hooks';
 import { refTarget } from './intrinsics';
 import { retargetToAliases } from './retarget';
-import { codeDeployPolicy, codeDeployRole } from './role';
+import { codeDeployPolicy, codeDeployRole } from './codedeploy-role';
 import { eventSourcesThroughAlias, rewireEventSources } from './event-sources';
 import { takeOverExistingSources } from './existing-sources';
 import { eventSourceModule } from './events';
-import { describeFinding, findBypasses } from './verify';
+import { describeFinding, findBypasses } from './bypass-check';
 
 export interface FunctionPlan {
   name: string;

@@ -1,5 +1,5 @@
 /**
- * The existing-bucket and existing-user-pool custom resource handler (src/resources/existing-sources.js), run
+ * The existing-bucket and existing-user-pool custom resource handler (src/lambda/existing-sources-handler.js), run
  * unchanged against a real moto_server: Create, Update and Delete requests as CloudFormation sends them, a local HTTP
  * server standing for the presigned ResponseURL, and the bucket notifications, user pool settings and alias policy
  * read back from moto. moto_server is started on 127.0.0.1 with a free port and stopped at the end; without it on PATH
@@ -34,7 +34,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
 
-const resource = require('../../src/resources/existing-sources.js') as {
+const resource = require('../../src/lambda/existing-sources-handler.js') as {
   handler(event: Record<string, unknown>, context: Record<string, unknown>): Promise<unknown>;
   statementId(kind: string, name: string): string;
 };

@@ -11,6 +11,7 @@
  * The last tests run the real CLI (`serverless traffic status`, dist/ must be built) with AWS_ENDPOINT_URL pointing
  * the SDK v3 clients at moto: credentials from the environment and from `--aws-profile`, and `--region`.
  */
+import { ServerlessError } from '../../src/errors';
 import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
@@ -25,12 +26,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { resolveSettings } from '../../src/config/resolve';
 import { createClients } from '../../src/deploy/aws';
-import { promoteCommand, rollbackCommand, shiftCommand, statusCommand } from '../../src/deploy/commands';
-import { serviceFunctions } from '../../src/deploy/discovery';
-import { TrafficError } from '../../src/deploy/errors';
+import { promoteCommand, rollbackCommand, shiftCommand, statusCommand } from '../../src/deploy/traffic-commands';
+import { serviceFunctions } from '../../src/deploy/stack-discovery';
+
 import type { CommandOptions, TrafficContext } from '../../src/deploy/framework';
-import { deployHooks } from '../../src/deploy/hooks';
-import { systemClock } from '../../src/deploy/watcher';
+import { deployHooks } from '../../src/deploy/deploy-lifecycle';
+import { systemClock } from '../../src/deploy/rollout-watcher';
 import { service } from '../support/service';
 import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
 
@@ -185,7 +186,7 @@ describeMoto('traffic commands against moto_server', () => {
   it('sls deploy refuses to start while the weight is there, and says how to finish or undo it', async () => {
     const { ctx } = context();
     const error = await deployHooks(() => ctx)['before:deploy:deploy']!().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TrafficError);
+    expect(error).toBeInstanceOf(ServerlessError);
     expect((error as Error).message).toContain(
       '  - api: alias "live" serves version 1 (80%), version 2 (20%)\n      finish it: serverless traffic promote --function api',
     );

@@ -14,7 +14,7 @@
 import { existsSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { resolveSettings, type ShiftedFunction } from '../../src/config/resolve';
-import { findBypasses } from '../../src/transform/verify';
+import { findBypasses } from '../../src/transform/bypass-check';
 import { isObject } from '../../src/transform/intrinsics';
 import { service } from '../support/service';
 import {

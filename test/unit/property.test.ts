@@ -24,7 +24,7 @@ import { ServerlessError } from '../../src/errors';
 import { naming } from '../../src/naming';
 import { applyTrafficShift } from '../../src/transform';
 import { dependsOnList, getAttTarget, isObject, refTarget } from '../../src/transform/intrinsics';
-import { findBypasses } from '../../src/transform/verify';
+import { findBypasses } from '../../src/transform/bypass-check';
 import { isIntrinsic, type CfnResource, type CfnTemplate } from '../../src/types/cloudformation';
 
 const ACCOUNT = '123456789012';

@@ -2,7 +2,7 @@
 import type { ListStackResourcesCommandOutput } from '@aws-sdk/client-cloudformation';
 import { resolveSettings } from '../../../src/config/resolve';
 import { createClients } from '../../../src/deploy/aws';
-import { serviceFunctions, type StackResource } from '../../../src/deploy/discovery';
+import { serviceFunctions, type StackResource } from '../../../src/deploy/stack-discovery';
 import type { TrafficContext } from '../../../src/deploy/framework';
 import type { CfnTemplate } from '../../../src/types/cloudformation';
 import { service } from '../../support/service';

@@ -9,7 +9,7 @@
 import type { ResolvedSettings } from '../config/resolve';
 import { shortName } from '../config/strategy';
 import { naming } from '../naming';
-import { TrafficError } from './errors';
+import { ServerlessError } from '../errors';
 
 /** A function the plugin manages, as the service configuration describes it. */
 export interface ServiceFunction {
@@ -113,7 +113,7 @@ export function selectTargets<T extends { name: string }>(
   if (functionName === undefined) return [...targets];
   const found = targets.filter((t) => t.name === functionName);
   if (found.length > 0) return found;
-  throw new TrafficError(
+  throw new ServerlessError(
     targets.length === 0
       ? `Function "${functionName}": serverless-traffic-shift manages no function of this service in this stage.`
       : `Function "${functionName}" is not managed by serverless-traffic-shift in this stage; managed: ${targets.map((t) => t.name).join(', ')}.`,

@@ -1,7 +1,7 @@
 import { resolveSettings } from '../../../src/config/resolve';
 import { applyTrafficShift } from '../../../src/transform';
 import type { CfnResource, CfnTemplate } from '../../../src/types/cloudformation';
-import { HOOK_HANDLER_SOURCE } from '../../../src/hooks/source';
+import { trafficHookCode } from '../../../src/lambda/inline-code';
 import { loadInlineHook } from '../../support/hook-code';
 import { compiledTemplate, describeFunction } from '../../support/service';
 
@@ -377,7 +377,7 @@ describe('smoke tests and bake time', () => {
     expect(hook.Runtime).toBe('nodejs22.x');
     expect(hook.Environment).toEqual({ Variables: { TRAFFIC_SHIFT_PHASE: 'smoke' } });
     const inline = loadInlineHook(hook.Code.ZipFile);
-    expect(inline.code.startsWith(HOOK_HANDLER_SOURCE)).toBe(true);
+    expect(inline.code.startsWith(trafficHookCode())).toBe(true);
     expect(inline.config).toEqual({
       '<Ref ApiTrafficShiftDeploymentGroup>': {
         function: 'api',

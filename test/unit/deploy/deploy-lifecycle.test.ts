@@ -3,8 +3,9 @@
  * the refusal while an alias is weighted by hand, the nothing-shifts cases, the live view of a canary, the cause of
  * a rollback in the deploy's error, and a deploy that carries on when nothing can be read.
  */
-import { deployHooks } from '../../../src/deploy/hooks';
-import { TrafficError } from '../../../src/deploy/errors';
+import { ServerlessError } from '../../../src/errors';
+import { deployHooks } from '../../../src/deploy/deploy-lifecycle';
+
 import type { TrafficContext } from '../../../src/deploy/framework';
 import { compiledTemplate, deployedStack, stackSummaries, testContext, API_GROUP } from './context';
 import { alarmRollback, ALARM_REASON, canarySuccess } from './scenarios';
@@ -49,7 +50,7 @@ describe('before the deploy: an alias weighted by hand', () => {
     play(m, new FakeClock(), { deployments: [] });
     const { ctx } = testContext();
     const error = await runHooks(ctx, ['before:deploy:deploy']).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TrafficError);
+    expect(error).toBeInstanceOf(ServerlessError);
     expect(error).toMatchObject({ name: 'ServerlessError', code: 'TRAFFIC_SHIFT_MANUAL_WEIGHT' });
     expect((error as Error).message).toBe(
       [

@@ -6,7 +6,7 @@
  * `RoutingConfig.AdditionalVersionWeights` ({ version: weight 0.0–1.0 }); Lambda allows at most two versions.
  */
 import { percent } from './format';
-import { TrafficError } from './errors';
+import { ServerlessError } from '../errors';
 
 export interface AliasState {
   functionName: string;
@@ -68,7 +68,7 @@ export function parseWeight(text: unknown): number {
         ? Number.parseFloat(text)
         : NaN;
   if (!(value > 0 && value < 100)) {
-    throw new TrafficError(
+    throw new ServerlessError(
       `--weight must be the percentage of traffic for the new version, more than 0 and less than 100 (e.g. --weight 10), not ${JSON.stringify(text ?? null)}. ` +
         'To move all traffic use "serverless traffic promote"; to remove the weight use "serverless traffic rollback".',
       'TRAFFIC_SHIFT_INVALID_OPTION',
@@ -85,7 +85,7 @@ export function latestPublished(versions: readonly string[]): string | undefined
 
 export function planShift(state: AliasState, weight: number, newVersion: string): AliasUpdate {
   if (newVersion === state.version) {
-    throw new TrafficError(
+    throw new ServerlessError(
       `Alias "${state.alias}" of ${state.functionName} already serves version ${newVersion}: there is nothing to shift to. ` +
         'Deploy new code first, or name another version with --version.',
       'TRAFFIC_SHIFT_ALIAS_STATE',
@@ -93,7 +93,7 @@ export function planShift(state: AliasState, weight: number, newVersion: string)
   }
   const other = state.weights.find((w) => w.version !== newVersion);
   if (other) {
-    throw new TrafficError(
+    throw new ServerlessError(
       `Alias "${state.alias}" of ${state.functionName} already gives ${percent(other.percent)} to version ${other.version}; a Lambda alias ` +
         'can point at two versions only. Finish that shift with "serverless traffic promote" or undo it with "serverless traffic rollback" first.',
       'TRAFFIC_SHIFT_ALIAS_STATE',
@@ -105,7 +105,7 @@ export function planShift(state: AliasState, weight: number, newVersion: string)
 export function planPromote(state: AliasState): AliasUpdate {
   const [weighted] = state.weights;
   if (!weighted) {
-    throw new TrafficError(
+    throw new ServerlessError(
       `Alias "${state.alias}" of ${state.functionName} serves version ${state.version} only: there is no weighted version to promote. ` +
         'Start with "serverless traffic shift --function <name> --weight <percent>".',
       'TRAFFIC_SHIFT_ALIAS_STATE',

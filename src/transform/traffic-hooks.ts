@@ -6,9 +6,9 @@
  *   functions share, it gets a copy of that role, so the others gain nothing.
  * - The plugin's own hooks (smoke tests, bake) share one role with the same scoping.
  */
-import type { HookTarget } from '../config/health';
+import type { HookTarget } from '../config/health-checks';
 import type { ShiftedFunction } from '../config/resolve';
-import { HOOK_HANDLER_SOURCE } from '../hooks/source';
+import { trafficHookCode } from '../lambda/inline-code';
 import { naming } from '../naming';
 import { getAtt, ref, type CfnResource } from '../types/cloudformation';
 import { inlineFunction, inlineFunctionRole } from './inline-function';
@@ -216,7 +216,7 @@ function addGeneratedHooks(
       description,
       roleId,
       timeout: 900,
-      code: config.asJsString(`${HOOK_HANDLER_SOURCE}\nexports.config = `, ';\n'),
+      code: config.asJsString(`${trafficHookCode()}\nexports.config = `, ';\n'),
       environment: { TRAFFIC_SHIFT_PHASE: phase },
     });
   if (smoke.length > 0) {

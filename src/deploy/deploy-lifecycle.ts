@@ -10,15 +10,15 @@
  * `after:deploy:function:deploy` and `after:rollback:function:rollback` say what those commands did not change.
  */
 import { deploymentsInProgress, errorText, listStackResources, mapLimit, readAlias } from './aws';
-import { describeAlias, handWeightRefusal, isWeighted, type AliasState } from './alias';
-import { currentAliases } from './commands';
-import { discoverTargets, type ServiceFunction, type StackResource } from './discovery';
-import { TrafficError } from './errors';
+import { describeAlias, handWeightRefusal, isWeighted, type AliasState } from './alias-weights';
+import { currentAliases } from './traffic-commands';
+import { discoverTargets, type ServiceFunction, type StackResource } from './stack-discovery';
+import { ServerlessError } from '../errors';
 import type { TrafficContext } from './framework';
-import { failureSummary } from './model';
-import { expectShifts, hookLabels } from './prediction';
-import { chooseSink, LINE_PREFIX } from './progress';
-import { RolloutWatcher } from './watcher';
+import { failureSummary } from './rollout-model';
+import { expectShifts, hookLabels } from './shift-prediction';
+import { chooseSink, LINE_PREFIX } from './live-view';
+import { RolloutWatcher } from './rollout-watcher';
 
 /** What one deploy remembers between its hooks. */
 interface DeploySession {
@@ -115,7 +115,7 @@ export async function refuseHandWeights(ctx: TrafficContext, session: DeploySess
     // A weight CodeDeploy is shifting is not a hand weight: CloudFormation will refuse the concurrent update itself.
     const byHand = weighted.filter((w) => !w.target.deploymentGroupName || !running.has(w.target.deploymentGroupName));
     if (byHand.length > 0) {
-      throw new TrafficError(
+      throw new ServerlessError(
         handWeightRefusal(
           byHand.map((w) => ({ name: w.target.name, state: w.state })),
           ctx.cliSuffix,
@@ -124,7 +124,7 @@ export async function refuseHandWeights(ctx: TrafficContext, session: DeploySess
       );
     }
   } catch (error) {
-    if (error instanceof TrafficError) throw error;
+    if (error instanceof ServerlessError) throw error;
     session.readFailed = true;
     warn(ctx, `could not check the aliases before deploying (${errorText(error)}); deploying anyway.`);
   }

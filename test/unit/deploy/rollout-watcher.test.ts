@@ -4,8 +4,8 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
-import { plainSink } from '../../../src/deploy/progress';
-import { RolloutWatcher, type WatchedFunction } from '../../../src/deploy/watcher';
+import { plainSink } from '../../../src/deploy/live-view';
+import { RolloutWatcher, type WatchedFunction } from '../../../src/deploy/rollout-watcher';
 import { alarmRollback, ALARM_REASON, canarySuccess, hookFailure, linearSuccess } from './scenarios';
 import {
   APP,
@@ -90,7 +90,7 @@ describe('canary success', () => {
       await watcher.poll();
       await clock.sleep(5000);
     }
-    const { progressLine } = await import('../../../src/deploy/render');
+    const { progressLine } = await import('../../../src/deploy/live-view-text');
     const [view] = watcher.views();
     expect(progressLine(view!, { now: clock.now(), countdown: true })).toContain('100% at 08:45:40 UTC (in 4m 00s)');
     await runUntil(400);

@@ -1,9 +1,9 @@
 /** `serverless traffic status` in words: per function, its alias, its last rollout, and whether one runs now. Pure. */
-import { describeAlias, isWeighted, mainShare, type AliasState } from './alias';
-import type { RolloutTarget } from './discovery';
+import { describeAlias, isWeighted, mainShare, type AliasState } from './alias-weights';
+import type { RolloutTarget } from './stack-discovery';
 import { clock, dateTime, duration } from './format';
-import { failureCause, isFinished, type DeploymentFacts } from './model';
-import { describeConfig } from './strategy';
+import { failureCause, isFinished, type DeploymentFacts } from './rollout-model';
+import { describeConfig } from './traffic-schedule';
 import type { Strategy } from '../config/strategy';
 
 export interface FunctionStatus {

@@ -25,15 +25,15 @@ import {
   planPromote,
   planShift,
   type AliasState,
-} from './alias';
-import { discoverTargets, selectTargets, type RolloutTarget } from './discovery';
-import { TrafficError } from './errors';
+} from './alias-weights';
+import { discoverTargets, selectTargets, type RolloutTarget } from './stack-discovery';
+import { ServerlessError } from '../errors';
 import type { TrafficContext } from './framework';
-import { failureSummary, isFinished, UNFINISHED_STATUSES, type DeploymentFacts } from './model';
-import { hookLabels } from './prediction';
-import { chooseSink } from './progress';
-import { renderStatus, statusJson, type FunctionStatus } from './status';
-import { RolloutWatcher } from './watcher';
+import { failureSummary, isFinished, UNFINISHED_STATUSES, type DeploymentFacts } from './rollout-model';
+import { hookLabels } from './shift-prediction';
+import { chooseSink } from './live-view';
+import { renderStatus, statusJson, type FunctionStatus } from './status-text';
+import { RolloutWatcher } from './rollout-watcher';
 
 /** Concurrent Lambda reads for commands that read each alias (Lambda has no batch read of aliases). */
 const ALIAS_READS_IN_FLIGHT = 8;
@@ -44,7 +44,7 @@ const CONFIRM_POLL_MS = 3000;
 export async function loadTargets(ctx: TrafficContext): Promise<RolloutTarget[]> {
   const resources = await listStackResources(ctx.clients.cloudFormation, ctx.stackName);
   if (!resources) {
-    throw new TrafficError(
+    throw new ServerlessError(
       `Stack ${ctx.stackName} does not exist in ${ctx.region}: nothing is deployed for stage "${ctx.stage}" yet (sls deploy${ctx.cliSuffix}).`,
       'TRAFFIC_SHIFT_NOT_DEPLOYED',
     );
@@ -171,7 +171,7 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
       ctx,
       watched.filter((t) => failed.some((v) => v.name === t.name)),
     );
-    throw new TrafficError(
+    throw new ServerlessError(
       failureSummary(
         failed.map((view) => ({ view, ...(now.has(view.name) && { aliasNow: now.get(view.name) }) })),
         views.length,
@@ -288,7 +288,7 @@ async function confirmStops(
 
 async function oneTarget(ctx: TrafficContext, command: string): Promise<RolloutTarget> {
   if (!ctx.options.function) {
-    throw new TrafficError(
+    throw new ServerlessError(
       `serverless traffic ${command} needs --function NAME: it acts on one function at a time.`,
       'TRAFFIC_SHIFT_INVALID_OPTION',
     );
@@ -304,7 +304,7 @@ async function refuseDuringRollout(ctx: TrafficContext, target: RolloutTarget, c
   ]);
   const deployment = running.get(target.deploymentGroupName);
   if (!deployment) return;
-  throw new TrafficError(
+  throw new ServerlessError(
     `CodeDeploy is shifting ${target.name} right now (deployment ${deployment.id}, ${deployment.status}), so traffic ${command} would fight it. ` +
       `Follow it with "serverless traffic watch --function ${target.name}${ctx.cliSuffix}" or stop it with "serverless traffic rollback --function ${target.name}${ctx.cliSuffix}".`,
     'TRAFFIC_SHIFT_ROLLOUT_IN_PROGRESS',
@@ -314,7 +314,7 @@ async function refuseDuringRollout(ctx: TrafficContext, target: RolloutTarget, c
 async function deployedAlias(ctx: TrafficContext, target: RolloutTarget): Promise<AliasState> {
   const state = await readAlias(ctx.clients.lambda, target.functionName, target.alias);
   if (state) return state;
-  throw new TrafficError(
+  throw new ServerlessError(
     `Alias "${target.alias}" of ${target.name} (${target.functionName}) does not exist: deploy the service first (sls deploy${ctx.cliSuffix}).`,
     'TRAFFIC_SHIFT_NOT_DEPLOYED',
   );
@@ -328,14 +328,17 @@ export async function shiftCommand(ctx: TrafficContext): Promise<void> {
   const versions = await publishedVersions(ctx.clients.lambda, target.functionName);
   let version = ctx.options.version;
   if (version !== undefined && !versions.includes(version)) {
-    throw new TrafficError(
+    throw new ServerlessError(
       `--version ${version}: ${target.functionName} has no published version ${version}; published: ${versions.filter((v) => v !== '$LATEST').join(', ') || 'none'}.`,
       'TRAFFIC_SHIFT_INVALID_OPTION',
     );
   }
   version ??= latestPublished(versions);
   if (version === undefined) {
-    throw new TrafficError(`${target.functionName} has no published version to shift to.`, 'TRAFFIC_SHIFT_ALIAS_STATE');
+    throw new ServerlessError(
+      `${target.functionName} has no published version to shift to.`,
+      'TRAFFIC_SHIFT_ALIAS_STATE',
+    );
   }
   const after = await updateAlias(ctx.clients.lambda, planShift(state, weight, version));
   ctx.logger.writeText(

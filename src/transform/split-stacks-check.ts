@@ -13,7 +13,7 @@
 import { ServerlessError } from '../errors';
 import { naming } from '../naming';
 import type { CfnTemplate } from '../types/cloudformation';
-import type { ResolvedSettings } from './resolve';
+import type { ResolvedSettings } from '../config/resolve';
 
 export interface SplitStacksFacts {
   /** serverless-plugin-split-stacks is loaded in this service. */

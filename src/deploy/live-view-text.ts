@@ -4,7 +4,7 @@
  * countdown (it would change every poll). Pure.
  */
 import { clock, duration, percent } from './format';
-import { outcomeLine, type AlarmFacts, type HookView, type RolloutView } from './model';
+import { outcomeLine, type AlarmFacts, type HookView, type RolloutView } from './rollout-model';
 
 export interface LineOptions {
   now: Date;

@@ -1,7 +1,12 @@
 /** Stack resources → what each managed function is deployed as; which functions a deploy will shift, and why not. */
 import { resolveSettings } from '../../../src/config/resolve';
-import { discoverTargets, selectTargets, serviceFunctions, type StackResource } from '../../../src/deploy/discovery';
-import { expectShifts, hookLabels } from '../../../src/deploy/prediction';
+import {
+  discoverTargets,
+  selectTargets,
+  serviceFunctions,
+  type StackResource,
+} from '../../../src/deploy/stack-discovery';
+import { expectShifts, hookLabels } from '../../../src/deploy/shift-prediction';
 import { service } from '../../support/service';
 import type { CfnTemplate } from '../../../src/types/cloudformation';
 

@@ -17,7 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 // The custom resource handler, exactly as it is inlined into templates.
 
-const resource = require('../../../src/resources/existing-sources.js') as {
+const resource = require('../../../src/lambda/existing-sources-handler.js') as {
   handler(event: Record<string, unknown>, context: Record<string, unknown>): Promise<unknown>;
   parseAliasArn(arn: string): Record<string, string>;
   statementId(kind: string, name: string): string;

@@ -8,7 +8,7 @@ import {
   planClearWeight,
   planPromote,
   planShift,
-} from '../../../src/deploy/alias';
+} from '../../../src/deploy/alias-weights';
 
 const plain = aliasState('svc-dev-api', 'live', { FunctionVersion: '6', RevisionId: 'r1' });
 const weighted = aliasState('svc-dev-api', 'live', {

@@ -1,6 +1,6 @@
 /** The progress model and the words: deployment facts → what the user sees, and the cause of a failure. */
-import { failureCause, failureSummary, rolloutView, type RolloutFacts } from '../../../src/deploy/model';
-import { alarmText, progressLine } from '../../../src/deploy/render';
+import { failureCause, failureSummary, rolloutView, type RolloutFacts } from '../../../src/deploy/rollout-model';
+import { alarmText, progressLine } from '../../../src/deploy/live-view-text';
 import { clock, dateTime, duration, percent } from '../../../src/deploy/format';
 import { at } from './timeline';
 

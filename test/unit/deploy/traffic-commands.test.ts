@@ -1,12 +1,13 @@
 /** `serverless traffic status | watch | rollback | shift | promote` against scripted AWS answers: output and requests. */
+import { ServerlessError } from '../../../src/errors';
 import {
   promoteCommand,
   rollbackCommand,
   shiftCommand,
   statusCommand,
   watchCommand,
-} from '../../../src/deploy/commands';
-import { TrafficError } from '../../../src/deploy/errors';
+} from '../../../src/deploy/traffic-commands';
+
 import { deployedStack, stackSummaries, testContext, API_GROUP, WORKER_GROUP } from './context';
 import { alarmRollback, ALARM_REASON, canarySuccess, linearSuccess } from './scenarios';
 import {
@@ -296,8 +297,8 @@ describe('watch', () => {
       60,
     );
     const error = await watchCommand(ctx).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TrafficError);
-    expect((error as TrafficError).code).toBe('TRAFFIC_SHIFT_ROLLOUT_FAILED');
+    expect(error).toBeInstanceOf(ServerlessError);
+    expect((error as ServerlessError).code).toBe('TRAFFIC_SHIFT_ROLLOUT_FAILED');
     expect((error as Error).message).toBe(
       `Traffic shift failed for api:\n  api: rolled back (deployment d-ALARM1): alarm "svc-dev-api-errors" fired: ${ALARM_REASON} Alias "live" now serves version 6 (100%).`,
     );

@@ -1,7 +1,7 @@
-import { resolveSettings } from '../../src/config/resolve';
-import { renderPlan, summaryLines } from '../../src/plan/render';
-import { applyTrafficShift } from '../../src/transform';
-import { compiledTemplate, service } from '../support/service';
+import { resolveSettings } from '../../../src/config/resolve';
+import { renderPlan, summaryLines } from '../../../src/plan/plan-text';
+import { applyTrafficShift } from '../../../src/transform';
+import { compiledTemplate, service } from '../../support/service';
 
 const { plan } = applyTrafficShift(
   resolveSettings(

@@ -5,7 +5,7 @@ import {
   checkSplitStacksOrder,
   NO_SPLIT_STACKS,
   type SplitStacksFacts,
-} from '../../../src/config/split-stacks';
+} from '../../../src/transform/split-stacks-check';
 import { ServerlessError } from '../../../src/errors';
 import type { CfnTemplate } from '../../../src/types/cloudformation';
 import { service } from '../../support/service';

@@ -36,7 +36,7 @@ import {
   type HookLabels,
   type RolloutFacts,
   type RolloutView,
-} from './model';
+} from './rollout-model';
 
 export interface Clock {
   now(): Date;

@@ -6,8 +6,8 @@
 import { naming } from '../naming';
 import type { CfnTemplate } from '../types/cloudformation';
 import { getAttTarget, refTarget } from '../transform/intrinsics';
-import type { ServiceFunction, StackResource } from './discovery';
-import type { HookLabels } from './model';
+import type { ServiceFunction, StackResource } from './stack-discovery';
+import type { HookLabels } from './rollout-model';
 
 export type Expectation = { name: string; shifts: true } | { name: string; shifts: false; reason: string };
 

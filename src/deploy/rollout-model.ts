@@ -4,7 +4,7 @@
  * (`now` is a parameter), so every timeline is a plain test.
  */
 import { timeline, type Strategy } from '../config/strategy';
-import { describeConfig } from './strategy';
+import { describeConfig } from './traffic-schedule';
 import { duration, list } from './format';
 
 export const FINISHED_STATUSES: readonly string[] = ['Succeeded', 'Failed', 'Stopped'];

@@ -1,6 +1,6 @@
 import { resolveSettings, type ShiftedFunction } from '../../../src/config/resolve';
 import { applyTrafficShift } from '../../../src/transform';
-import { findBypasses } from '../../../src/transform/verify';
+import { findBypasses } from '../../../src/transform/bypass-check';
 import type { CfnResource, CfnTemplate } from '../../../src/types/cloudformation';
 import { compiledTemplate, service } from '../../support/service';
 

@@ -4,9 +4,9 @@
  * printed only when a function's line changes.
  */
 import type { FrameworkProgress, ProgressLine } from '../log';
-import { progressLine } from './render';
-import type { RolloutView } from './model';
-import type { ProgressSink } from './watcher';
+import { progressLine } from './live-view-text';
+import type { RolloutView } from './rollout-model';
+import type { ProgressSink } from './rollout-watcher';
 
 /** The framework's own rule (@serverless/utils/log-reporters/node.js): both ends are terminals and CI is not set. */
 export function isInteractive(

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 // The generated hook's handler, exactly as it is inlined into templates.
 
-const hook = require('../../../src/hooks/handler.js') as {
+const hook = require('../../../src/lambda/traffic-hook.js') as {
   /** What the template appends: `exports.config = "<JSON>"`. */
   config?: string;
   handler(

@@ -1,6 +1,6 @@
 /** Where the live view goes: redrawn progress lines in a terminal, plain lines at each change elsewhere. */
-import { chooseSink, interactiveSink, isInteractive, plainSink } from '../../../src/deploy/progress';
-import type { RolloutView } from '../../../src/deploy/model';
+import { chooseSink, interactiveSink, isInteractive, plainSink } from '../../../src/deploy/live-view';
+import type { RolloutView } from '../../../src/deploy/rollout-model';
 import { at } from './timeline';
 
 const view = (over: Partial<RolloutView>): RolloutView => ({
