@@ -1,6 +1,7 @@
 /**
- * The README is the reference users read: every setting the plugin accepts is in its configuration table, every error
- * code the plugin can throw is in its errors table, and every traffic command is described.
+ * The docs are the reference users read: every setting the plugin accepts is in the configuration table
+ * (docs/configuration.md), every error code the plugin can throw in the errors table (docs/errors.md), every traffic
+ * command is described (docs/commands.md), and every page the README links to exists.
  */
 import { readdirSync, readFileSync, statSync } from 'fs';
 import * as path from 'path';
@@ -8,7 +9,7 @@ import { FUNCTION_KEYS, SERVICE_ONLY_KEYS } from '../../src/config/schema';
 import { trafficCommands } from '../../src/deploy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const doc = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8');
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -20,10 +21,9 @@ function sources(dir: string): string[] {
 /** Rows of the README table whose first cell is a key in backquotes. */
 const tableKeys = (text: string): string[] => [...text.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map((m) => m[1] as string);
 
-describe('README', () => {
+describe('docs', () => {
   it('lists every deploymentSettings key in the configuration table', () => {
-    const configuration = README.slice(README.indexOf('## Configuration'), README.indexOf('## Strategies'));
-    expect(tableKeys(configuration).sort()).toEqual([...FUNCTION_KEYS, ...SERVICE_ONLY_KEYS].sort());
+    expect(tableKeys(doc('docs/configuration.md')).sort()).toEqual([...FUNCTION_KEYS, ...SERVICE_ONLY_KEYS].sort());
   });
 
   it('lists every error code the plugin throws in the errors table', () => {
@@ -40,7 +40,7 @@ describe('README', () => {
       .map((file) => readFileSync(file, 'utf8'))
       .join('\n');
     for (const member of thrown) expect(code.split(`'${member}'`).length).toBeGreaterThan(2);
-    const errors = README.slice(README.indexOf('## Errors'), README.indexOf('## Migrating'));
+    const errors = doc('docs/errors.md');
     const documented = new Set([...errors.matchAll(/^\| `(TRAFFIC_SHIFT_[A-Z_]+)` \|/gm)].map((m) => m[1] as string));
     expect(thrown.size).toBeGreaterThan(10);
     expect([...thrown].filter((code) => !documented.has(code))).toEqual([]);
@@ -49,6 +49,30 @@ describe('README', () => {
 
   it('describes every traffic command, with plan', () => {
     for (const command of ['plan', ...Object.keys(trafficCommands)])
-      expect(README).toContain(`serverless traffic ${command}`);
+      expect(doc('docs/commands.md')).toContain(`serverless traffic ${command}`);
+  });
+
+  it('links only to pages and sections that exist', () => {
+    const pages = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`)];
+    const anchors = (text: string): Set<string> =>
+      new Set(
+        [...text.matchAll(/^#+ (.*)$/gm)].map((m) =>
+          (m[1] as string)
+            .toLowerCase()
+            .replace(/[^a-z0-9 _-]/g, '')
+            .replace(/ /g, '-'),
+        ),
+      );
+    const broken: string[] = [];
+    for (const page of pages) {
+      for (const [, target = '', anchor] of doc(page).matchAll(/\]\(([^)#\s]*)(?:#([^)\s]+))?\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue;
+        const file = target === '' ? page : path.posix.join(path.posix.dirname(page), target);
+        if (!pages.includes(file) && !['CHANGELOG.md', 'LICENSE'].includes(file)) broken.push(`${page} → ${target}`);
+        else if (anchor && file.endsWith('.md') && !anchors(doc(file)).has(anchor))
+          broken.push(`${page} → ${target}#${anchor}`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });
