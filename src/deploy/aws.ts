@@ -18,6 +18,7 @@ import {
   GetDeploymentConfigCommand,
   ListDeploymentsCommand,
   ListDeploymentTargetsCommand,
+  StopDeploymentCommand,
   type DeploymentInfo,
   type DeploymentStatus,
   type DeploymentTarget,
@@ -30,7 +31,7 @@ import {
   type ListVersionsByFunctionCommandOutput,
 } from '@aws-sdk/client-lambda';
 import type { Strategy } from '../config/strategy';
-import { aliasState, type AliasState, type AliasUpdate } from './alias-weights';
+import { aliasState, describeAlias, type AliasState, type AliasUpdate } from './alias-weights';
 import type { StackResource } from './stack-discovery';
 import { UNFINISHED_STATUSES, type AlarmFacts, type DeploymentFacts, type TargetFacts } from './rollout-model';
 import { predefinedStrategy, strategyOfRouting } from './traffic-schedule';
@@ -71,6 +72,8 @@ export function createClients(settings: ClientSettings): AwsClients {
 export const DEPLOYMENTS_PER_CALL = 25;
 export const GROUPS_PER_CALL = 25;
 export const ALARMS_PER_CALL = 100;
+/** Concurrent Lambda reads for commands that read each alias (Lambda has no batch read of aliases). */
+export const ALIAS_READS_IN_FLIGHT = 8;
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -322,6 +325,27 @@ export async function readAlias(
     if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
     throw error;
   }
+}
+
+/** `version 6 (100%)` per function name, for the functions whose alias could be read. */
+export async function describeAliases(
+  lambda: LambdaClient,
+  targets: readonly { name: string; functionName: string; alias: string }[],
+): Promise<Map<string, string>> {
+  const states = await mapLimit(targets, ALIAS_READS_IN_FLIGHT, (t) =>
+    readAlias(lambda, t.functionName, t.alias).catch(() => undefined),
+  );
+  return new Map(
+    targets.flatMap((t, i) =>
+      states[i] ? [[t.name, describeAlias(states[i] as AliasState)] as [string, string]] : [],
+    ),
+  );
+}
+
+/** Stops a deployment and has CodeDeploy roll it back; returns CodeDeploy's answer (`Pending: …`). */
+export async function stopDeployment(codeDeploy: CodeDeployClient, deploymentId: string): Promise<string> {
+  const result = await codeDeploy.send(new StopDeploymentCommand({ deploymentId, autoRollbackEnabled: true }));
+  return [result.status, result.statusMessage].filter(Boolean).join(': ');
 }
 
 export async function updateAlias(lambda: LambdaClient, update: AliasUpdate): Promise<AliasState> {

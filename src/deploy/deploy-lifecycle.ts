@@ -9,12 +9,11 @@
  * after a successful update; the `error` hook ends it after a failed one and puts the cause in front of the error.
  * `after:deploy:function:deploy` and `after:rollback:function:rollback` say what those commands did not change.
  */
-import { deploymentsInProgress, errorText, listStackResources, mapLimit, readAlias } from './aws';
+import { deploymentsInProgress, describeAliases, errorText, listStackResources, mapLimit, readAlias } from './aws';
 import { describeAlias, handWeightRefusal, isWeighted, type AliasState } from './alias-weights';
-import { currentAliases } from './traffic-commands';
 import { discoverTargets, type ServiceFunction, type StackResource } from './stack-discovery';
 import { ServerlessError } from '../errors';
-import type { TrafficContext } from './framework';
+import type { TrafficContext } from './context';
 import { failureSummary } from './rollout-model';
 import { expectShifts, hookLabels } from './shift-prediction';
 import { chooseSink, LINE_PREFIX } from './live-view';
@@ -233,7 +232,7 @@ export async function explainFailure(ctx: TrafficContext, session: DeploySession
     const targets = discoverTargets(ctx.functions(), session.before ?? []).filter((t) =>
       failed.some((v) => v.name === t.name),
     );
-    const aliases = await currentAliases(ctx, targets);
+    const aliases = await describeAliases(ctx.clients.lambda, targets);
     const summary = failureSummary(
       failed.map((view) => ({ view, ...(aliases.has(view.name) && { aliasNow: aliases.get(view.name) }) })),
       session.watchedCount,

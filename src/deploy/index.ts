@@ -1,12 +1,10 @@
 /**
  * Deploy-time features, as the plugin class registers them: the `traffic` subcommands next to `plan`, and the hooks
- * that watch and guard `sls deploy`. The plugin class only spreads these in; everything happens behind them.
+ * that watch and guard `sls deploy`. The plugin class only spreads these in; everything happens behind them, in
+ * modules loaded on first use.
  */
-import type { ResolvedSettings } from '../config/resolve';
-import type { FrameworkUtils } from '../log';
-import { promoteCommand, rollbackCommand, shiftCommand, statusCommand, watchCommand } from './traffic-commands';
-import { frameworkContext, type TrafficContext } from './framework';
-import { deployHooks } from './deploy-lifecycle';
+import type { PluginInput } from '../framework';
+import type { TrafficContext } from './context';
 
 const functionOption = (usage: string, required = false) => ({
   function: { usage, shortcut: 'f', type: 'string', ...(required && { required }) },
@@ -50,25 +48,53 @@ export const trafficCommands = {
   },
 };
 
-export interface TrafficPluginInput {
-  serverless: unknown;
-  options: Record<string, unknown>;
-  utils?: FrameworkUtils;
-  /** The plugin's resolved settings (resolved on demand for commands that do not package). */
-  settings: () => ResolvedSettings;
-}
+/** The framework's lifecycle events the deploy-time features hook into (see deploy-lifecycle.ts). */
+const DEPLOY_EVENTS = [
+  'before:deploy:deploy',
+  'before:aws:deploy:deploy:updateStack',
+  'after:aws:deploy:deploy:updateStack',
+  'after:deploy:function:deploy',
+  'after:rollback:function:rollback',
+] as const;
 
-export function trafficHooks(input: TrafficPluginInput): Record<string, (error?: unknown) => Promise<void>> {
-  let context: TrafficContext | undefined;
-  const ctx = (): TrafficContext => (context ??= frameworkContext(input));
+type Hook = (error?: unknown) => Promise<void>;
+
+/**
+ * The hooks of the deploy-time features. Their modules (and the AWS SDK clients they use) are loaded when one of them
+ * first runs, so a command that neither deploys nor runs a traffic command (`sls offline`, `sls invoke local`,
+ * `sls package`) never loads them.
+ */
+export function trafficHooks(input: PluginInput): Record<string, Hook> {
+  let loaded: Record<string, Hook> | undefined;
+  const load = (): Record<string, Hook> => {
+    if (!loaded) {
+      const { frameworkContext } = require('./context') as typeof import('./context');
+      const { deployHooks } = require('./deploy-lifecycle') as typeof import('./deploy-lifecycle');
+      const commands = require('./traffic-commands') as typeof import('./traffic-commands');
+      let context: TrafficContext | undefined;
+      const ctx = (): TrafficContext => (context ??= frameworkContext(input));
+      loaded = {
+        ...deployHooks(ctx),
+        'traffic:status:status': () => commands.statusCommand(ctx()),
+        'traffic:watch:watch': () => commands.watchCommand(ctx()),
+        'traffic:rollback:rollback': () => commands.rollbackCommand(ctx()),
+        'traffic:shift:shift': () => commands.shiftCommand(ctx()),
+        'traffic:promote:promote': () => commands.promoteCommand(ctx()),
+      };
+    }
+    return loaded;
+  };
+  const run =
+    (event: string): Hook =>
+    (error) =>
+      (load()[event] as Hook)(error);
+  const events = [...DEPLOY_EVENTS, ...Object.keys(trafficCommands).map((name) => `traffic:${name}:${name}`)];
   return {
-    ...deployHooks(ctx),
-    'traffic:status:status': () => statusCommand(ctx()),
-    'traffic:watch:watch': () => watchCommand(ctx()),
-    'traffic:rollback:rollback': () => rollbackCommand(ctx()),
-    'traffic:shift:shift': () => shiftCommand(ctx()),
-    'traffic:promote:promote': () => promoteCommand(ctx()),
+    ...Object.fromEntries(events.map((event) => [event, run(event)])),
+    // Runs for any failed command: only a deploy whose view was started has something to add, and that deploy has
+    // loaded the modules already.
+    error: async (error) => (loaded ? (loaded.error as Hook)(error) : undefined),
   };
 }
 
-export type { TrafficContext } from './framework';
+export type { TrafficContext } from './context';

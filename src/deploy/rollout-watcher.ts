@@ -14,6 +14,7 @@
  * its alarm names. Once per custom deployment configuration: GetDeploymentConfig.
  * With 50 functions shifting at once and up to 100 alarm names: 1 + 2 + 1 + 4 = 8 requests per poll.
  */
+import { systemClock, type Clock } from './clock';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import type { Strategy } from '../config/strategy';
@@ -37,29 +38,6 @@ import {
   type RolloutFacts,
   type RolloutView,
 } from './rollout-model';
-
-export interface Clock {
-  now(): Date;
-  /** Resolves after `ms`, or at once when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => new Date(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      // The view must never keep the process alive.
-      timer.unref?.();
-      function done(): void {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done);
-    }),
-};
 
 /** Where views go: redrawn progress lines, or plain lines in CI. */
 export interface ProgressSink {

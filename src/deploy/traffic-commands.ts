@@ -2,10 +2,12 @@
  * `serverless traffic status | watch | rollback | shift | promote`: thin orchestration of the reads and writes in
  * ./aws.ts, with every decision in the pure modules (alias.ts, status.ts, model.ts).
  */
-import { StopDeploymentCommand } from '@aws-sdk/client-codedeploy';
 import type { Strategy } from '../config/strategy';
 import {
+  ALIAS_READS_IN_FLIGHT,
   deploymentsInProgress,
+  describeAliases,
+  stopDeployment,
   getDeployments,
   getGroups,
   getStrategy,
@@ -28,15 +30,13 @@ import {
 } from './alias-weights';
 import { discoverTargets, selectTargets, type RolloutTarget } from './stack-discovery';
 import { ServerlessError } from '../errors';
-import type { TrafficContext } from './framework';
+import type { TrafficContext } from './context';
 import { failureSummary, isFinished, UNFINISHED_STATUSES, type DeploymentFacts } from './rollout-model';
 import { hookLabels } from './shift-prediction';
 import { chooseSink } from './live-view';
 import { renderStatus, statusJson, type FunctionStatus } from './status-text';
 import { RolloutWatcher } from './rollout-watcher';
 
-/** Concurrent Lambda reads for commands that read each alias (Lambda has no batch read of aliases). */
-const ALIAS_READS_IN_FLIGHT = 8;
 /** How long `rollback` waits to confirm that CodeDeploy stopped and rolled back. */
 const CONFIRM_TIMEOUT_MS = 120000;
 const CONFIRM_POLL_MS = 3000;
@@ -167,8 +167,8 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
   }
   const failed = views.filter((v) => v.failed);
   if (failed.length > 0) {
-    const now = await currentAliases(
-      ctx,
+    const now = await describeAliases(
+      ctx.clients.lambda,
       watched.filter((t) => failed.some((v) => v.name === t.name)),
     );
     throw new ServerlessError(
@@ -179,21 +179,6 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
       'TRAFFIC_SHIFT_ROLLOUT_FAILED',
     );
   }
-}
-
-/** `version 6 (100%)` per function name, for the functions whose alias could be read. */
-export async function currentAliases(
-  ctx: TrafficContext,
-  targets: readonly RolloutTarget[],
-): Promise<Map<string, string>> {
-  const states = await mapLimit(targets, ALIAS_READS_IN_FLIGHT, (t) =>
-    readAlias(ctx.clients.lambda, t.functionName, t.alias).catch(() => undefined),
-  );
-  return new Map(
-    targets.flatMap((t, i) =>
-      states[i] ? [[t.name, describeAlias(states[i] as AliasState)] as [string, string]] : [],
-    ),
-  );
 }
 
 export async function rollbackCommand(ctx: TrafficContext): Promise<void> {
@@ -213,10 +198,8 @@ export async function rollbackCommand(ctx: TrafficContext): Promise<void> {
   for (const target of targets) {
     const deployment = target.deploymentGroupName ? running.get(target.deploymentGroupName) : undefined;
     if (deployment) {
-      const result = await codeDeploy.send(
-        new StopDeploymentCommand({ deploymentId: deployment.id, autoRollbackEnabled: true }),
-      );
-      stopped.push({ target, deployment, answer: [result.status, result.statusMessage].filter(Boolean).join(': ') });
+      const answer = await stopDeployment(codeDeploy, deployment.id);
+      stopped.push({ target, deployment, answer });
       continue;
     }
     const state = await readAlias(lambda, target.functionName, target.alias);
@@ -261,8 +244,8 @@ async function confirmStops(
     const { found } = await getDeployments(codeDeploy, pending()).catch(() => ({ found: [] as DeploymentFacts[] }));
     for (const d of found) (latest.has(d.id) ? latest : rollbacks).set(d.id, d);
   }
-  const aliases = await currentAliases(
-    ctx,
+  const aliases = await describeAliases(
+    ctx.clients.lambda,
     stopped.map((s) => s.target),
   );
   return stopped.map(({ target, deployment, answer }) => {

@@ -1,5 +1,5 @@
 /** The plan in words: the full view of `serverless traffic plan`, and the one-line summary after `sls package`. */
-import type { FunctionPlan, Plan } from '../transform';
+import type { FunctionPlan, Plan } from './plan';
 
 export function renderPlan(plan: Plan): string {
   const lines = [`Traffic plan for stage "${plan.stage}"`, ''];

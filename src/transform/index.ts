@@ -4,7 +4,7 @@
  */
 import { MAX_ALARMS_PER_GROUP } from '../config/health-checks';
 import type { ResolvedSettings, ShiftedFunction } from '../config/resolve';
-import { describeTimeline, predefinedConfigName, shortName, timeline, type TrafficStep } from '../config/strategy';
+import { describeTimeline, predefinedConfigName, shortName, timeline } from '../config/strategy';
 import { invalidSetting, ServerlessError } from '../errors';
 import { naming } from '../naming';
 import { getAtt, ref, type CfnResource, type CfnTemplate } from '../types/cloudformation';
@@ -21,38 +21,7 @@ import { eventSourcesThroughAlias, rewireEventSources } from './event-sources';
 import { takeOverExistingSources } from './existing-sources';
 import { eventSourceModule } from './events';
 import { describeFinding, findBypasses } from './bypass-check';
-
-export interface FunctionPlan {
-  name: string;
-  /** shifted: CodeDeploy moves traffic; inPlace: the alias moves at once; untouched: the plugin leaves it alone. */
-  mode: 'shifted' | 'inPlace' | 'untouched';
-  strategy?: string;
-  deploymentConfig?: string;
-  alias?: string;
-  timeline?: string;
-  /** The same timeline as data: at `minute`, `percent` of the traffic is on the new version. */
-  steps?: TrafficStep[];
-  /** Minutes the alarms are watched after all traffic moved (bakeTime, BlueGreen). */
-  bakeMinutes?: number;
-  reason?: string;
-  /** Event sources that reach the function through its alias. */
-  events?: string[];
-  /** Resources listed in allowBypass that do invoke the function itself: they reach new code at once. */
-  bypasses?: string[];
-  alarms: string[];
-  hooks: string[];
-  rollback?: string[];
-  addedResources: string[];
-}
-
-export interface Plan {
-  stage: string;
-  functions: FunctionPlan[];
-  /** Resources shared by the stack (application, role, custom deployment configs, generated hooks). */
-  sharedResources: string[];
-  /** Things the user should know that do not stop the build. */
-  warnings: string[];
-}
+import type { FunctionPlan, Plan } from '../plan/plan';
 
 export interface TransformResult {
   template: CfnTemplate;

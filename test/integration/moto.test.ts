@@ -29,9 +29,9 @@ import { createClients } from '../../src/deploy/aws';
 import { promoteCommand, rollbackCommand, shiftCommand, statusCommand } from '../../src/deploy/traffic-commands';
 import { serviceFunctions } from '../../src/deploy/stack-discovery';
 
-import type { CommandOptions, TrafficContext } from '../../src/deploy/framework';
+import type { CommandOptions, TrafficContext } from '../../src/deploy/context';
 import { deployHooks } from '../../src/deploy/deploy-lifecycle';
-import { systemClock } from '../../src/deploy/rollout-watcher';
+import { systemClock } from '../../src/deploy/clock';
 import { service } from '../support/service';
 import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
 

@@ -6,8 +6,8 @@
 import { ServerlessError } from '../../../src/errors';
 import { deployHooks } from '../../../src/deploy/deploy-lifecycle';
 
-import type { TrafficContext } from '../../../src/deploy/framework';
-import { compiledTemplate, deployedStack, stackSummaries, testContext, API_GROUP } from './context';
+import type { TrafficContext } from '../../../src/deploy/context';
+import { compiledTemplate, deployedStack, stackSummaries, testContext, API_GROUP } from './test-context';
 import { alarmRollback, ALARM_REASON, canarySuccess } from './scenarios';
 import {
   FakeClock,

@@ -23,7 +23,7 @@ import {
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import type { Clock } from '../../../src/deploy/rollout-watcher';
+import type { Clock } from '../../../src/deploy/clock';
 
 export const T0 = Date.parse('2026-11-28T08:40:00Z');
 export const at = (second: number): Date => new Date(T0 + second * 1000);

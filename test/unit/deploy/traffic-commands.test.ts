@@ -8,7 +8,7 @@ import {
   watchCommand,
 } from '../../../src/deploy/traffic-commands';
 
-import { deployedStack, stackSummaries, testContext, API_GROUP, WORKER_GROUP } from './context';
+import { deployedStack, stackSummaries, testContext, API_GROUP, WORKER_GROUP } from './test-context';
 import { alarmRollback, ALARM_REASON, canarySuccess, linearSuccess } from './scenarios';
 import {
   callCounts,

@@ -1,20 +1,21 @@
 /**
  * What the deploy-time features take from the Serverless Framework: the stage, region, stack name and credentials it
  * resolved (so `--stage`, `--region` and `--aws-profile` work as for `sls deploy`), the compiled template, the
- * command options, and its logging and progress API. Everything else in src/deploy receives a `TrafficContext`.
+ * command options, and its logging and progress API. Everything else in src/deploy receives a `TrafficContext`,
+ * built here from the plugin's input (../framework.ts).
  *
  * The framework's provider (serverless 3.x, lib/plugins/aws/provider.js) resolves credentials with the AWS SDK v2:
  * `getCredentials()` returns `{ credentials?: AWS.Credentials }` from the default profile, `provider.profile`, the
  * AWS_* / AWS_<STAGE>_* environment variables or `--aws-profile`, in that order of precedence. They are handed to the
  * SDK v3 clients as a credential provider; without them, the SDK v3 default chain applies.
  */
-import type { ResolvedSettings } from '../config/resolve';
-import { createLogger, type FrameworkProgress, type FrameworkUtils, type Logger } from '../log';
+import type { PluginInput } from '../framework';
+import { createLogger, type FrameworkProgress, type Logger } from '../log';
 import type { CfnTemplate } from '../types/cloudformation';
 import { createClients, type AwsClients, type Credentials } from './aws';
 import { serviceFunctions, type ServiceFunction } from './stack-discovery';
 import { isInteractive } from './live-view';
-import { systemClock, type Clock } from './rollout-watcher';
+import { systemClock, type Clock } from './clock';
 
 export interface CommandOptions {
   function?: string;
@@ -50,34 +51,8 @@ export interface TrafficContext {
   clock: Clock;
 }
 
-/** The slice of serverless 3.x the deploy-time features use. */
-interface FrameworkServerless {
-  service: {
-    getAllFunctions(): string[];
-    getFunction(name: string): { name?: string };
-    provider: {
-      compiledCloudFormationTemplate?: CfnTemplate;
-      shouldNotDeploy?: boolean;
-      deploymentWithEmptyChangeSet?: boolean;
-    };
-  };
-  getProvider(name: 'aws'): {
-    getStage(): string;
-    getRegion(): string;
-    getCredentials(): { credentials?: unknown } | undefined;
-    naming: { getStackName(): string; getLambdaLogicalId(name: string): string };
-  };
-}
-
-export interface FrameworkInput {
-  serverless: unknown;
-  options: Record<string, unknown>;
-  utils?: FrameworkUtils;
-  settings: () => ResolvedSettings;
-}
-
-export function frameworkContext(input: FrameworkInput): TrafficContext {
-  const serverless = input.serverless as FrameworkServerless;
+export function frameworkContext(input: PluginInput): TrafficContext {
+  const { serverless } = input;
   const provider = serverless.getProvider('aws');
   const stage = provider.getStage();
   const region = provider.getRegion();

@@ -3,7 +3,7 @@ import type { ListStackResourcesCommandOutput } from '@aws-sdk/client-cloudforma
 import { resolveSettings } from '../../../src/config/resolve';
 import { createClients } from '../../../src/deploy/aws';
 import { serviceFunctions, type StackResource } from '../../../src/deploy/stack-discovery';
-import type { TrafficContext } from '../../../src/deploy/framework';
+import type { TrafficContext } from '../../../src/deploy/context';
 import type { CfnTemplate } from '../../../src/types/cloudformation';
 import { service } from '../../support/service';
 import { APP, FakeClock } from './timeline';

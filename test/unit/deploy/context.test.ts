@@ -1,12 +1,17 @@
 /** What the deploy-time features take from the framework: credentials, region, stage, stack name, options. */
-import { credentialsFromFramework, frameworkContext } from '../../../src/deploy/framework';
-import { settings } from './context';
+import { credentialsFromFramework, frameworkContext } from '../../../src/deploy/context';
+import type { Serverless } from '../../../src/framework';
+import { settings } from './test-context';
 
-function fakeServerless(over: { credentials?: unknown; region?: string; stage?: string } = {}) {
+function fakeServerless(over: { credentials?: unknown; region?: string; stage?: string } = {}): {
+  calls: string[];
+  serverless: Serverless;
+} {
   const calls: string[] = [];
   return {
     calls,
     serverless: {
+      pluginManager: { spawn: async () => undefined },
       service: {
         getAllFunctions: () => ['api', 'worker', 'nightly', 'check'],
         getFunction: (name: string) => ({ name: `svc-${over.stage ?? 'dev'}-${name}` }),
@@ -22,6 +27,7 @@ function fakeServerless(over: { credentials?: unknown; region?: string; stage?: 
         naming: {
           getStackName: () => `svc-${over.stage ?? 'dev'}`,
           getLambdaLogicalId: (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}LambdaFunction`,
+          getNormalizedFunctionName: (name: string) => `${name.charAt(0).toUpperCase()}${name.slice(1)}`,
         },
       }),
     },
