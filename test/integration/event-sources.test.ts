@@ -33,8 +33,6 @@ import {
   withoutPackagingTimestamp,
   type CfnTemplate,
   type PackagingFailure,
-} from './helpers';
-import {
   aliasOf,
   expectTemplate,
   inParallel,
@@ -44,7 +42,7 @@ import {
   spawnServerless,
   valueAt,
   type Written,
-} from './event-helpers';
+} from './helpers';
 
 const SERVICES = {
   api: 'event-sources/api',

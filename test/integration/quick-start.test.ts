@@ -5,8 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { fixtureDir, REPO_ROOT } from './helpers';
-import { spawnServerless } from './event-helpers';
+import { fixtureDir, REPO_ROOT, spawnServerless } from './helpers';
 
 const FIXTURE = 'quick-start';
 const README = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');

@@ -12,8 +12,9 @@ import {
   packageFixture,
   properties,
   type CfnTemplate,
+  spawnServerless,
+  type Written,
 } from './helpers';
-import { spawnServerless, type Written } from './event-helpers';
 
 const FIXTURE = 'step-functions';
 let template: CfnTemplate;
