@@ -30,6 +30,7 @@ import {
   UpdateAliasCommand,
   type ListVersionsByFunctionCommandOutput,
 } from '@aws-sdk/client-lambda';
+import chunk from 'lodash/chunk';
 import type { Strategy } from '../config/strategy';
 import { aliasState, describeAlias, type AliasState, type AliasUpdate } from './alias-weights';
 import type { StackResource } from './stack-discovery';
@@ -75,11 +76,6 @@ export const ALARMS_PER_CALL = 100;
 /** Concurrent Lambda reads for commands that read each alias (Lambda has no batch read of aliases). */
 export const ALIAS_READS_IN_FLIGHT = 8;
 
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * The stack's resources and those of its nested stacks (one level: serverless-plugin-split-stacks moves versions,
@@ -183,8 +179,8 @@ export async function getDeployments(
   ids: readonly string[],
 ): Promise<{ found: DeploymentFacts[]; missing: string[] }> {
   const found: DeploymentFacts[] = [];
-  for (const chunk of chunks(ids, DEPLOYMENTS_PER_CALL)) {
-    const result = await codeDeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: chunk }));
+  for (const batch of chunk(ids, DEPLOYMENTS_PER_CALL)) {
+    const result = await codeDeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: batch }));
     for (const info of result.deploymentsInfo ?? []) {
       const facts = toDeploymentFacts(info);
       if (facts) found.push(facts);
@@ -207,9 +203,9 @@ export async function getGroups(
   names: readonly string[],
 ): Promise<GroupFacts[]> {
   const groups: GroupFacts[] = [];
-  for (const chunk of chunks(names, GROUPS_PER_CALL)) {
+  for (const batch of chunk(names, GROUPS_PER_CALL)) {
     const result = await codeDeploy.send(
-      new BatchGetDeploymentGroupsCommand({ applicationName, deploymentGroupNames: chunk }),
+      new BatchGetDeploymentGroupsCommand({ applicationName, deploymentGroupNames: batch }),
     );
     for (const info of result.deploymentGroupsInfo ?? []) {
       if (!info.deploymentGroupName) continue;
@@ -287,12 +283,12 @@ export async function getTarget(
 /** Metric and composite alarms by name: one DescribeAlarms call per 100 names (plus pages, which 100 names do not need). */
 export async function describeAlarms(cloudWatch: CloudWatchClient, names: readonly string[]): Promise<AlarmFacts[]> {
   const alarms: AlarmFacts[] = [];
-  for (const chunk of chunks(names, ALARMS_PER_CALL)) {
+  for (const batch of chunk(names, ALARMS_PER_CALL)) {
     let token: string | undefined;
     do {
       const page: DescribeAlarmsCommandOutput = await cloudWatch.send(
         new DescribeAlarmsCommand({
-          AlarmNames: chunk,
+          AlarmNames: batch,
           AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
           MaxRecords: 100,
           ...(token && { NextToken: token }),
