@@ -46,6 +46,7 @@ export function applyTrafficShift(
   const { added, warnings: roleWarnings } = emitResources(settings, parts, hooks, input.Resources);
   const existing = takeOverExistingSources(resources, shifted);
   for (const logicalId of existing.removed) delete resources[logicalId];
+  Object.assign(resources, existing.reordered);
   for (const [name, replacements] of existing.replacements) {
     for (const [logicalId, resource] of Object.entries(replacements))
       added.add(logicalId, resource, { function: name });
