@@ -836,8 +836,9 @@ async function updateUserPool(input) {
   const command = new UpdateUserPoolCommand(input);
   command.middlewareStack.add(
     (next) => async (args) => {
-      const request = /** @type {{ body?: unknown }} */ (args.request);
-      const dropped = missingFields(input, JSON.parse(String(request.body)));
+      const { body } = /** @type {{ body?: unknown }} */ (args.request);
+      const sent = body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : String(body);
+      const dropped = missingFields(input, JSON.parse(sent));
       if (dropped.length > 0)
         throw new Error(
           `the AWS SDK of this Lambda runtime (${sdkVersion(COGNITO_SDK)}) cannot send ${dropped.join(', ')} of the pool ` +

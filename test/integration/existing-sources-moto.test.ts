@@ -1,20 +1,18 @@
 /**
  * The existing-bucket and existing-user-pool custom resource handler (src/lambda/existing-sources-handler.js), run
- * unchanged against a real moto_server: Create, Update and Delete requests as CloudFormation sends them, a local HTTP
- * server standing for the presigned ResponseURL, and the bucket notifications, user pool settings and alias policy
- * read back from moto. moto_server is started on 127.0.0.1 with a free port and stopped at the end; without it on PATH
- * the suite is skipped, and says so.
+ * unchanged against moto_server: Create, Update and Delete requests as CloudFormation sends them, a local HTTP server
+ * standing for the presigned ResponseURL, and the bucket notifications, user pool settings and alias policies read
+ * back. Where moto does not behave as AWS documents (per-alias policies and duplicate statement ids, S3's refusal of
+ * overlapping configurations and of Lambda destinations it may not invoke, the EventBridge setting, the pool settings
+ * moto does not keep), a proxy in front of it answers as AWS does: see moto-as-aws.ts. moto_server is started on
+ * 127.0.0.1 with a free port and stopped at the end; without it on PATH the suite is skipped, and says so.
  *
- * The handler creates its SDK clients with no options, as in Lambda: AWS_ENDPOINT_URL, the credentials and the region
- * come from the environment, set here for the suite and restored after it. S3 needs no path-style option: the SDK
- * addresses buckets by path on an IP endpoint.
+ * The handler creates its SDK clients with no options, as in Lambda: AWS_ENDPOINT_URL (the proxy), the credentials and
+ * the region come from the environment, set here for the suite and restored after it.
  *
- * What moto does not model, so not verified here:
- * - RemovePermission ignores the Qualifier (the statement of an alias stays in moto), so the alias policy is checked
- *   after Create and Update, not after Delete; AddPermission accepts a duplicate statement id (no conflict to handle).
- * - S3 does not check destinations (permission to invoke, overlapping configurations) when notifications are written.
- * - Cognito's UpdateUserPool resets what it is not given (as AWS does) but does not refuse UnusedAccountValidityDays
- *   nor any other read-only field, and does not check the KMS key of a sender trigger.
+ * Two writers of one bucket or pool run at once where the tests say so: the proxy holds their writes until both have
+ * read, then lets them through one after the other, in both orders. The template orders the writers of one stack (see
+ * existing-sources.test.ts); these cases are the handler's own second line, for writers no template orders.
  */
 import type { AddressInfo } from 'net';
 import * as http from 'http';
@@ -23,9 +21,11 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolCommand,
   DescribeUserPoolCommand,
+  UpdateUserPoolCommand,
+  type CreateUserPoolCommandInput,
   type UserPoolType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { CreateAliasCommand, GetPolicyCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateAliasCommand, LambdaClient, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import {
   CreateBucketCommand,
   GetBucketNotificationConfigurationCommand,
@@ -33,6 +33,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
+import { startMotoAsAws, type MotoAsAws } from './moto-as-aws';
 
 const resource = require('../../src/lambda/existing-sources-handler.js') as {
   handler(event: Record<string, unknown>, context: Record<string, unknown>): Promise<unknown>;
@@ -42,14 +43,16 @@ const resource = require('../../src/lambda/existing-sources-handler.js') as {
 const CREDENTIALS = MOTO_CREDENTIALS;
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
-const FN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:svc-dev-api`;
+const arn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:svc-dev-${name}`;
+const FN = arn('api');
 const ALIAS = `${FN}:live`;
-const WORKER = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:svc-dev-worker`;
+const JOBS = `${arn('jobs')}:live`;
+const WORKER = arn('worker');
 const QUEUE = `arn:aws:sqs:${REGION}:${ACCOUNT}:svc-dev-uploads`;
 
 const describeMoto = describeWithMoto('test/integration/existing-sources-moto.test.ts');
 
-/** Functions svc-dev-api (version 1, alias live) and svc-dev-worker, and an SQS queue. */
+/** Functions svc-dev-api and svc-dev-jobs (version 1, alias live each), svc-dev-worker, and an SQS queue. */
 async function seed(config: { endpoint: string; region: string; credentials: typeof CREDENTIALS }): Promise<void> {
   const fn = (name: string) => ({
     Type: 'AWS::Lambda::Function',
@@ -78,6 +81,7 @@ async function seed(config: { endpoint: string; region: string; credentials: typ
             },
           },
           Api: fn('api'),
+          Jobs: fn('jobs'),
           Worker: fn('worker'),
           Uploads: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'svc-dev-uploads' } },
         },
@@ -85,31 +89,33 @@ async function seed(config: { endpoint: string; region: string; credentials: typ
     }),
   );
   const lambda = new LambdaClient(config);
-  const { Version } = await lambda.send(new PublishVersionCommand({ FunctionName: 'svc-dev-api' }));
-  await lambda.send(new CreateAliasCommand({ FunctionName: 'svc-dev-api', Name: 'live', FunctionVersion: Version }));
+  for (const name of ['svc-dev-api', 'svc-dev-jobs']) {
+    const { Version } = await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: 'live', FunctionVersion: Version }));
+  }
 }
 
-describeMoto('existing-source custom resources against moto_server', () => {
+describeMoto('existing-source custom resources against moto_server, with the AWS behaviour moto lacks', () => {
   let moto: MotoServer;
+  let aws: MotoAsAws;
   let s3: S3Client;
   let lambda: LambdaClient;
   let cognito: CognitoIdentityProviderClient;
   let server: http.Server;
   let responseUrl: string;
-  const responses: Record<string, unknown>[] = [];
   const savedEnv: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
     moto = await startMoto();
-    const endpoint = moto.endpoint;
-    const config = { endpoint, region: REGION, credentials: CREDENTIALS };
-    await seed(config);
+    await seed({ endpoint: moto.endpoint, region: REGION, credentials: CREDENTIALS });
+    aws = await startMotoAsAws(moto, { region: REGION, credentials: CREDENTIALS });
+    const config = { endpoint: aws.endpoint, region: REGION, credentials: CREDENTIALS };
     s3 = new S3Client({ ...config, forcePathStyle: true });
     lambda = new LambdaClient(config);
     cognito = new CognitoIdentityProviderClient(config);
 
     const env = {
-      AWS_ENDPOINT_URL: endpoint,
+      AWS_ENDPOINT_URL: aws.endpoint,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       AWS_REGION: REGION,
@@ -120,12 +126,8 @@ describeMoto('existing-source custom resources against moto_server', () => {
     }
 
     server = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        responses.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        response.end();
-      });
+      request.resume();
+      request.on('end', () => response.end());
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     responseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -138,18 +140,18 @@ describeMoto('existing-source custom resources against moto_server', () => {
       else process.env[key] = value;
     }
     if (server) await new Promise((resolve) => server.close(resolve));
+    await aws?.stop();
     await moto?.stop();
   });
 
-  /** Sends one request through the handler and returns what CloudFormation received. */
+  /** Sends one request through the handler and returns what it answered CloudFormation. */
   async function request(
     ResourceType: string,
     RequestType: string,
     props: Record<string, unknown>,
     extra: Record<string, unknown> = {},
-  ) {
-    responses.length = 0;
-    await resource.handler(
+  ): Promise<Record<string, unknown>> {
+    return (await resource.handler(
       {
         RequestType,
         ResponseURL: responseUrl,
@@ -161,32 +163,53 @@ describeMoto('existing-source custom resources against moto_server', () => {
         ...extra,
       },
       { getRemainingTimeInMillis: () => 300000, logStreamName: 'stream' },
-    );
-    expect(responses).toHaveLength(1);
-    return responses[0]!;
+    )) as Record<string, unknown>;
   }
 
-  /** The statements of the alias's resource policy, by statement id. */
-  async function aliasPolicy(): Promise<Record<string, Record<string, unknown>>> {
-    const { Policy } = await lambda.send(new GetPolicyCommand({ FunctionName: 'svc-dev-api', Qualifier: 'live' }));
-    const statements = JSON.parse(Policy ?? '{}').Statement as Array<Record<string, unknown> & { Sid: string }>;
-    return Object.fromEntries(statements.map((s) => [s.Sid, s]));
+  /**
+   * Both writers read before either wrote, so the second write undid the first: the writer that lost its change found
+   * it gone when it read back, and wrote it again. Three writes reached the service since `seen`.
+   */
+  function expectOneRewrite(seen: number, key: string): void {
+    expect(aws.operations.slice(seen).filter((o) => o === `write ${key}`)).toHaveLength(3);
+  }
+
+  /** Grants S3 invoke on a function from a bucket, as the framework's handler (or its owner) did. */
+  async function s3Grant(functionName: string, bucket: string, sid: string): Promise<void> {
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: functionName,
+        StatementId: sid,
+        Action: 'lambda:InvokeFunction',
+        Principal: 's3.amazonaws.com',
+        SourceArn: `arn:aws:s3:::${bucket}`,
+        SourceAccount: ACCOUNT,
+      }),
+    );
   }
 
   describe('Custom::TrafficShiftExistingBucket', () => {
     const TYPE = 'Custom::TrafficShiftExistingBucket';
-    const queue = { Id: 'to-queue', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*' as const] };
+    const queue = { Id: 'to-queue', QueueArn: QUEUE, Events: ['s3:ObjectRestore:*' as const] };
     const worker = {
       Id: 'svc-dev-worker-abc',
       LambdaFunctionArn: WORKER,
       Events: ['s3:ObjectCreated:*' as const],
-      Filter: { Key: { FilterRules: [{ Name: 'suffix' as const, Value: '.csv' }] } },
+      Filter: {
+        Key: {
+          FilterRules: [
+            { Name: 'prefix' as const, Value: 'reports/' },
+            { Name: 'suffix' as const, Value: '.csv' },
+          ],
+        },
+      },
     };
     // What the framework's Custom::S3 wrote for svc-dev-api before the plugin took over.
     const framework = {
       Id: 'svc-dev-api-0cc175b9c0f1b6a831c399e269772661',
       LambdaFunctionArn: FN,
       Events: ['s3:ObjectCreated:*' as const],
+      Filter: { Key: { FilterRules: [{ Name: 'prefix' as const, Value: 'uploads/' }] } },
     };
     const configs = [
       { Event: 's3:ObjectCreated:*', Rules: [{ Prefix: 'uploads/' }, { Suffix: '.jpg' }] },
@@ -205,32 +228,76 @@ describeMoto('existing-source custom resources against moto_server', () => {
         rules: c.Filter?.Key?.FilterRules,
         own: /^TrafficShift-/.test(c.Id ?? ''),
       }));
+    /** What no writer of these tests may change: the queue, the EventBridge setting and the worker's entry. */
+    const expectOthersKept = async (Bucket: string) => {
+      const current = await notifications(Bucket);
+      expect(current.QueueConfigurations).toEqual([
+        expect.objectContaining({ Id: 'to-queue', QueueArn: QUEUE, Events: ['s3:ObjectRestore:*'] }),
+      ]);
+      expect(current.EventBridgeConfiguration).toEqual({});
+      expect(current.LambdaFunctionConfigurations?.filter((c) => c.LambdaFunctionArn === WORKER)).toEqual([
+        expect.objectContaining({ Id: worker.Id, Events: worker.Events }),
+      ]);
+    };
 
     beforeAll(async () => {
-      for (const Bucket of ['svc-dev-uploads', 'svc-dev-archive']) await s3.send(new CreateBucketCommand({ Bucket }));
+      for (const Bucket of ['svc-dev-uploads', 'svc-dev-archive', 'svc-dev-shared'])
+        await s3.send(new CreateBucketCommand({ Bucket }));
+      await s3Grant('svc-dev-worker', 'svc-dev-uploads', 'svc-dev-worker-svc-dev-uploads');
+      await s3Grant('svc-dev-worker', 'svc-dev-shared', 'svc-dev-worker-svc-dev-shared');
+      await s3Grant('svc-dev-api', 'svc-dev-uploads', 'svc-dev-api-svc-dev-uploads');
       await s3.send(
         new PutBucketNotificationConfigurationCommand({
           Bucket: 'svc-dev-uploads',
           NotificationConfiguration: {
             QueueConfigurations: [queue],
             LambdaFunctionConfigurations: [worker, framework],
+            EventBridgeConfiguration: {},
+          },
+        }),
+      );
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: 'svc-dev-shared',
+          NotificationConfiguration: {
+            QueueConfigurations: [queue],
+            LambdaFunctionConfigurations: [worker],
+            EventBridgeConfiguration: {},
           },
         }),
       );
     });
 
-    it('create: the alias replaces the framework entry, the queue and the other function stay, the alias is granted', async () => {
+    it('the proxy behaves as S3 does: overlapping configurations and destinations S3 may not invoke are refused', async () => {
+      const overlapping = { ...worker, Id: 'copy', Filter: undefined };
+      await expect(
+        s3.send(
+          new PutBucketNotificationConfigurationCommand({
+            Bucket: 'svc-dev-shared',
+            NotificationConfiguration: { LambdaFunctionConfigurations: [worker, overlapping] },
+          }),
+        ),
+      ).rejects.toMatchObject({ name: 'InvalidArgument', message: expect.stringMatching(/^Configurations overlap/) });
+      await expect(
+        s3.send(
+          new PutBucketNotificationConfigurationCommand({
+            Bucket: 'svc-dev-shared',
+            NotificationConfiguration: { LambdaFunctionConfigurations: [{ ...framework, LambdaFunctionArn: JOBS }] },
+          }),
+        ),
+      ).rejects.toMatchObject({ message: `Unable to validate the following destination configurations: ${JOBS}` });
+      await expectOthersKept('svc-dev-shared');
+    });
+
+    it('create: the alias replaces the framework entry in one write, the queue, EventBridge and the other function stay, the alias is granted', async () => {
       const response = await request(TYPE, 'Create', { BucketName: 'svc-dev-uploads', BucketConfigs: configs });
       expect(response).toMatchObject({
         Status: 'SUCCESS',
         PhysicalResourceId: `traffic-shift:svc-dev-uploads:${ALIAS}`,
       });
-      const current = await notifications('svc-dev-uploads');
-      expect(current.QueueConfigurations).toEqual([
-        expect.objectContaining({ Id: 'to-queue', QueueArn: QUEUE, Events: ['s3:ObjectRemoved:*'] }),
-      ]);
+      await expectOthersKept('svc-dev-uploads');
       expect(await lambdaTargets('svc-dev-uploads')).toEqual([
-        { arn: WORKER, events: ['s3:ObjectCreated:*'], rules: [{ Name: 'suffix', Value: '.csv' }], own: false },
+        { arn: WORKER, events: ['s3:ObjectCreated:*'], rules: worker.Filter.Key.FilterRules, own: false },
         {
           arn: ALIAS,
           events: ['s3:ObjectCreated:*'],
@@ -243,14 +310,17 @@ describeMoto('existing-source custom resources against moto_server', () => {
         { arn: ALIAS, events: ['s3:ObjectRemoved:*'], rules: undefined, own: true },
       ]);
       const sid = resource.statementId('s3', 'svc-dev-uploads');
-      expect((await aliasPolicy())[sid]).toMatchObject({
-        Effect: 'Allow',
-        Principal: { Service: 's3.amazonaws.com' },
-        Action: 'lambda:InvokeFunction',
-        Resource: ALIAS,
-        Condition: {
-          ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::svc-dev-uploads' },
-          StringEquals: { 'AWS:SourceAccount': ACCOUNT },
+      expect(aws.policy('svc-dev-api', 'live')).toEqual({
+        [sid]: {
+          Sid: sid,
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Action: 'lambda:InvokeFunction',
+          Resource: ALIAS,
+          Condition: {
+            ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::svc-dev-uploads' },
+            StringEquals: { 'AWS:SourceAccount': ACCOUNT },
+          },
         },
       });
     });
@@ -281,15 +351,13 @@ describeMoto('existing-source custom resources against moto_server', () => {
         },
       ]);
       expect(await lambdaTargets('svc-dev-uploads')).toEqual([
-        { arn: WORKER, events: ['s3:ObjectCreated:*'], rules: [{ Name: 'suffix', Value: '.csv' }], own: false },
+        { arn: WORKER, events: ['s3:ObjectCreated:*'], rules: worker.Filter.Key.FilterRules, own: false },
       ]);
-      expect((await notifications('svc-dev-uploads')).QueueConfigurations).toHaveLength(1);
-      expect((await aliasPolicy())[resource.statementId('s3', 'svc-dev-archive')]).toMatchObject({
-        Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::svc-dev-archive' } },
-      });
+      await expectOthersKept('svc-dev-uploads');
+      expect(Object.keys(aws.policy('svc-dev-api', 'live'))).toEqual([resource.statementId('s3', 'svc-dev-archive')]);
     });
 
-    it('delete: the bucket keeps nothing of the alias; a second delete and a delete of a missing bucket succeed', async () => {
+    it('delete: the bucket keeps nothing of the alias, the alias nothing of the bucket; a second delete and a delete of a missing bucket succeed', async () => {
       const props = { BucketName: 'svc-dev-archive', BucketConfigs: configs.slice(0, 1) };
       const physicalId = `traffic-shift:svc-dev-archive:${ALIAS}`;
       expect(await request(TYPE, 'Delete', props, { PhysicalResourceId: physicalId })).toMatchObject({
@@ -297,6 +365,7 @@ describeMoto('existing-source custom resources against moto_server', () => {
         PhysicalResourceId: physicalId,
       });
       expect(await lambdaTargets('svc-dev-archive')).toEqual([]);
+      expect(aws.policy('svc-dev-api', 'live')).toEqual({});
       expect((await request(TYPE, 'Delete', props, { PhysicalResourceId: physicalId })).Status).toBe('SUCCESS');
       expect(
         await request(TYPE, 'Delete', { ...props, BucketName: 'svc-dev-gone' }, { PhysicalResourceId: 'p' }),
@@ -306,62 +375,190 @@ describeMoto('existing-source custom resources against moto_server', () => {
       });
     });
 
-    it('create on a missing bucket: FAILED, naming the bucket', async () => {
+    it('create on a missing bucket: FAILED, naming the bucket, and no grant is left on the alias', async () => {
       const response = await request(TYPE, 'Create', { BucketName: 'svc-dev-gone', BucketConfigs: configs });
-      expect(response.Status).toBe('FAILED');
+      expect(response).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'traffic-shift:not-created' });
       expect(response.Reason).toMatch(
         /^Create of ApiCustomTrafficShift \(Custom::TrafficShiftExistingBucket\) failed while reading the notification configuration of bucket svc-dev-gone: NoSuchBucket: /,
       );
+      expect(aws.policy('svc-dev-api', 'live')).toEqual({});
+    });
+
+    it('create that S3 refuses (overlapping the worker): FAILED with S3’s reason, the bucket as it was, no grant left', async () => {
+      const before = await notifications('svc-dev-shared');
+      const response = await request(TYPE, 'Create', {
+        BucketName: 'svc-dev-shared',
+        BucketConfigs: [{ Event: 's3:ObjectCreated:Put', Rules: [{ Prefix: 'reports/' }, { Suffix: '.csv' }] }],
+      });
+      expect(response).toMatchObject({
+        Status: 'FAILED',
+        PhysicalResourceId: 'traffic-shift:not-created',
+        Reason:
+          'Create of ApiCustomTrafficShift (Custom::TrafficShiftExistingBucket) failed while writing the notification configuration of bucket svc-dev-shared: ' +
+          'InvalidArgument: Configurations overlap. Configurations on the same bucket cannot share a common event type.',
+      });
+      expect(await notifications('svc-dev-shared')).toEqual(before);
+      expect(aws.policy('svc-dev-api', 'live')).toEqual({});
+    });
+
+    describe.each([
+      ['the first to read writes first', false],
+      ['the last to read writes first', true],
+    ])('two of its writers on one bucket, both reading before either writes (%s)', (_order, lastFirst) => {
+      const apiProps = {
+        BucketName: 'svc-dev-shared',
+        BucketConfigs: [{ Event: 's3:ObjectCreated:*', Rules: [{ Prefix: 'api/' }] }],
+      };
+      const jobsProps = {
+        BucketName: 'svc-dev-shared',
+        FunctionArn: JOBS,
+        BucketConfigs: [{ Event: 's3:ObjectCreated:*', Rules: [{ Prefix: 'jobs/' }] }],
+      };
+      const concurrently = async (
+        type: string,
+        api: Record<string, unknown>,
+        jobs: Record<string, unknown>,
+        extra: Record<string, unknown> = {},
+      ) => {
+        const gate = aws.interleave({ bucket: 'svc-dev-shared' }, 2, { lastFirst });
+        const seen = aws.operations.length;
+        const answers = await Promise.all([request(TYPE, type, api, extra), request(TYPE, type, jobs, extra)]);
+        expect(await gate.released).toBe(true);
+        expectOneRewrite(seen, 'svc-dev-shared');
+        return answers.map((a) => a.Status);
+      };
+      const prefixes = async () =>
+        ((await notifications('svc-dev-shared')).LambdaFunctionConfigurations ?? [])
+          .filter((c) => c.LambdaFunctionArn !== WORKER)
+          .map(
+            (c) =>
+              `${c.LambdaFunctionArn === ALIAS ? 'api' : c.LambdaFunctionArn === JOBS ? 'jobs' : c.LambdaFunctionArn} ${c.Events} ${c.Filter?.Key?.FilterRules?.map((r) => r.Value)}`,
+          )
+          .sort();
+
+      it('create, update, delete: every entry of both, and everything else, survives; nothing is left after the deletes', async () => {
+        expect(await concurrently('Create', apiProps, jobsProps)).toEqual(['SUCCESS', 'SUCCESS']);
+        expect(await prefixes()).toEqual(['api s3:ObjectCreated:* api/', 'jobs s3:ObjectCreated:* jobs/']);
+        await expectOthersKept('svc-dev-shared');
+
+        const removed = (props: typeof apiProps) => ({
+          ...props,
+          BucketConfigs: [
+            ...props.BucketConfigs,
+            { Event: 's3:ObjectRemoved:*', Rules: [{ Prefix: props === apiProps ? 'api/' : 'jobs/' }] },
+          ],
+        });
+        const gate = aws.interleave({ bucket: 'svc-dev-shared' }, 2, { lastFirst });
+        const seen = aws.operations.length;
+        const updates = await Promise.all([
+          request(TYPE, 'Update', removed(apiProps), {
+            PhysicalResourceId: 'a',
+            OldResourceProperties: { ...apiProps, FunctionArn: ALIAS },
+          }),
+          request(TYPE, 'Update', removed(jobsProps), { PhysicalResourceId: 'j', OldResourceProperties: jobsProps }),
+        ]);
+        expect(await gate.released).toBe(true);
+        expectOneRewrite(seen, 'svc-dev-shared');
+        expect(updates.map((u) => u.Status)).toEqual(['SUCCESS', 'SUCCESS']);
+        expect(await prefixes()).toEqual([
+          'api s3:ObjectCreated:* api/',
+          'api s3:ObjectRemoved:* api/',
+          'jobs s3:ObjectCreated:* jobs/',
+          'jobs s3:ObjectRemoved:* jobs/',
+        ]);
+        await expectOthersKept('svc-dev-shared');
+
+        expect(
+          await concurrently('Delete', removed(apiProps), removed(jobsProps), { PhysicalResourceId: 'p' }),
+        ).toEqual(['SUCCESS', 'SUCCESS']);
+        expect(await prefixes()).toEqual([]);
+        await expectOthersKept('svc-dev-shared');
+        expect(aws.policy('svc-dev-api', 'live')).toEqual({});
+        expect(aws.policy('svc-dev-jobs', 'live')).toEqual({});
+      });
     });
   });
 
   describe('Custom::TrafficShiftExistingUserPool', () => {
     const TYPE = 'Custom::TrafficShiftExistingUserPool';
     const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    // Every setting UpdateUserPool takes that moto (with the proxy) keeps.
+    const poolSettings = (
+      name: string,
+      LambdaConfig: CreateUserPoolCommandInput['LambdaConfig'],
+    ): CreateUserPoolCommandInput =>
+      ({
+        PoolName: name,
+        Policies: {
+          PasswordPolicy: {
+            MinimumLength: 12,
+            RequireSymbols: false,
+            RequireUppercase: true,
+            RequireLowercase: true,
+            RequireNumbers: true,
+            PasswordHistorySize: 4,
+            TemporaryPasswordValidityDays: 3,
+          },
+          SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP'] },
+        },
+        DeletionProtection: 'ACTIVE',
+        AutoVerifiedAttributes: ['email'],
+        SmsVerificationMessage: 'sms {####}',
+        EmailVerificationMessage: 'email {####}',
+        EmailVerificationSubject: 'Your code',
+        VerificationMessageTemplate: { DefaultEmailOption: 'CONFIRM_WITH_CODE', EmailSubject: 'Your code' },
+        SmsAuthenticationMessage: 'auth {####}',
+        UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
+        MfaConfiguration: 'OPTIONAL',
+        DeviceConfiguration: { ChallengeRequiredOnNewDevice: true, DeviceOnlyRememberedOnUserPrompt: false },
+        EmailConfiguration: { EmailSendingAccount: 'COGNITO_DEFAULT', ReplyToEmailAddress: 'support@example.com' },
+        SmsConfiguration: { SnsCallerArn: `arn:aws:iam::${ACCOUNT}:role/sms`, ExternalId: 'svc', SnsRegion: REGION },
+        UserPoolTags: { team: 'identity' },
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true, InviteMessageTemplate: { EmailSubject: 'Welcome' } },
+        UserPoolAddOns: { AdvancedSecurityMode: 'AUDIT' },
+        AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
+        UserPoolTier: 'PLUS',
+        // Kept by the proxy (moto does not): the custom ACR names are what UpdateUserPool used to reset.
+        AcrConfiguration: {
+          Level1: { AcrValue: 'urn:example:acr:bronze' },
+          Level2: { AcrValue: 'urn:example:acr:silver' },
+        },
+        IssuerConfiguration: { Type: 'UPDATED' },
+        LambdaConfig,
+      }) as CreateUserPoolCommandInput;
+
+    const describePool = async (id: string) =>
+      (await cognito.send(new DescribeUserPoolCommand({ UserPoolId: id }))).UserPool!;
+    /** Everything of the pool but its triggers and its modification date. */
+    const settings = (pool: UserPoolType) => {
+      const { LambdaConfig: _triggers, LastModifiedDate: _modified, ...rest } = pool;
+      return rest;
+    };
+    const createPool = async (name: string, LambdaConfig: CreateUserPoolCommandInput['LambdaConfig']) => {
+      const created = await cognito.send(new CreateUserPoolCommand(poolSettings(name, LambdaConfig)));
+      const id = created.UserPool!.Id!;
+      return { id, before: await describePool(id) };
+    };
+
     let poolId: string;
     let before: UserPoolType;
 
-    const describePool = async () =>
-      (await cognito.send(new DescribeUserPoolCommand({ UserPoolId: poolId }))).UserPool!;
-    /** The settings a trigger change must leave as they were. */
-    const settings = (pool: UserPoolType) => ({
-      Policies: pool.Policies,
-      AdminCreateUserConfig: pool.AdminCreateUserConfig,
-      AutoVerifiedAttributes: pool.AutoVerifiedAttributes,
-      EmailVerificationSubject: pool.EmailVerificationSubject,
-      MfaConfiguration: pool.MfaConfiguration,
-      UserPoolTags: pool.UserPoolTags,
-      DeletionProtection: pool.DeletionProtection,
-      AccountRecoverySetting: pool.AccountRecoverySetting,
+    beforeAll(async () => {
+      // svc-dev-worker's trigger, and the one the framework's Custom::CognitoUserPool wrote for svc-dev-api.
+      ({ id: poolId, before } = await createPool('svc-dev-users', { PreSignUp: WORKER, PostConfirmation: FN }));
     });
 
-    beforeAll(async () => {
-      const created = await cognito.send(
-        new CreateUserPoolCommand({
-          PoolName: 'svc-dev-users',
-          Policies: {
-            PasswordPolicy: {
-              MinimumLength: 12,
-              RequireSymbols: false,
-              RequireUppercase: true,
-              RequireLowercase: true,
-              RequireNumbers: true,
-              TemporaryPasswordValidityDays: 3,
-            },
-          },
-          AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
-          AutoVerifiedAttributes: ['email'],
-          EmailVerificationSubject: 'Your code',
-          MfaConfiguration: 'OFF',
-          UserPoolTags: { team: 'identity' },
-          DeletionProtection: 'ACTIVE',
-          AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
-          // svc-dev-worker's trigger, and the one the framework's Custom::CognitoUserPool wrote for svc-dev-api.
-          LambdaConfig: { PreSignUp: WORKER, PostConfirmation: FN },
-        }),
-      );
-      poolId = created.UserPool!.Id!;
-      before = await describePool();
+    it('the proxy keeps the settings moto does not, and resets each one UpdateUserPool is not given, as Cognito does', async () => {
+      expect(before.AcrConfiguration).toEqual({
+        Level1: { AcrValue: 'urn:example:acr:bronze' },
+        Level2: { AcrValue: 'urn:example:acr:silver' },
+      });
+      expect(before.IssuerConfiguration).toEqual({ Type: 'UPDATED' });
+      const { id } = await createPool('svc-dev-scratch', {});
+      await cognito.send(new UpdateUserPoolCommand({ UserPoolId: id, IssuerConfiguration: { Type: 'UPDATED' } }));
+      const updated = await describePool(id);
+      expect(updated.AcrConfiguration).toBeUndefined();
+      expect(updated.IssuerConfiguration).toEqual({ Type: 'UPDATED' });
     });
 
     it('create: the alias takes over the function triggers, the other function and every setting stay', async () => {
@@ -377,7 +574,7 @@ describeMoto('existing-source custom resources against moto_server', () => {
         PhysicalResourceId: `traffic-shift:svc-dev-users:${ALIAS}`,
         Data: { UserPoolId: poolId },
       });
-      const pool = await describePool();
+      const pool = await describePool(poolId);
       expect(pool.LambdaConfig).toEqual({
         PreSignUp: WORKER,
         PostConfirmation: ALIAS,
@@ -385,19 +582,18 @@ describeMoto('existing-source custom resources against moto_server', () => {
         KMSKeyID: KEY,
       });
       expect(settings(pool)).toEqual(settings(before));
-      expect(pool.Policies?.PasswordPolicy).toMatchObject({
-        MinimumLength: 12,
-        RequireSymbols: false,
-        TemporaryPasswordValidityDays: 3,
-      });
-      expect((await aliasPolicy())[resource.statementId('cognito', 'svc-dev-users')]).toMatchObject({
+      const sid = resource.statementId('cognito', 'svc-dev-users');
+      expect(aws.policy('svc-dev-api', 'live')[sid]).toEqual({
+        Sid: sid,
+        Effect: 'Allow',
         Principal: { Service: 'cognito-idp.amazonaws.com' },
+        Action: 'lambda:InvokeFunction',
         Resource: ALIAS,
         Condition: { ArnLike: { 'AWS:SourceArn': `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${poolId}` } },
       });
     });
 
-    it('update: a trigger dropped from the settings goes, with the KMS key', async () => {
+    it('update: a trigger dropped from the settings goes, with the KMS key; every setting stays', async () => {
       const response = await request(
         TYPE,
         'Update',
@@ -408,25 +604,49 @@ describeMoto('existing-source custom resources against moto_server', () => {
         },
       );
       expect(response.Status).toBe('SUCCESS');
-      const pool = await describePool();
+      const pool = await describePool(poolId);
       expect(pool.LambdaConfig).toEqual({ PreSignUp: WORKER, PreAuthentication: ALIAS });
       expect(settings(pool)).toEqual(settings(before));
     });
 
-    it('delete: only the other function trigger is left, the settings stay', async () => {
+    it('update to a PreTokenGeneration trigger with a LambdaVersion (V2_0): the version is kept', async () => {
+      const props = {
+        UserPoolName: 'svc-dev-users',
+        UserPoolConfigs: [{ Trigger: 'PreTokenGeneration', LambdaVersion: 'V2_0' }],
+      };
+      const response = await request(TYPE, 'Update', props, {
+        PhysicalResourceId: `traffic-shift:svc-dev-users:${ALIAS}`,
+        OldResourceProperties: {
+          FunctionArn: ALIAS,
+          UserPoolName: 'svc-dev-users',
+          UserPoolConfigs: [{ Trigger: 'PreAuthentication' }],
+        },
+      });
+      expect(response.Status).toBe('SUCCESS');
+      const pool = await describePool(poolId);
+      expect(pool.LambdaConfig).toEqual({
+        PreSignUp: WORKER,
+        PreTokenGeneration: ALIAS,
+        PreTokenGenerationConfig: { LambdaArn: ALIAS, LambdaVersion: 'V2_0' },
+      });
+      expect(settings(pool)).toEqual(settings(before));
+    });
+
+    it('delete: only the other function trigger is left, the settings stay, the alias keeps no grant of the pool', async () => {
       const response = await request(
         TYPE,
         'Delete',
-        { UserPoolName: 'svc-dev-users', UserPoolConfigs: [{ Trigger: 'PreAuthentication' }] },
+        { UserPoolName: 'svc-dev-users', UserPoolConfigs: [{ Trigger: 'PreTokenGeneration', LambdaVersion: 'V2_0' }] },
         { PhysicalResourceId: `traffic-shift:svc-dev-users:${ALIAS}` },
       );
       expect(response).toMatchObject({
         Status: 'SUCCESS',
         Reason: `removed the triggers of ${ALIAS} from user pool svc-dev-users`,
       });
-      const pool = await describePool();
+      const pool = await describePool(poolId);
       expect(pool.LambdaConfig).toEqual({ PreSignUp: WORKER });
       expect(settings(pool)).toEqual(settings(before));
+      expect(aws.policy('svc-dev-api', 'live')).toEqual({});
     });
 
     it('a pool that does not exist: FAILED naming it on create, success on delete', async () => {
@@ -447,6 +667,73 @@ describeMoto('existing-source custom resources against moto_server', () => {
           { PhysicalResourceId: failed.PhysicalResourceId },
         ),
       ).toMatchObject({ Status: 'SUCCESS' });
+    });
+
+    it('a pool with a setting this SDK does not know (a newer Cognito): FAILED naming it, the pool untouched, no grant left', async () => {
+      const { id, before: newer } = await createPool('svc-dev-newer', { PreSignUp: WORKER });
+      aws.describeAlso(id, { FutureSetting: { Mode: 'STRICT' } });
+      const writes = aws.operations.filter((o) => o === `write ${id}`).length;
+      const response = await request(TYPE, 'Create', {
+        UserPoolName: 'svc-dev-newer',
+        UserPoolConfigs: [{ Trigger: 'PostConfirmation' }],
+      });
+      expect(response).toMatchObject({ Status: 'FAILED', PhysicalResourceId: 'traffic-shift:not-created' });
+      expect(response.Reason).toMatch(
+        new RegExp(
+          `^Create of ApiCustomTrafficShift \\(Custom::TrafficShiftExistingUserPool\\) failed while reading the triggers of user pool svc-dev-newer \\(${id}\\): ` +
+            'Cognito describes settings of the pool that the AWS SDK of this Lambda runtime \\(@aws-sdk/client-cognito-identity-provider 3\\.\\d+\\.\\d+\\) does not know: UserPool\\.FutureSetting\\. ' +
+            'UpdateUserPool would reset them, so the triggers were not changed$',
+        ),
+      );
+      expect(aws.operations.filter((o) => o === `write ${id}`)).toHaveLength(writes);
+      expect(settings(await describePool(id))).toEqual(settings(newer));
+      expect(aws.policy('svc-dev-api', 'live')).toEqual({});
+    });
+
+    describe.each([
+      ['the first to read writes first', false],
+      ['the last to read writes first', true],
+    ])('two of its writers on one pool, both reading before either writes (%s)', (_order, lastFirst) => {
+      it('create, update, delete: the triggers of both, and every setting, survive; nothing is left after the deletes', async () => {
+        const name = `svc-dev-shared-${lastFirst ? 'b' : 'a'}`;
+        const { id, before: shared } = await createPool(name, { CustomMessage: WORKER });
+        const api = { UserPoolName: name, UserPoolConfigs: [{ Trigger: 'PreSignUp' }] };
+        const jobs = { UserPoolName: name, FunctionArn: JOBS, UserPoolConfigs: [{ Trigger: 'PostConfirmation' }] };
+        type Props = Record<string, unknown>;
+        const both = async (type: string, [a, extraA = {}]: [Props, Props?], [j, extraJ = {}]: [Props, Props?]) => {
+          const gate = aws.interleave({ pool: id }, 2, { lastFirst });
+          const seen = aws.operations.length;
+          const answers = await Promise.all([request(TYPE, type, a, extraA), request(TYPE, type, j, extraJ)]);
+          expect(await gate.released).toBe(true);
+          expectOneRewrite(seen, id);
+          expect(answers.map((r) => r.Status)).toEqual(['SUCCESS', 'SUCCESS']);
+          return describePool(id);
+        };
+
+        let pool = await both('Create', [api], [jobs]);
+        expect(pool.LambdaConfig).toEqual({ CustomMessage: WORKER, PreSignUp: ALIAS, PostConfirmation: JOBS });
+        expect(settings(pool)).toEqual(settings(shared));
+
+        const moved = (p: Record<string, unknown>, Trigger: string) => ({ ...p, UserPoolConfigs: [{ Trigger }] });
+        pool = await both(
+          'Update',
+          [
+            moved(api, 'PreAuthentication'),
+            { PhysicalResourceId: 'a', OldResourceProperties: { ...api, FunctionArn: ALIAS } },
+          ],
+          [moved(jobs, 'PostAuthentication'), { PhysicalResourceId: 'j', OldResourceProperties: jobs }],
+        );
+        expect(pool.LambdaConfig).toEqual({
+          CustomMessage: WORKER,
+          PreAuthentication: ALIAS,
+          PostAuthentication: JOBS,
+        });
+        expect(settings(pool)).toEqual(settings(shared));
+
+        pool = await both('Delete', [api, { PhysicalResourceId: 'a' }], [jobs, { PhysicalResourceId: 'j' }]);
+        expect(pool.LambdaConfig).toEqual({ CustomMessage: WORKER });
+        expect(settings(pool)).toEqual(settings(shared));
+      });
     });
   });
 });
