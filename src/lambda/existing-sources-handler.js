@@ -837,7 +837,9 @@ async function updateUserPool(input) {
   command.middlewareStack.add(
     (next) => async (args) => {
       const { body } = /** @type {{ body?: unknown }} */ (args.request);
-      const sent = body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : String(body);
+      const sent = ArrayBuffer.isView(body)
+        ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+        : String(body);
       const dropped = missingFields(input, JSON.parse(sent));
       if (dropped.length > 0)
         throw new Error(

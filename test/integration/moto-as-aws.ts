@@ -17,7 +17,8 @@
  *   PUT turned it on, until a PUT leaves it out.
  * - Cognito: moto does not keep AcrConfiguration, DcrConfiguration, KeyConfiguration or IssuerConfiguration. Here
  *   CreateUserPool and UpdateUserPool keep them, and UpdateUserPool resets each one it is not given, as it does every
- *   setting ("If you don't provide a value for an attribute, Amazon Cognito sets it to its default value").
+ *   setting ("If you don't provide a value for an attribute, Amazon Cognito sets it to its default value"). A password
+ *   policy given without TemporaryPasswordValidityDays is described with its default, 7 days, where moto drops it.
  *
  * For the tests: `interleave` holds writes to one bucket or pool until a number of writers all wait to write, then lets
  * them through one at a time (the worst order for read-modify-write: every writer read before any wrote);
@@ -45,6 +46,8 @@ export type WriteTarget = { bucket: string } | { pool: string };
 export interface Gate {
   /** Resolves once the writes went through: true when `writers` writes were held together, false on the deadline. */
   released: Promise<boolean>;
+  /** How many writes wait now. */
+  waiting(): number;
 }
 
 export interface MotoAsAws {
@@ -391,6 +394,10 @@ export async function startMotoAsAws(
       if (answer.status !== 200) return answer;
       const described = JSON.parse(answer.body.toString()) as { UserPool: Record<string, unknown> };
       Object.assign(described.UserPool, poolFields.get(id) ?? {}, extraFields.get(id) ?? {});
+      // moto drops a temporary password validity it is not given; Cognito resets it to its default, 7 days.
+      const policy = (described.UserPool.Policies as { PasswordPolicy?: Record<string, unknown> } | undefined)
+        ?.PasswordPolicy;
+      if (policy && policy.TemporaryPasswordValidityDays === undefined) policy.TemporaryPasswordValidityDays = 7;
       return { ...answer, body: JSON.stringify(described) };
     });
   }
@@ -447,10 +454,10 @@ export async function startMotoAsAws(
         lastFirst,
         held: [],
         done,
-        timer: setTimeout(() => void releaseAll(interleaving, false), deadlineMs),
+        timer: setTimeout(() => void releaseAll(interleaving, false), deadlineMs).unref(),
       };
       interleavings.push(interleaving);
-      return { released };
+      return { released, waiting: () => interleaving.held.length };
     },
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
