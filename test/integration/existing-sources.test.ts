@@ -28,8 +28,18 @@ import {
   PutBucketNotificationConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { describeWithCfnLint, lintAgainstBaselines, properties, REPO_ROOT, type CfnTemplate } from './helpers';
-import { dependsOnTransitively, expectTemplate, spawnBaseline, spawnServerless } from './event-helpers';
+import {
+  dependsOnTransitively,
+  describeWithCfnLint,
+  expectTemplate,
+  lintAgainstBaselines,
+  properties,
+  REPO_ROOT,
+  spawnBaseline,
+  spawnServerless,
+  type CfnTemplate,
+} from './helpers';
+
 import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
 import { startMotoAsAws, type MotoAsAws } from './moto-as-aws';
 
