@@ -76,7 +76,6 @@ export const ALARMS_PER_CALL = 100;
 /** Concurrent Lambda reads for commands that read each alias (Lambda has no batch read of aliases). */
 export const ALIAS_READS_IN_FLIGHT = 8;
 
-
 /**
  * The stack's resources and those of its nested stacks (one level: serverless-plugin-split-stacks moves versions,
  * alarms, or whole functions with their aliases and deployment groups there, keeping their logical ids), or undefined
