@@ -1,6 +1,6 @@
 /**
- * The existing-bucket and existing-user-pool custom resource handler (src/lambda/existing-sources-handler.js), run
- * unchanged against moto_server: Create, Update and Delete requests as CloudFormation sends them, a local HTTP server
+ * The existing-bucket and existing-user-pool custom resource handler as shipped (dist/lambda/, built from
+ * src/lambda/existing-sources-handler.js by npm run build), run against moto_server: Create, Update and Delete requests as CloudFormation sends them, a local HTTP server
  * standing for the presigned ResponseURL, and the bucket notifications, user pool settings and alias policies read
  * back. Where moto does not behave as AWS documents (per-alias policies and duplicate statement ids, S3's refusal of
  * overlapping configurations and of Lambda destinations it may not invoke, the EventBridge setting, the pool settings
@@ -35,7 +35,7 @@ import {
 import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
 import { startMotoAsAws, type MotoAsAws } from './moto-as-aws';
 
-const resource = require('../../src/lambda/existing-sources-handler.js') as {
+const resource = require('../../dist/lambda/existing-sources-handler.js') as {
   handler(event: Record<string, unknown>, context: Record<string, unknown>): Promise<unknown>;
   statementId(kind: string, name: string): string;
 };

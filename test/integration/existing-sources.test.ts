@@ -5,7 +5,7 @@
  *   replaced resource is E3005), and every writer of the bucket and of the pool waits for the one before it;
  * - the writers run against moto_server (with AWS's behaviour where moto lacks it, moto-as-aws.ts) the way
  *   CloudFormation runs the template: Create, then Update, then Delete, each writer as soon as what it depends on is
- *   done, the plugin's through its handler (src/lambda/existing-sources-handler.js) and the framework's through the
+ *   done, the plugin's through its handler as shipped (dist/lambda/existing-sources-handler.js) and the framework's through the
  *   framework's own handlers (serverless 3.40.0, node_modules). Writers the template does not order run at once, in
  *   the worst order (all read before any writes); after each step every configuration, trigger and setting that is
  *   not the writer's own must be as it was. The same writers without the template's order lose the framework's
@@ -121,7 +121,7 @@ type FrameworkHandler = (
   callback: (error?: unknown) => void,
 ) => Promise<void>;
 
-const ours = require('../../src/lambda/existing-sources-handler.js') as {
+const ours = require('../../dist/lambda/existing-sources-handler.js') as {
   handler(
     event: Record<string, unknown>,
     context: Record<string, unknown>,

@@ -278,7 +278,7 @@ describe('generated smoke-test and bake hooks, BlueGreen, triggers (fixture heal
   const apiVersion = () => onlyVersionId(t(), 'ApiLambdaFunction');
   const hookConfig = (id: string): unknown =>
     loadInlineHook((properties(t(), id).Code as { ZipFile: unknown }).ZipFile).config;
-  const handlerSource = readFileSync(path.join(REPO_ROOT, 'src', 'lambda', 'traffic-hook.js'), 'utf8');
+  const handlerSource = readFileSync(path.join(REPO_ROOT, 'dist', 'lambda', 'traffic-hook.js'), 'utf8');
   const hookFunction = (phase: string) => ({
     Description: expect.stringMatching(/^serverless-traffic-shift: /),
     Runtime: 'nodejs22.x',

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+/**
+ * `npm run build`: dist/ from an empty directory — the TypeScript of src/ compiled by tsc (tsconfig.build.json), and
+ * the code that runs inside Lambda (src/lambda/*.js) with its comments and layout removed by esbuild. That code is
+ * inlined into every template that needs it (`ZipFile`), so what it weighs is paid in each stack; names, strings
+ * and statements are kept as written, so an error in a user's logs still reads as the source does.
+ */
+'use strict';
+
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+const lambdaSource = path.join(root, 'src', 'lambda');
+
+fs.rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+for (const file of fs.readdirSync(lambdaSource).filter((f) => f.endsWith('.js'))) {
+  const source = fs.readFileSync(path.join(lambdaSource, file), 'utf8');
+  const { code } = esbuild.transformSync(source, {
+    loader: 'js',
+    format: 'cjs',
+    platform: 'node',
+    target: 'node22',
+    minifyWhitespace: true,
+    legalComments: 'none',
+    banner: `// serverless-traffic-shift: ${file}, comments and layout removed`,
+  });
+  fs.writeFileSync(path.join(dist, 'lambda', file), code);
+  console.log(`dist/lambda/${file}: ${source.length} → ${code.length} bytes`);
+}
