@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'TRAFFIC_SHIFT_RESOURCE_LIMIT'
   | 'TRAFFIC_SHIFT_PLUGIN_ORDER'
   | 'TRAFFIC_SHIFT_SPLIT_STACKS'
+  /** Another alias of a shifted function has the alias's name, in the template or in the deployed stack. */
+  | 'TRAFFIC_SHIFT_ALIAS_NAME_TAKEN'
   // Deploy time: the traffic commands and the deploy's checks.
   /** `sls deploy` refused: an alias is left weighted by `serverless traffic shift`. */
   | 'TRAFFIC_SHIFT_MANUAL_WEIGHT'

@@ -18,6 +18,7 @@ import { failureSummary } from './rollout-model';
 import { expectShifts, hookLabels } from './shift-prediction';
 import { chooseSink, LINE_PREFIX } from './live-view';
 import { RolloutWatcher } from './rollout-watcher';
+import { removedResources, takeOverDeployedAliases, takeoverLines } from './alias-takeover';
 
 /** What one deploy remembers between its hooks. */
 interface DeploySession {
@@ -35,7 +36,10 @@ const AFTER_FAILURE_TIMEOUT_MS = 90000;
 export function deployHooks(context: () => TrafficContext): Record<string, (error?: unknown) => Promise<void>> {
   const session: DeploySession = { checked: false, readFailed: false, watchedCount: 0 };
   return {
-    'before:deploy:deploy': () => refuseHandWeights(context(), session),
+    'before:deploy:deploy': async () => {
+      await refuseHandWeights(context(), session);
+      takeOverAliases(context(), session);
+    },
     'before:aws:deploy:deploy:updateStack': () => startView(context(), session),
     'after:aws:deploy:deploy:updateStack': () => finishView(context(), session),
     // Runs for any failed command: only a deploy that started the view has something to add.
@@ -125,8 +129,29 @@ export async function refuseHandWeights(ctx: TrafficContext, session: DeploySess
   } catch (error) {
     if (error instanceof ServerlessError) throw error;
     session.readFailed = true;
-    warn(ctx, `could not check the aliases before deploying (${errorText(error)}); deploying anyway.`);
+    warn(
+      ctx,
+      `could not check the aliases before deploying (${errorText(error)}); deploying anyway, without taking over an alias ` +
+        "the stack holds under another logical id (such as serverless-plugin-canary-deployments' <Fn>Alias<alias>): if there is one, the update fails.",
+    );
   }
+}
+
+/**
+ * Once the stack is read, before the framework checks for changes and uploads the template: each alias keeps the
+ * logical id the deployed stack gives an alias of its name (alias-takeover.ts), and the deploy says which it keeps
+ * and what the update removes. The template is the framework's object, changed in place: it uploads that one.
+ */
+export function takeOverAliases(ctx: TrafficContext, session: DeploySession): void {
+  const template = ctx.template();
+  if (!template) return;
+  if (!session.before) return;
+  const { template: next, kept } = takeOverDeployedAliases(template, ctx.functions(), session.before);
+  if (next !== template) Object.assign(template, next);
+  const removed = removedResources(session.before, template) ?? [];
+  const { notices, info } = takeoverLines(kept, removed);
+  for (const line of notices) ctx.logger.notice(`${LINE_PREFIX}${line}`);
+  for (const line of info) ctx.logger.info(`${LINE_PREFIX}${line}`);
 }
 
 export async function startView(ctx: TrafficContext, session: DeploySession): Promise<void> {

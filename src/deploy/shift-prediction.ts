@@ -7,6 +7,7 @@ import { naming } from '../naming';
 import type { CfnTemplate } from '../types/cloudformation';
 import { getAttTarget, refTarget } from '../transform/intrinsics';
 import type { ServiceFunction, StackResource } from './stack-discovery';
+import { aliasIdInTemplate } from './alias-takeover';
 import type { HookLabels } from './rollout-model';
 
 export type Expectation = { name: string; shifts: true } | { name: string; shifts: false; reason: string };
@@ -27,7 +28,7 @@ export function expectShifts(
         `it moves in place in this stage (${fn.inPlaceReason ?? 'type InPlace'}): the alias goes to the new version at once, without CodeDeploy`,
       );
     }
-    const aliasId = naming.alias(fn.normalizedName);
+    const aliasId = aliasIdInTemplate(template, fn);
     if (deployed === undefined || !deployedIds.has(aliasId)) {
       return none(
         `${deployed === undefined ? 'first deploy of the stack' : `first deploy of its alias "${fn.alias}"`}: CloudFormation creates the alias ` +

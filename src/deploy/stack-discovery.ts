@@ -10,6 +10,7 @@ import type { ResolvedSettings } from '../config/resolve';
 import { shortName } from '../config/strategy';
 import { naming } from '../naming';
 import { ServerlessError } from '../errors';
+import { deployedAlias } from './alias-takeover';
 
 /** A function the plugin manages, as the service configuration describes it. */
 export interface ServiceFunction {
@@ -41,7 +42,7 @@ export interface RolloutTarget {
   /** The Lambda function's physical name. */
   functionName: string;
   alias: string;
-  /** Whether the stack has created the alias (`<Fn>TrafficShiftAlias`): false before the first deploy with the plugin. */
+  /** Whether the stack has created the alias (`<Fn>TrafficShiftAlias`, or the id it took over): false before the first deploy with it. */
   aliasInStack: boolean;
   strategy: string;
   inPlace: boolean;
@@ -89,12 +90,15 @@ export function discoverTargets(
   };
   const applicationName = physical(naming.application());
   return functions.map((fn) => {
-    const aliasArn = physical(naming.alias(fn.normalizedName));
+    const functionName = physical(fn.logicalId) ?? fn.deployedName;
+    // The plugin's id, or the deployed id its alias took over (alias-takeover.ts).
+    const aliasArn =
+      physical(naming.alias(fn.normalizedName)) ?? deployedAlias(resources, functionName, fn.alias)?.physicalId;
     const groupName = physical(naming.deploymentGroup(fn.normalizedName));
     return {
       name: fn.name,
       normalizedName: fn.normalizedName,
-      functionName: physical(fn.logicalId) ?? fn.deployedName,
+      functionName,
       alias: (aliasArn && aliasNameOfArn(aliasArn)) ?? fn.alias,
       aliasInStack: aliasArn !== undefined,
       strategy: fn.strategy,

@@ -10,6 +10,7 @@ import type { ResolvedSettings, ShiftedFunction } from '../config/resolve';
 import { buildPlan, type Plan } from '../plan/plan';
 import type { CfnResource, CfnTemplate } from '../types/cloudformation';
 import { emitResources } from './added-resources';
+import { checkAliasNamesFree } from './alias-names';
 import { eventSourcesThroughAlias, rewireEventSources } from './event-sources';
 import { takeOverExistingSources } from './existing-sources';
 import { collectFunctionParts, isShifting } from './function-parts';
@@ -41,6 +42,7 @@ export function applyTrafficShift(
   const resources: Record<string, CfnResource> = { ...input.Resources };
 
   const parts = collectFunctionParts(shifted, input, resources);
+  checkAliasNamesFree(resources, shifted);
   const hooks = wireHooks(resources, parts.filter(isShifting));
   Object.assign(resources, hooks.replaced);
   const { added, warnings: roleWarnings } = emitResources(settings, parts, hooks, input.Resources);

@@ -95,7 +95,8 @@ describe('before the deploy: an alias weighted by hand', () => {
       'after:aws:deploy:deploy:updateStack',
     ]);
     expect(out.warnings[0]).toBe(
-      'serverless-traffic-shift: could not check the aliases before deploying (AccessDenied: Access denied); deploying anyway.',
+      'serverless-traffic-shift: could not check the aliases before deploying (AccessDenied: Access denied); deploying anyway, without taking over an alias ' +
+        "the stack holds under another logical id (such as serverless-plugin-canary-deployments' <Fn>Alias<alias>): if there is one, the update fails.",
     );
     expect(out.warnings[1]).toBe(
       'serverless-traffic-shift: the rollout view could not start (AccessDenied: Access denied); the deploy carries on without it.',

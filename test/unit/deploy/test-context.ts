@@ -61,7 +61,7 @@ export function stackSummaries(resources: readonly StackResource[]): ListStackRe
   };
 }
 
-/** The compiled template of this deploy: `versions` names the version each alias goes to (Old = unchanged). */
+/** The compiled template of this deploy (aliases, application, groups): `versions` names the version each alias goes to (Old = unchanged). */
 export function compiledTemplate(versions: Record<'Api' | 'Worker' | 'Nightly', string>): CfnTemplate {
   const resources: CfnTemplate['Resources'] = {};
   for (const [fn, version] of Object.entries(versions)) {
@@ -81,6 +81,17 @@ export function compiledTemplate(versions: Record<'Api' | 'Worker' | 'Nightly', 
           },
         },
       }),
+    };
+  }
+  // What else a deploy keeps: a template without them would remove them from the stack.
+  resources.TrafficShiftApplication = {
+    Type: 'AWS::CodeDeploy::Application',
+    Properties: { ComputePlatform: 'Lambda' },
+  };
+  for (const fn of ['Api', 'Worker']) {
+    resources[`${fn}TrafficShiftDeploymentGroup`] = {
+      Type: 'AWS::CodeDeploy::DeploymentGroup',
+      Properties: { ApplicationName: { Ref: 'TrafficShiftApplication' } },
     };
   }
   return { Resources: resources };
