@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { promises as fs } from 'fs';
+import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { StackResource } from '../../src/deploy/stack-discovery';
@@ -344,6 +344,30 @@ describe('from serverless-plugin-canary-deployments 0.8.0 (fixture migration)', 
       ...OLD.groups,
     ]);
     expect(old.Resources[gone[0] as string]?.DeletionPolicy).toBe('Retain');
+    const oldIds = new Set(Object.keys(old.Resources));
+    expect(
+      Object.keys(migration.uploaded.Resources).filter(
+        (id) => !oldIds.has(id) && !/^ApiGatewayDeployment\d+$/.test(id),
+      ),
+    ).toEqual([
+      'ApiTrafficShiftErrorsAlarm',
+      'WorkerTrafficShiftErrorsAlarm',
+      'ApiTrafficShiftDeploymentGroup',
+      'WorkerTrafficShiftDeploymentGroup',
+      'TrafficShiftApplication',
+      'TrafficShiftCodeDeployRole',
+      'TrafficShiftCodeDeployPolicy',
+      'PreHookTrafficShiftHookRole',
+      'PreHookTrafficShiftHookPolicy',
+    ]);
+    // The shared execution role loses the hook permission the old plugin gave every function; the hook has its own role.
+    const codeDeployActions = (t: CfnTemplate) =>
+      pathsWhere(properties(t, 'IamRoleLambdaExecution'), (v) => typeof v === 'string' && v.startsWith('codedeploy:'));
+    expect(codeDeployActions(old)).toHaveLength(1);
+    expect(codeDeployActions(migration.uploaded)).toEqual([]);
+    expect(properties(migration.uploaded, 'PreHookLambdaFunction').Role).toEqual({
+      'Fn::GetAtt': ['PreHookTrafficShiftHookRole', 'Arn'],
+    });
   });
 
   it('with unchanged code, the shifted functions keep their versions: the deploy moves no traffic', () => {
@@ -374,6 +398,10 @@ describe('from serverless-plugin-canary-deployments 0.8.0 (fixture migration)', 
       '',
       'Service deployed to stack ts-migration-dev (<seconds>)',
     ]);
+    // docs/migrating.md shows these lines as they are.
+    const migrating = readFileSync(path.join(REPO_ROOT, 'docs', 'migrating.md'), 'utf8');
+    const shown = /```\n(\[traffic\][^`]*)```/.exec(migrating)?.[1];
+    expect(shown).toBe(`${migration.lines.filter((line) => line.startsWith('[traffic]')).join('\n')}\n`);
   });
 
   describeWithCfnLint('cfn-lint (the uploaded template)', () => {
