@@ -5,6 +5,7 @@
  */
 import type { GeneratedAlarmKind } from './config/health-checks';
 import { shortName, type Strategy } from './config/strategy';
+import type { ComparisonKind } from './transform/version-metrics';
 
 export const naming = {
   application: (): string => 'TrafficShiftApplication',
@@ -13,7 +14,7 @@ export const naming = {
   deploymentConfig: (strategy: Strategy): string => `TrafficShiftConfig${shortName(strategy)}`,
   alias: (normalizedName: string): string => `${normalizedName}TrafficShiftAlias`,
   deploymentGroup: (normalizedName: string): string => `${normalizedName}TrafficShiftDeploymentGroup`,
-  generatedAlarm: (normalizedName: string, kind: GeneratedAlarmKind): string =>
+  generatedAlarm: (normalizedName: string, kind: GeneratedAlarmKind | ComparisonKind): string =>
     `${normalizedName}TrafficShift${kind.charAt(0).toUpperCase()}${kind.slice(1)}Alarm`,
   /** Grants a hook function of the service what it needs to report to CodeDeploy. */
   hookPolicy: (hookNormalizedName: string): string => `${hookNormalizedName}TrafficShiftHookPolicy`,

@@ -9,6 +9,7 @@ import type { GeneratedAlarm, GeneratedAlarmKind } from '../config/health-checks
 import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
 import { getAtt, ref, type CfnResource } from '../types/cloudformation';
+import { durationComparison, errorRateComparison, isMath, type Comparison, type MetricScope } from './version-metrics';
 
 interface AlarmTarget {
   fn: ShiftedFunction;
@@ -27,13 +28,41 @@ export function describeGeneratedAlarm(alarm: GeneratedAlarm): string {
   return `${alarm.kind}: ${DESCRIPTIONS[alarm.kind](alarm)} in ${window}`;
 }
 
-export function generatedAlarms({ fn, versionLogicalId }: AlarmTarget): { logicalId: string; resource: CfnResource }[] {
+/** The dimensions of the alias's metrics and of the new version's, for a function of the template. */
+export function metricDimensions(fn: ShiftedFunction, versionLogicalId: string): Record<MetricScope, unknown[]> {
   const functionName = ref(fn.logicalId);
-  const onAlias = [
+  const alias = [
     { Name: 'FunctionName', Value: functionName },
     { Name: 'Resource', Value: { 'Fn::Join': [':', [functionName, fn.alias]] } },
   ];
-  const onNewVersion = [...onAlias, { Name: 'ExecutedVersion', Value: getAtt(versionLogicalId, 'Version') }];
+  return { alias, newVersion: [...alias, { Name: 'ExecutedVersion', Value: getAtt(versionLogicalId, 'Version') }] };
+}
+
+/** A comparison alarm's `Metrics`: every query, only the last one returning data (the one the alarm watches). */
+export function comparisonMetrics(
+  comparison: Comparison,
+  dimensions: Record<MetricScope, unknown[]>,
+  period: number,
+): Record<string, unknown>[] {
+  const watched = comparison.queries[comparison.queries.length - 1]?.id;
+  return comparison.queries.map((q) =>
+    isMath(q)
+      ? { Id: q.id, Expression: q.expression, Label: q.label, ReturnData: q.id === watched }
+      : {
+          Id: q.id,
+          MetricStat: {
+            Metric: { Namespace: 'AWS/Lambda', MetricName: q.metric, Dimensions: dimensions[q.scope] },
+            Period: period,
+            Stat: q.stat,
+          },
+          Label: q.label,
+          ReturnData: false,
+        },
+  );
+}
+
+export function generatedAlarms({ fn, versionLogicalId }: AlarmTarget): { logicalId: string; resource: CfnResource }[] {
+  const { alias: onAlias, newVersion: onNewVersion } = metricDimensions(fn, versionLogicalId);
 
   return fn.health.newVersionAlarms.map((alarm) => {
     const common = {
@@ -107,4 +136,56 @@ export function generatedAlarms({ fn, versionLogicalId }: AlarmTarget): { logica
       resource: { Type: 'AWS::CloudWatch::Alarm', Properties: properties },
     };
   });
+}
+
+/** A generated alarm that compares the new version with the previous one (metric math on the alias's metrics). */
+export interface ComparisonAlarm {
+  kind: Comparison['kind'];
+  /** Percentage points (errorRateVsPrevious) or a ratio of average durations (durationVsPrevious). */
+  threshold: number;
+  /** Calls each version must have served in a period before the period is judged. */
+  minInvocations: number;
+  evaluationPeriods: number;
+  /** Seconds, a multiple of 60. */
+  period: number;
+}
+
+const COMPARISON_WORDS: Record<ComparisonAlarm['kind'], (a: ComparisonAlarm) => string> = {
+  errorRateVsPrevious: (a) =>
+    `the new version's error rate is more than ${a.threshold} ${a.threshold === 1 ? 'point' : 'points'} above the previous version's`,
+  durationVsPrevious: (a) => `the new version's average duration is more than ${a.threshold} × the previous version's`,
+};
+
+/** `errorRateVsPrevious: rolls back if the new version's error rate is more than 5 points above … after 100 invocations of each` */
+export function describeComparisonAlarm(alarm: ComparisonAlarm): string {
+  const window = alarm.evaluationPeriods === 1 ? `${alarm.period}s` : `${alarm.evaluationPeriods} × ${alarm.period}s`;
+  return `${alarm.kind}: rolls back if ${COMPARISON_WORDS[alarm.kind](alarm)} in ${window}, after ${alarm.minInvocations} invocations of each`;
+}
+
+export function comparisonAlarm(
+  fn: ShiftedFunction,
+  versionLogicalId: string,
+  alarm: ComparisonAlarm,
+): { logicalId: string; resource: CfnResource } {
+  const comparison =
+    alarm.kind === 'errorRateVsPrevious'
+      ? errorRateComparison(alarm.minInvocations)
+      : durationComparison(alarm.minInvocations);
+  return {
+    logicalId: naming.generatedAlarm(fn.normalizedName, alarm.kind),
+    resource: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription:
+          `serverless-traffic-shift: rolls back function ${fn.name} (alias ${fn.alias}) during a rollout if ` +
+          `${COMPARISON_WORDS[alarm.kind](alarm)}, once each version served ${alarm.minInvocations} invocations in a period`,
+        EvaluationPeriods: alarm.evaluationPeriods,
+        Threshold: alarm.threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+        // No data point: no call reached the alias in the period, nothing to compare.
+        TreatMissingData: 'notBreaching',
+        Metrics: comparisonMetrics(comparison, metricDimensions(fn, versionLogicalId), alarm.period),
+      },
+    },
+  };
 }
