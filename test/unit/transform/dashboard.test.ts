@@ -1,0 +1,309 @@
+/**
+ * The dashboard's body against the documented structure ("Dashboard Body Structure and Syntax", CloudWatch API
+ * Reference), written below as a JSON schema of the parts the plugin uses, and its graphs against the comparison
+ * alarms' metric definitions.
+ */
+import Ajv from 'ajv';
+import type { ShiftedFunction } from '../../../src/config/resolve';
+import { ServerlessError } from '../../../src/errors';
+import { trafficDashboard, type DashboardFunction } from '../../../src/transform/dashboard';
+import { durationQueries, errorRateQueries, inlineExpression } from '../../../src/transform/version-metrics';
+
+const stat = {
+  anyOf: [
+    { enum: ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] },
+    { type: 'string', pattern: '^p\\d{1,2}(\\.\\d+)?$' },
+  ],
+};
+const period = { type: 'integer', minimum: 60, multipleOf: 60 };
+const axis = {
+  type: 'object',
+  properties: {
+    label: { type: 'string' },
+    min: { type: 'number' },
+    max: { type: 'number' },
+    showUnits: { type: 'boolean' },
+  },
+  additionalProperties: false,
+};
+/** The object that may end a metric: its id, label and region, and the rendering properties. */
+const metricOptions = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', pattern: '^[a-z][A-Za-z0-9_]*$' },
+    label: { type: 'string' },
+    region: { type: 'string' },
+    accountId: { type: 'string' },
+    color: { type: 'string', pattern: '^#[0-9a-fA-F]{6}$' },
+    period,
+    stat,
+    visible: { type: 'boolean' },
+    yAxis: { enum: ['left', 'right'] },
+  },
+  additionalProperties: false,
+};
+const expressionRow = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 1,
+  items: [
+    {
+      type: 'object',
+      required: ['expression'],
+      properties: {
+        expression: { type: 'string', minLength: 1 },
+        label: { type: 'string' },
+        id: { type: 'string', pattern: '^[a-z][A-Za-z0-9_]*$' },
+      },
+      additionalProperties: false,
+    },
+  ],
+};
+const metricRow = {
+  type: 'array',
+  minItems: 2,
+  items: [{ type: 'string' }, { type: 'string' }],
+  additionalItems: { anyOf: [{ type: 'string' }, metricOptions] },
+};
+const metricWidget = {
+  type: 'object',
+  required: ['region', 'metrics'],
+  properties: {
+    metrics: { type: 'array', maxItems: 500, items: { anyOf: [expressionRow, metricRow] } },
+    region: { type: 'string', minLength: 1 },
+    title: { type: 'string' },
+    view: { enum: ['timeSeries', 'singleValue', 'gauge', 'bar', 'pie', 'table'] },
+    stacked: { type: 'boolean' },
+    period,
+    stat,
+    liveData: { type: 'boolean' },
+    legend: { type: 'object', properties: { position: { enum: ['right', 'bottom', 'hidden'] } } },
+    yAxis: { type: 'object', properties: { left: axis, right: axis }, additionalProperties: false },
+  },
+  additionalProperties: false,
+};
+const textWidget = {
+  type: 'object',
+  required: ['markdown'],
+  properties: { markdown: { type: 'string' }, background: { enum: ['transparent', 'solid'] } },
+  additionalProperties: false,
+};
+const DASHBOARD_BODY_SCHEMA = {
+  type: 'object',
+  required: ['widgets'],
+  properties: {
+    widgets: {
+      type: 'array',
+      maxItems: 500,
+      items: {
+        type: 'object',
+        required: ['type', 'properties'],
+        properties: {
+          type: { enum: ['metric', 'text', 'log', 'alarm', 'explorer'] },
+          x: { type: 'integer', minimum: 0, maximum: 23 },
+          y: { type: 'integer', minimum: 0 },
+          width: { type: 'integer', minimum: 1, maximum: 24 },
+          height: { type: 'integer', minimum: 1, maximum: 1000 },
+          properties: { type: 'object' },
+        },
+        dependencies: { x: ['y'], y: ['x'] },
+        additionalProperties: false,
+        allOf: [
+          { if: { properties: { type: { const: 'metric' } } }, then: { properties: { properties: metricWidget } } },
+          { if: { properties: { type: { const: 'text' } } }, then: { properties: { properties: textWidget } } },
+        ],
+      },
+    },
+    start: { type: 'string', pattern: '^-P(T\\d+[MH]|\\d+[DWM])$' },
+    end: { type: 'string' },
+    periodOverride: { enum: ['auto', 'inherit'] },
+  },
+  additionalProperties: false,
+};
+
+const validate = new Ajv({ allErrors: true, strictTuples: false }).compile(DASHBOARD_BODY_SCHEMA);
+
+const fn = (name: string, alias = 'live'): DashboardFunction => {
+  const upper = name.charAt(0).toUpperCase() + name.slice(1);
+  return {
+    fn: { name, alias, logicalId: `${upper}LambdaFunction`, normalizedName: upper } as ShiftedFunction,
+    versionLogicalId: `${upper}LambdaVersionAbc`,
+  };
+};
+
+/** The body as CloudFormation would write it: Refs and GetAtts resolved. */
+function resolvedBody(body: unknown, values: Record<string, string>): string {
+  if (typeof body === 'string') return body;
+  const [separator, parts] = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  return parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const key =
+        'Ref' in (part as object)
+          ? (part as { Ref: string }).Ref
+          : (part as { 'Fn::GetAtt': string[] })['Fn::GetAtt'].join('.');
+      const value = values[key];
+      if (value === undefined) throw new Error(`no value for ${key}`);
+      return value;
+    })
+    .join(separator);
+}
+
+const VALUES = {
+  'AWS::Region': 'eu-west-1',
+  ApiLambdaFunction: 'svc-prod-api',
+  'ApiLambdaVersionAbc.Version': '7',
+  WorkerLambdaFunction: 'svc-prod-worker',
+  'WorkerLambdaVersionAbc.Version': '12',
+};
+
+type Widget = {
+  type: string;
+  x?: number;
+  y?: number;
+  width?: number;
+  height?: number;
+  properties: Record<string, any>;
+};
+
+describe('the traffic dashboard', () => {
+  const resource = trafficDashboard([fn('api'), fn('worker', 'prod')]);
+  const body = JSON.parse(resolvedBody(resource.Properties?.DashboardBody, VALUES)) as { widgets: Widget[] };
+
+  it('is an AWS::CloudWatch::Dashboard named after the stack and region, its body a Fn::Join of references only', () => {
+    expect(resource.Type).toBe('AWS::CloudWatch::Dashboard');
+    expect(resource.Properties?.DashboardName).toEqual({ 'Fn::Sub': '${AWS::StackName}-${AWS::Region}-traffic-shift' });
+    const parts = (resource.Properties?.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const references = parts.filter((p) => typeof p !== 'string');
+    expect(new Set(references.map((p) => JSON.stringify(p)))).toEqual(
+      new Set(
+        [
+          { Ref: 'AWS::Region' },
+          { Ref: 'ApiLambdaFunction' },
+          { 'Fn::GetAtt': ['ApiLambdaVersionAbc', 'Version'] },
+          { Ref: 'WorkerLambdaFunction' },
+          { 'Fn::GetAtt': ['WorkerLambdaVersionAbc', 'Version'] },
+        ].map((p) => JSON.stringify(p)),
+      ),
+    );
+  });
+
+  it('matches the documented body structure', () => {
+    expect(validate(body) ? [] : validate.errors).toEqual([]);
+    for (const widget of body.widgets) {
+      expect((widget.x ?? 0) + (widget.width ?? 6)).toBeLessThanOrEqual(24);
+      for (const row of widget.properties.metrics ?? []) {
+        if (typeof row[0] !== 'string') continue;
+        // Namespace, metric name, dimension name/value pairs, then at most one options object, last.
+        const strings = row.filter((item: unknown) => typeof item === 'string');
+        expect(strings.length % 2).toBe(0);
+        expect(row.slice(0, strings.length).every((item: unknown) => typeof item === 'string')).toBe(true);
+        expect(row.length - strings.length).toBeLessThanOrEqual(1);
+      }
+    }
+    // No two widgets overlap on the grid.
+    const cells = new Set<string>();
+    for (const w of body.widgets) {
+      for (let x = w.x ?? 0; x < (w.x ?? 0) + (w.width ?? 6); x += 1)
+        for (let y = w.y ?? 0; y < (w.y ?? 0) + (w.height ?? 6); y += 1) {
+          expect(cells.has(`${x},${y}`)).toBe(false);
+          cells.add(`${x},${y}`);
+        }
+    }
+  });
+
+  it('the schema itself rejects what the documentation does not allow', () => {
+    const widgets = body.widgets;
+    const broken = (change: (w: Widget[]) => void): boolean => {
+      const copy = JSON.parse(JSON.stringify(widgets)) as Widget[];
+      change(copy);
+      return validate({ widgets: copy });
+    };
+    expect(broken(() => undefined)).toBe(true);
+    expect(broken((w) => ((w[1] as Widget).width = 30))).toBe(false);
+    expect(broken((w) => delete (w[2] as Widget).properties.region)).toBe(false);
+    expect(broken((w) => ((w[2] as Widget).properties.period = 90))).toBe(false);
+    expect(broken((w) => (w[3] as Widget).properties.metrics.push([{ expression: 'm1', visible: false }]))).toBe(false);
+    expect(broken((w) => ((w[2] as Widget).properties.metrics[0][8].stat = 'P99'))).toBe(false);
+    expect(broken((w) => ((w[0] as Widget).properties.text = 'x'))).toBe(false);
+  });
+
+  it('shows per function calls by version, then the error rates and average durations of both versions', () => {
+    const titles = body.widgets.filter((w) => w.type === 'metric').map((w) => w.properties.title);
+    expect(titles).toEqual([
+      'api: calls by version',
+      'api: error rate (%)',
+      'api: average duration (ms)',
+      'worker: calls by version',
+      'worker: error rate (%)',
+      'worker: average duration (ms)',
+    ]);
+    expect(body.widgets.every((w) => w.type !== 'metric' || w.properties.region === 'eu-west-1')).toBe(true);
+    const [traffic, errors] = body.widgets.filter((w) => w.type === 'metric');
+    const newVersion = ['FunctionName', 'svc-prod-api', 'Resource', 'svc-prod-api:live', 'ExecutedVersion', '7'];
+    expect(traffic?.properties.metrics).toEqual([
+      ['AWS/Lambda', 'Invocations', ...newVersion, { id: 'newInvocations', stat: 'Sum', label: 'version 7 (new)' }],
+      [
+        'AWS/Lambda',
+        'Invocations',
+        'FunctionName',
+        'svc-prod-api',
+        'Resource',
+        'svc-prod-api:live',
+        { id: 'aliasInvocations', stat: 'Sum', label: 'Invocations of the alias', visible: false },
+      ],
+      [{ expression: 'aliasInvocations - newInvocations', label: 'previous version', id: 'previousInvocations' }],
+    ]);
+    expect(errors?.properties.metrics.filter((row: unknown[]) => typeof row[0] !== 'string')).toEqual([
+      [{ expression: '100 * newErrors / newInvocations', label: 'version 7 (new)', id: 'newErrorRate' }],
+      [
+        {
+          expression: '100 * (aliasErrors - newErrors) / (aliasInvocations - newInvocations)',
+          label: 'previous version',
+          id: 'previousErrorRate',
+        },
+      ],
+    ]);
+    const worker = body.widgets.filter((w) => w.type === 'metric')[3];
+    expect(worker?.properties.metrics[0].slice(2, 8)).toEqual([
+      'FunctionName',
+      'svc-prod-worker',
+      'Resource',
+      'svc-prod-worker:prod',
+      'ExecutedVersion',
+      '12',
+    ]);
+  });
+
+  it('draws the expressions of the alarms, written out', () => {
+    const expressions = body.widgets
+      .flatMap((w) => w.properties.metrics ?? [])
+      .filter((row: unknown[]) => typeof row[0] !== 'string')
+      .map((row: { id: string; expression: string }[]) => row[0] as { id: string; expression: string });
+    for (const { id, expression } of expressions) {
+      const source = [...errorRateQueries(), ...durationQueries()];
+      expect(expression).toBe(inlineExpression(id, source));
+    }
+    expect(expressions.map((e: { id: string }) => e.id)).toEqual([
+      'previousInvocations',
+      'newErrorRate',
+      'previousErrorRate',
+      'newAverageDuration',
+      'previousAverageDuration',
+      'previousInvocations',
+      'newErrorRate',
+      'previousErrorRate',
+      'newAverageDuration',
+      'previousAverageDuration',
+    ]);
+  });
+
+  it("refuses a dashboard beyond CloudWatch's limits", () => {
+    const many = Array.from({ length: 130 }, (_, i) => fn(`fn${i}`));
+    expect(() => trafficDashboard(many)).toThrow(ServerlessError);
+    expect(() => trafficDashboard(many)).toThrow(
+      /custom\.deploymentSettings\.dashboard is true; expected a dashboard within CloudWatch's limits \(500 widgets, 2500 metrics\); 130 shifted functions need 521 widgets/,
+    );
+    expect(() => trafficDashboard(many.slice(0, 120))).not.toThrow();
+  });
+});
