@@ -2,14 +2,20 @@
  * The thin I/O layer: AWS SDK v3 clients and one function per read or write the deploy-time features make, each
  * turning the SDK's shapes into the facts of ./model.ts. Batch limits (CodeDeploy API reference): BatchGetDeployments
  * and BatchGetDeploymentTargets take at most 25 ids; BatchGetDeploymentGroups is chunked by 25 as well (its limit is
- * not documented in the SDK); DescribeAlarms takes at most 100 names.
+ * not documented in the SDK); DescribeAlarms takes at most 100 names; GetMetricData at most 500 queries.
  */
 import {
   CloudFormationClient,
   ListStackResourcesCommand,
   type ListStackResourcesCommandOutput,
 } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandOutput } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  type DescribeAlarmsCommandOutput,
+  type GetMetricDataCommandOutput,
+} from '@aws-sdk/client-cloudwatch';
 import {
   BatchGetDeploymentGroupsCommand,
   BatchGetDeploymentsCommand,
@@ -36,6 +42,14 @@ import { aliasState, describeAlias, type AliasState, type AliasUpdate } from './
 import type { StackResource } from './stack-discovery';
 import { UNFINISHED_STATUSES, type AlarmFacts, type DeploymentFacts, type TargetFacts } from './rollout-model';
 import { predefinedStrategy, strategyOfRouting } from './traffic-schedule';
+import {
+  planRequests,
+  readAnswers,
+  type HealthWindow,
+  type MetricRequest,
+  type MetricValues,
+  type VersionHealth,
+} from './version-health';
 
 export interface AwsClients {
   cloudFormation: CloudFormationClient;
@@ -246,6 +260,7 @@ export function toTargetFacts(target: DeploymentTarget | undefined, readAt: Date
   const share = weightPercent(info?.targetVersionWeight);
   return {
     readAt,
+    ...(info?.functionName && { functionName: info.functionName }),
     ...(info?.currentVersion && { currentVersion: info.currentVersion }),
     ...(info?.targetVersion && { targetVersion: info.targetVersion }),
     ...(share !== undefined && { percent: share }),
@@ -305,6 +320,57 @@ export async function describeAlarms(cloudWatch: CloudWatchClient, names: readon
     } while (token);
   }
   return alarms;
+}
+
+/** One GetMetricData request, following its pages: the values of each query id. */
+export async function getMetricData(
+  cloudWatch: CloudWatchClient,
+  request: MetricRequest,
+): Promise<Map<string, MetricValues>> {
+  const results = new Map<string, MetricValues>();
+  let token: string | undefined;
+  do {
+    const page: GetMetricDataCommandOutput = await cloudWatch.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: request.queries,
+        StartTime: request.startTime,
+        EndTime: request.endTime,
+        ScanBy: 'TimestampAscending',
+        ...(token && { NextToken: token }),
+      }),
+    );
+    for (const r of page.MetricDataResults ?? []) {
+      if (!r.Id) continue;
+      const into = results.get(r.Id) ?? { timestamps: [], values: [] };
+      const timestamps = r.Timestamps ?? [];
+      (r.Values ?? []).forEach((value, i) => {
+        const t = timestamps[i];
+        // A statistic without data (moto answers null for one it does not compute) is no data point.
+        if (t && typeof value === 'number' && Number.isFinite(value)) {
+          into.timestamps.push(t);
+          into.values.push(value);
+        }
+      });
+      results.set(r.Id, into);
+    }
+    token = page.NextToken;
+  } while (token);
+  return results;
+}
+
+/**
+ * Both versions' figures of each rollout: ⌈rollouts / 62⌉ GetMetricData requests (8 queries a rollout), more only for
+ * rollouts more than six hours apart.
+ */
+export async function readVersionHealth(
+  cloudWatch: CloudWatchClient,
+  windows: readonly HealthWindow[],
+  now: Date,
+): Promise<Map<string, VersionHealth>> {
+  const planned = planRequests(windows, now);
+  const answers: Map<string, MetricValues>[] = [];
+  for (const request of planned.requests) answers.push(await getMetricData(cloudWatch, request));
+  return readAnswers(planned, answers);
 }
 
 /** The alias as Lambda serves it, or undefined when the function or the alias does not exist. */

@@ -185,6 +185,7 @@ export async function startView(ctx: TrafficContext, session: DeploySession): Pr
               applicationName: t.applicationName,
               groupName: t.deploymentGroupName,
               hooks: hookLabels(template, t.normalizedName, names),
+              functionName: t.functionName,
             },
           ]
         : [],

@@ -5,6 +5,7 @@
  */
 import { clock, duration, percent } from './format';
 import { outcomeLine, type AlarmFacts, type HookView, type RolloutView } from './rollout-model';
+import { closingLine, hasCalls, healthText } from './version-health';
 
 export interface LineOptions {
   now: Date;
@@ -20,6 +21,8 @@ function body(view: RolloutView, { now, countdown }: LineOptions): string[] {
   const hooks = view.hooks.map(hookText);
   const alarms = alarmText(view.alarms);
   const extras = [...hooks, alarms].filter((t): t is string => t !== undefined).map((t) => `· ${t}`);
+  // Both versions' figures so far, once calls came through the alias.
+  const figures = hasCalls(view.health) ? [`· ${healthText(view.health)}`] : [];
   switch (view.phase) {
     case 'waiting':
       return ['waiting for CloudFormation to start the CodeDeploy deployment'];
@@ -34,10 +37,10 @@ function body(view: RolloutView, { now, countdown }: LineOptions): string[] {
       const next = view.next
         ? `· ${percent(view.next.percent)} at ${clock(view.next.at)}${countdown ? ` (${dueIn(view.next.at, now)})` : ''}`
         : '';
-      return [traffic(view), `(${view.strategy})`, step, next, ...extras];
+      return [traffic(view), `(${view.strategy})`, step, next, ...extras, ...figures];
     }
     case 'postTraffic':
-      return [traffic(view), ...extras];
+      return [traffic(view), ...extras, ...figures];
     case 'succeeded':
     case 'failed':
     case 'rolledBack':
@@ -48,6 +51,18 @@ function body(view: RolloutView, { now, countdown }: LineOptions): string[] {
         ...(alarms ? [`· ${alarms}`] : []),
       ];
   }
+}
+
+/**
+ * The closing report of the rollouts that ended: per function, the new version against the previous one over the
+ * rollout (none for a function whose rollout no call reached).
+ */
+export function closingReport(views: readonly RolloutView[]): string[] {
+  return views.flatMap((view) => {
+    if (!view.finished && view.phase !== 'rollingBack') return [];
+    const line = closingLine(view.name, view.health);
+    return line ? [line] : [];
+  });
 }
 
 /** `10% on version 7, 90% on version 6` */

@@ -1,10 +1,11 @@
 /**
  * Two ways to show the live view. In an interactive terminal, one line per function through the framework's v3
  * progress API (`utils.progress`), redrawn at each poll with a countdown. Elsewhere (CI, pipes), plain log lines,
- * printed only when a function's line changes.
+ * printed only when a function's line changes. Both end with the closing report: per function whose rollout ended,
+ * the new version against the previous one over the rollout.
  */
 import type { FrameworkProgress, ProgressLine } from '../log';
-import { progressLine } from './live-view-text';
+import { closingReport, progressLine } from './live-view-text';
 import type { RolloutView } from './rollout-model';
 import type { ProgressSink } from './rollout-watcher';
 
@@ -32,11 +33,13 @@ export function plainSink(print: (line: string) => void): ProgressSink {
   // Closing does not repeat "waiting" for a function no deployment came for: the deploy says why.
   return {
     update: emit,
-    close: (views, now) =>
+    close: (views, now) => {
       emit(
         views.filter((v) => v.phase !== 'waiting'),
         now,
-      ),
+      );
+      for (const line of closingReport(views)) print(`${LINE_PREFIX}${line}`);
+    },
   };
 }
 
@@ -60,6 +63,7 @@ export function interactiveSink(progress: FrameworkProgress, print: (line: strin
       for (const view of views) {
         if (view.phase !== 'waiting') print(`${LINE_PREFIX}${progressLine(view, { now, countdown: false })}`);
       }
+      for (const line of closingReport(views)) print(`${LINE_PREFIX}${line}`);
     },
   };
 }

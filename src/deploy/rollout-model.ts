@@ -6,6 +6,7 @@
 import { timeline, type Strategy } from '../config/strategy';
 import { describeConfig } from './traffic-schedule';
 import { duration, list } from './format';
+import type { VersionHealth } from './version-health';
 
 export const FINISHED_STATUSES: readonly string[] = ['Succeeded', 'Failed', 'Stopped'];
 export const UNFINISHED_STATUSES = ['Created', 'Queued', 'InProgress', 'Baking', 'Ready'] as const;
@@ -40,6 +41,8 @@ export interface LifecycleFacts {
 /** The deployment's Lambda target (BatchGetDeploymentTargets), as read at `readAt`. */
 export interface TargetFacts {
   readAt: Date;
+  /** The Lambda function CodeDeploy shifts (its physical name). */
+  functionName?: string;
   currentVersion?: string;
   targetVersion?: string;
   /** Share of traffic on the target version, in percent. */
@@ -73,6 +76,8 @@ export interface RolloutFacts {
   /** Alarms seen in ALARM during the rollout, with the last reason seen: an alarm may be OK again when the rollout ends. */
   fired: AlarmFacts[];
   hooks: HookLabels;
+  /** Both versions' calls, errors and durations since the rollout began (CloudWatch). */
+  health?: VersionHealth;
 }
 
 export type Phase =
@@ -113,6 +118,8 @@ export interface RolloutView {
   finished: boolean;
   failed: boolean;
   cause?: string;
+  /** Both versions' figures so far (or over the whole rollout, once it ended). */
+  health?: VersionHealth;
 }
 
 const HOOK_EVENTS = { BeforeAllowTraffic: 'pre-traffic', AfterAllowTraffic: 'post-traffic' } as const;
@@ -127,6 +134,7 @@ export function rolloutView(facts: RolloutFacts, now: Date): RolloutView {
     alarms: facts.alarms,
     finished: false,
     failed: false,
+    ...(facts.health && { health: facts.health }),
   };
   if (!deployment) return base;
   const view: RolloutView = {

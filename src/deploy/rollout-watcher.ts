@@ -13,6 +13,8 @@
  * Once per deployment group, in the poll that first sees its deployment: BatchGetDeploymentGroups (ceil(g / 25)) for
  * its alarm names. Once per custom deployment configuration: GetDeploymentConfig.
  * With 50 functions shifting at once and up to 100 alarm names: 1 + 2 + 1 + 4 = 8 requests per poll.
+ * Once a minute, and once more when a rollout ends, both versions' figures of the rollouts whose versions are known:
+ * CloudWatch GetMetricData, ceil(r / 62) (8 queries a rollout, 500 a request).
  */
 import { systemClock, type Clock } from './clock';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -28,8 +30,10 @@ import {
   isThrottling,
   listDeploymentIds,
   listTargetIds,
+  readVersionHealth,
 } from './aws';
 import { duration } from './format';
+import type { HealthWindow } from './version-health';
 import {
   isFinished,
   rolloutView,
@@ -52,6 +56,8 @@ export interface WatchedFunction {
   applicationName: string;
   groupName: string;
   hooks: HookLabels;
+  /** The Lambda function's physical name, for its metrics (else the name CodeDeploy gives the target). */
+  functionName?: string;
 }
 
 export interface WatcherOptions {
@@ -73,6 +79,8 @@ export interface WatcherOptions {
 export const DEFAULT_INTERVAL_MS = 5000;
 export const MAX_INTERVAL_MS = 60000;
 export const TARGET_CALLS_PER_POLL = 4;
+/** Lambda's metrics come per minute: the versions' figures are read no more often. */
+export const HEALTH_INTERVAL_MS = 60000;
 /** Deployments are listed from this long before the watch began: the local clock may be behind AWS's. */
 const CLOCK_SKEW_MS = 5 * 60000;
 /** Successful polls before a throttled interval is halved again. */
@@ -90,6 +98,7 @@ export class RolloutWatcher {
   private firstPoll = true;
   private readonly facts = new Map<string, RolloutFacts>();
   private readonly byGroup = new Map<string, WatchedFunction>();
+  private readonly functionNames = new Map<string, string>();
   private readonly known = new Map<string, DeploymentFacts>();
   private readonly ignored = new Set<string>();
   private readonly follow: Set<string>;
@@ -100,6 +109,8 @@ export class RolloutWatcher {
   private readonly lastTargetRead = new Map<string, number>();
   private readonly finalTargetRead = new Set<string>();
   private readonly finalAlarmRead = new Set<string>();
+  private readonly finalHealthRead = new Set<string>();
+  private lastHealthRead?: number;
   private readonly warned = new Set<string>();
   private stopper?: AbortController;
   private loop?: Promise<void>;
@@ -113,6 +124,7 @@ export class RolloutWatcher {
     this.seeds = new Set(options.seedIds ?? []);
     this.follow = new Set(this.seeds);
     for (const fn of options.functions) {
+      if (fn.functionName) this.functionNames.set(fn.name, fn.functionName);
       this.byGroup.set(groupKey(fn.applicationName, fn.groupName), fn);
       this.facts.set(fn.name, { name: fn.name, alias: fn.alias, alarms: [], fired: [], hooks: fn.hooks });
     }
@@ -163,6 +175,7 @@ export class RolloutWatcher {
       await this.readStrategies();
       await this.readTargets(now);
       await this.readAlarms();
+      await this.readHealth(now);
       this.goodPolls += 1;
       if (this.interval > this.baseInterval && this.goodPolls >= RECOVERY_POLLS) {
         this.interval = Math.max(this.baseInterval, Math.round(this.interval / 2));
@@ -400,6 +413,40 @@ export class RolloutWatcher {
     }
   }
 
+  /**
+   * Both versions' figures: of the running rollouts once a minute, of an ended one once more over its whole rollout.
+   * Unreadable figures do not hold the end of the watch.
+   */
+  private async readHealth(now: Date): Promise<void> {
+    const due = this.lastHealthRead === undefined || now.getTime() - this.lastHealthRead >= HEALTH_INTERVAL_MS;
+    const reading: { facts: RolloutFacts; window: HealthWindow; final: boolean }[] = [];
+    for (const facts of this.facts.values()) {
+      const d = facts.deployment;
+      if (!d || this.finalHealthRead.has(d.id)) continue;
+      const window = healthWindow(facts, this.functionNameOf(facts), now);
+      const final = isFinished(d.status);
+      if (window && (due || final)) reading.push({ facts, window, final });
+    }
+    if (reading.length === 0) return;
+    const health = await this.attempt('metrics', "read the versions' figures (CloudWatch GetMetricData)", () =>
+      readVersionHealth(
+        this.options.cloudWatch,
+        reading.map((r) => r.window),
+        now,
+      ),
+    );
+    if (due) this.lastHealthRead = now.getTime();
+    for (const { facts, window, final } of reading) {
+      if (final) this.finalHealthRead.add(window.key);
+      const figures = health?.get(window.key);
+      if (figures) facts.health = figures;
+    }
+  }
+
+  private functionNameOf(facts: RolloutFacts): string | undefined {
+    return facts.target?.functionName ?? this.functionNames.get(facts.name);
+  }
+
   /** Runs one AWS read: throttling aborts the poll; any other error is reported once per kind and yields undefined. */
   private async attempt<T>(kind: string, what: string, read: () => Promise<T>): Promise<T | undefined> {
     try {
@@ -422,6 +469,25 @@ export class RolloutWatcher {
 }
 
 const groupKey = (application: string, group: string): string => `${application}\u0000${group}`;
+
+/** What to read of a rollout's versions: from its start to its end (or now), once both versions are known. */
+function healthWindow(facts: RolloutFacts, functionName: string | undefined, now: Date): HealthWindow | undefined {
+  const d = facts.deployment;
+  const target = facts.target;
+  const from = d?.startTime ?? d?.createTime;
+  if (!d || !from || !functionName || !target?.targetVersion || !target.currentVersion) return undefined;
+  const to = isFinished(d.status) && d.completeTime ? d.completeTime : now;
+  if (target.targetVersion === target.currentVersion || to <= from) return undefined;
+  return {
+    key: d.id,
+    functionName,
+    alias: facts.alias,
+    newVersion: target.targetVersion,
+    previousVersion: target.currentVersion,
+    from,
+    to,
+  };
+}
 
 function abbreviate(ids: readonly string[]): string {
   return ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;

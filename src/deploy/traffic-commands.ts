@@ -153,6 +153,7 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
       applicationName: t.applicationName,
       groupName: t.deploymentGroupName,
       hooks: hookLabels(ctx.template(), t.normalizedName, names),
+      functionName: t.functionName,
     })),
     since: ctx.clock.now(),
     seedIds: watched.map((t) => (running.get(t.deploymentGroupName) as DeploymentFacts).id),

@@ -10,8 +10,8 @@
  * value of one of two time series counting as 0; `AND` combines comparisons; `IF(condition, value, 0)` takes the value
  * where the condition is not 0, 0 where the value was dropped, and 0 where the condition is 0. FILL is not used: in an
  * alarm it fills the latest minute, which Lambda publishes late, and so pins the alarm's state; the arithmetic rules
- * already read a version without calls as 0 calls. A math alarm takes at most 10 metrics and expressions, all metrics
- * with the alarm's period. Pure.
+ * already read a version without calls as 0 calls. A math alarm takes at most 10 metrics and 10 expressions, all
+ * metrics with the alarm's period. Pure.
  */
 
 export type LambdaMetric = 'Invocations' | 'Errors' | 'Duration';
@@ -46,8 +46,12 @@ export interface Comparison {
   queries: Query[];
 }
 
-/** CloudWatch: a math alarm takes at most 10 entries in `Metrics`. */
-export const MAX_ALARM_QUERIES = 10;
+/**
+ * CloudWatch (PutMetricAlarm, MetricDataQuery): an alarm's `Metrics` hold at most 20 entries, at most 10 of them
+ * metrics and at most 10 expressions, exactly one expression returning data.
+ */
+export const MAX_ALARM_METRICS = 10;
+export const MAX_ALARM_EXPRESSIONS = 10;
 
 const metric = (id: string, name: LambdaMetric, scope: MetricScope, label: string): MetricQuery => ({
   id,

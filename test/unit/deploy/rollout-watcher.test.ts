@@ -11,8 +11,10 @@ import {
   APP,
   BatchGetDeploymentsCommand,
   BatchGetDeploymentTargetsCommand,
+  at,
   callCounts,
   FakeClock,
+  GetMetricDataCommand,
   ListDeploymentsCommand,
   mocks,
   play,
@@ -298,10 +300,15 @@ describe('requests per poll', () => {
           (counts.ListDeploymentTargetsCommand ?? 0) + (counts.BatchGetDeploymentTargetsCommand ?? 0),
         ).toBeLessThanOrEqual(4);
         expect(counts.BatchGetDeploymentGroupsCommand).toBeUndefined();
-        expect(total(counts)).toBeLessThanOrEqual(1 + Math.ceil(n / 25) + Math.ceil((2 * n) / 100) + 4);
+        // Both versions' figures, at most once a minute: 8 queries a rollout, 500 a request.
+        expect(counts.GetMetricDataCommand ?? 0).toBeLessThanOrEqual(Math.ceil(n / 62));
+        expect(total(counts)).toBeLessThanOrEqual(
+          1 + Math.ceil(n / 25) + Math.ceil((2 * n) / 100) + 4 + Math.ceil(n / 62),
+        );
       }
-      // 50 functions, 100 alarm names: 1 + 2 + 1 + 4 = 8 requests.
-      if (n === 50) expect(total(callCounts(m))).toBe(8);
+      // 50 functions, 100 alarm names: 1 + 2 + 1 + 4 = 8 requests (and one GetMetricData in a poll a minute).
+      const last = callCounts(m);
+      if (n === 50) expect(total(last) - (last.GetMetricDataCommand ?? 0)).toBe(8);
     },
   );
 
@@ -327,5 +334,142 @@ describe('requests per poll', () => {
       await clock.sleep(5000);
     }
     expect(watcher.views().every((v) => v.toVersion === '7' && v.percent === 10)).toBe(true);
+  });
+});
+
+describe("both versions' figures (CloudWatch GetMetricData)", () => {
+  /** Version 6 serves 900 calls a minute until the shift to 100 % at 340s; version 7 100 a minute from 40s, then 1000. */
+  const traffic: Script['traffic'] = [
+    {
+      functionName: 'svc-dev-api',
+      version: '6',
+      from: 0,
+      to: 340,
+      callsPerMinute: 900,
+      errorsPerMinute: 1,
+      averageMs: 30,
+      p99Ms: 90,
+    },
+    {
+      functionName: 'svc-dev-api',
+      version: '7',
+      from: 40,
+      to: 340,
+      callsPerMinute: 100,
+      errorsPerMinute: 2,
+      averageMs: 35,
+      p99Ms: 120,
+    },
+    { functionName: 'svc-dev-api', version: '7', from: 340, callsPerMinute: 1000, averageMs: 35, p99Ms: 120 },
+  ];
+
+  it('shows them once calls came, reads them once a minute, and closes with the two versions compared', async () => {
+    const { lines, warnings, runUntil } = setup([{ ...API, functionName: 'svc-dev-api' }], {
+      deployments: [canarySuccess()],
+      traffic,
+    });
+    const views = await runUntil(400);
+    const hook = 'pre-traffic hook smoke tests (TrafficShiftSmokeTestHook) passed';
+    expect(lines).toContain(
+      `[traffic] api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:40 UTC · ${hook} · ` +
+        'version 7: 100 calls, 2 errors (2%), avg 35 ms, p99 120 ms; version 6: 1,800 calls, 2 errors (0.11%), avg 30 ms, p99 90 ms',
+    );
+    // Before any call of the new version was published, the line says so.
+    expect(lines.filter((l) => l.includes('version 7: no calls; version 6: 900 calls'))).toHaveLength(1);
+    // Lambda publishes a minute once it is over: the closing report holds the minutes published by the end.
+    expect(lines.slice(-2)).toEqual([
+      '[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, 5m 25s)',
+      '[traffic] api: version 7 against version 6 over the rollout (5m 25s): error rate 2% against 0.11% (+1.89 points), ' +
+        'average 35 ms against 30 ms (1.17×), p99 120 ms against 90 ms; 400 and 4,500 calls',
+    ]);
+    expect(views[0]?.health).toMatchObject({
+      from: at(25),
+      to: at(350),
+      newVersion: { version: '7', invocations: 400, errors: 8, errorRate: 2, averageMs: 35, p99Ms: 120 },
+      previousVersion: { version: '6', invocations: 4500, errors: 5, averageMs: 30, p99Ms: 90 },
+    });
+    expect(warnings).toEqual([]);
+    // Once a minute from the first poll after the versions were known (30s) to 330s, and once more after the end: 7.
+    expect(m.cloudWatch.commandCalls(GetMetricDataCommand)).toHaveLength(7);
+  });
+
+  it('asks for the rollout only: from the start of its first minute, per minute, and one p99 period', async () => {
+    const { runUntil } = setup([{ ...API, functionName: 'svc-dev-api' }], { deployments: [canarySuccess()], traffic });
+    await runUntil(400);
+    const last = m.cloudWatch.commandCalls(GetMetricDataCommand).pop()?.args[0].input;
+    expect(last?.StartTime).toEqual(at(0));
+    expect(last?.EndTime).toEqual(at(360));
+    expect(
+      last?.MetricDataQueries?.map((q) => [
+        q.Id,
+        q.MetricStat?.Metric?.MetricName,
+        q.MetricStat?.Stat,
+        q.MetricStat?.Period,
+      ]),
+    ).toEqual([
+      ['w0ninv', 'Invocations', 'Sum', 60],
+      ['w0nerr', 'Errors', 'Sum', 60],
+      ['w0ndur', 'Duration', 'Sum', 60],
+      ['w0np99', 'Duration', 'p99', 360],
+      ['w0pinv', 'Invocations', 'Sum', 60],
+      ['w0perr', 'Errors', 'Sum', 60],
+      ['w0pdur', 'Duration', 'Sum', 60],
+      ['w0pp99', 'Duration', 'p99', 360],
+    ]);
+    expect(last?.MetricDataQueries?.[0]?.MetricStat?.Metric?.Dimensions).toEqual([
+      { Name: 'FunctionName', Value: 'svc-dev-api' },
+      { Name: 'Resource', Value: 'svc-dev-api:live' },
+      { Name: 'ExecutedVersion', Value: '7' },
+    ]);
+  });
+
+  it('50 rollouts: one GetMetricData a minute for all of them (400 queries)', async () => {
+    const functions: WatchedFunction[] = [];
+    const script: Script = { deployments: [], traffic: [] };
+    for (let i = 0; i < 50; i += 1) {
+      functions.push({ name: `fn${i}`, alias: 'live', applicationName: APP, groupName: `group-${i}`, hooks: {} });
+      script.deployments.push(canarySuccess({ id: `d-${i}`, group: `group-${i}`, functionName: `svc-dev-fn${i}` }));
+      script.traffic?.push(
+        { functionName: `svc-dev-fn${i}`, version: '6', from: 0, callsPerMinute: 90 },
+        { functionName: `svc-dev-fn${i}`, version: '7', from: 40, callsPerMinute: 10 + i },
+      );
+    }
+    const { watcher, clock } = setup(functions, script);
+    const perPoll: number[] = [];
+    const queries: number[] = [];
+    while (clock.second < 300) {
+      m.cloudWatch.resetHistory();
+      await watcher.poll();
+      const calls = m.cloudWatch.commandCalls(GetMetricDataCommand);
+      perPoll.push(calls.length);
+      queries.push(...calls.map((c) => c.args[0].input.MetricDataQueries?.length ?? 0));
+      await clock.sleep(5000);
+    }
+    expect(Math.max(...perPoll)).toBe(1);
+    expect(Math.max(...queries)).toBe(400);
+    // The target of each rollout is read in turn (4 reads a poll), so all rollouts are in the reads from 2 minutes on.
+    expect(perPoll.filter((n) => n > 0).length).toBeLessThanOrEqual(Math.ceil(300 / 60) + 1);
+    expect(watcher.views().map((v) => v.health?.newVersion.invocations)).toEqual(
+      Array.from({ length: 50 }, (_, i) => 3 * (10 + i)),
+    );
+  });
+
+  it('figures that cannot be read: one warning, no figures, the rollout followed to its end', async () => {
+    const { lines, warnings, runUntil } = setup([{ ...API, functionName: 'svc-dev-api' }], {
+      deployments: [canarySuccess()],
+      traffic,
+    });
+    m.cloudWatch.on(GetMetricDataCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: cloudwatch:GetMetricData'), {
+        name: 'AccessDenied',
+      }),
+    );
+    const [view] = await runUntil(400);
+    expect(warnings).toEqual([
+      "Could not read the versions' figures (CloudWatch GetMetricData): AccessDenied: User is not authorized to perform: cloudwatch:GetMetricData. The view carries on without it.",
+    ]);
+    expect(lines[lines.length - 1]).toBe('[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, 5m 25s)');
+    expect(view).toMatchObject({ phase: 'succeeded' });
+    expect(view?.health).toBeUndefined();
   });
 });

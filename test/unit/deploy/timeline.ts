@@ -3,7 +3,7 @@
  * scripted deployments and alarms at the clock's current time. A test advances the clock (each `sleep` of the
  * watcher does) and reads what the user saw and which requests were made.
  */
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   BatchGetDeploymentGroupsCommand,
   BatchGetDeploymentsCommand,
@@ -87,9 +87,27 @@ export interface ScriptedAlarm {
   states: { at: number; state: string; reason?: string }[];
 }
 
+/**
+ * Calls a version serves through the alias from second `from` (to `to`), per minute; Lambda publishes a minute's
+ * figures once it is over.
+ */
+export interface ScriptedTraffic {
+  functionName: string;
+  alias?: string;
+  version: string;
+  from: number;
+  to?: number;
+  callsPerMinute: number;
+  errorsPerMinute?: number;
+  averageMs?: number;
+  p99Ms?: number;
+}
+
 export interface Script {
   application?: string;
   deployments: ScriptedDeployment[];
+  /** Lambda's metrics per alias and executed version (GetMetricData). */
+  traffic?: ScriptedTraffic[];
   alarmsOfGroup?: Record<string, string[]>;
   alarms?: ScriptedAlarm[];
   /** Custom configurations, by name. */
@@ -256,6 +274,54 @@ export function play(m: Mocks, clock: FakeClock, script: Script): void {
       CompositeAlarms: [],
     };
   });
+  m.cloudWatch.on(GetMetricDataCommand).callsFake((input) => metricData(script, clock, input));
+}
+
+/**
+ * GetMetricData over the scripted traffic: per query (function, alias, executed version, statistic, period), one data
+ * point per period with calls, from StartTime; a p99 over several minutes is the highest minute's (good enough here).
+ */
+function metricData(script: Script, clock: FakeClock, input: any): any {
+  if (input.MetricDataQueries.length > 500) throw new Error('GetMetricData: at most 500 queries');
+  const start = (input.StartTime as Date).getTime();
+  const end = (input.EndTime as Date).getTime();
+  return {
+    MetricDataResults: input.MetricDataQueries.map((q: any) => {
+      const dims = Object.fromEntries(q.MetricStat.Metric.Dimensions.map((d: any) => [d.Name, d.Value]));
+      const traffic = (script.traffic ?? []).filter(
+        (t) =>
+          t.functionName === dims.FunctionName &&
+          `${t.functionName}:${t.alias ?? 'live'}` === dims.Resource &&
+          t.version === dims.ExecutedVersion,
+      );
+      const periodMs = q.MetricStat.Period * 1000;
+      const timestamps: Date[] = [];
+      const values: number[] = [];
+      for (let p = start; p < end; p += periodMs) {
+        let calls = 0;
+        let value = 0;
+        for (let minute = p; minute < p + periodMs; minute += 60000) {
+          const second = (minute - T0) / 1000;
+          if (second + 60 > clock.second) continue; // not published yet
+          for (const t of traffic) {
+            if (second < t.from || (t.to !== undefined && second >= t.to)) continue;
+            calls += t.callsPerMinute;
+            const stat = `${q.MetricStat.Metric.MetricName}/${q.MetricStat.Stat}`;
+            if (stat === 'Invocations/Sum') value += t.callsPerMinute;
+            else if (stat === 'Errors/Sum') value += t.errorsPerMinute ?? 0;
+            else if (stat === 'Duration/Sum') value += t.callsPerMinute * (t.averageMs ?? 10);
+            else if (stat === 'Duration/p99') value = Math.max(value, t.p99Ms ?? 20);
+            else throw new Error(`GetMetricData: no script for ${stat}`);
+          }
+        }
+        if (calls > 0) {
+          timestamps.push(new Date(p));
+          values.push(value);
+        }
+      }
+      return { Id: q.Id, Label: q.Id, Timestamps: timestamps, Values: values, StatusCode: 'Complete' };
+    }),
+  };
 }
 
 /** Number of calls of each command name since the last `reset`, e.g. `{ ListDeploymentsCommand: 1 }`. */
@@ -277,6 +343,7 @@ export {
   BatchGetDeploymentTargetsCommand,
   DescribeAlarmsCommand,
   GetAliasCommand,
+  GetMetricDataCommand,
   ListDeploymentsCommand,
   ListStackResourcesCommand,
   ListVersionsByFunctionCommand,

@@ -8,7 +8,8 @@ import {
   durationComparison,
   errorRateComparison,
   inlineExpression,
-  MAX_ALARM_QUERIES,
+  MAX_ALARM_EXPRESSIONS,
+  MAX_ALARM_METRICS,
   metricsOf,
 } from '../../../src/transform/version-metrics';
 import { alarmSeries, alarmState, evaluate, type AlarmQuery, type Series } from '../../support/metric-math';
@@ -235,7 +236,8 @@ describe('the alarm resources', () => {
     const { logicalId, properties } = alarmOf({ kind: 'errorRateVsPrevious', minInvocations: 50, threshold: 2 });
     expect(logicalId).toBe('ApiTrafficShiftErrorRateVsPreviousAlarm');
     const metrics = properties.Metrics as AlarmQuery[];
-    expect(metrics.length).toBeLessThanOrEqual(MAX_ALARM_QUERIES);
+    expect(metrics.filter((m) => m.MetricStat).length).toBeLessThanOrEqual(MAX_ALARM_METRICS);
+    expect(metrics.filter((m) => m.Expression).length).toBeLessThanOrEqual(MAX_ALARM_EXPRESSIONS);
     expect(metrics.map((m) => [m.Id, m.Expression ?? m.MetricStat?.Metric.MetricName, m.ReturnData])).toEqual([
       ['newInvocations', 'Invocations', false],
       ['aliasInvocations', 'Invocations', false],
@@ -283,7 +285,8 @@ describe('the alarm resources', () => {
     const { logicalId, properties } = alarmOf({ kind: 'durationVsPrevious', period: 300 });
     expect(logicalId).toBe('ApiTrafficShiftDurationVsPreviousAlarm');
     const metrics = properties.Metrics as AlarmQuery[];
-    expect(metrics.length).toBeLessThanOrEqual(MAX_ALARM_QUERIES);
+    expect(metrics.filter((m) => m.MetricStat).length).toBeLessThanOrEqual(MAX_ALARM_METRICS);
+    expect(metrics.filter((m) => m.Expression).length).toBeLessThanOrEqual(MAX_ALARM_EXPRESSIONS);
     expect(
       metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat?.Metric.MetricName, m.MetricStat?.Period]),
     ).toEqual([
