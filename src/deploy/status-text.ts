@@ -5,6 +5,7 @@ import { clock, dateTime, duration } from './format';
 import { failureCause, isFinished, type DeploymentFacts } from './rollout-model';
 import { describeConfig } from './traffic-schedule';
 import type { Strategy } from '../config/strategy';
+import { comparisonText, figuresText, hasCalls, healthJson, type VersionHealth } from './version-health';
 
 export interface FunctionStatus {
   target: RolloutTarget;
@@ -15,6 +16,8 @@ export interface FunctionStatus {
   strategies: ReadonlyMap<string, Strategy | undefined>;
   /** What could not be read, in words. */
   unreadable?: string;
+  /** Both versions' figures over the last rollout (so far, when it runs). */
+  health?: VersionHealth;
 }
 
 export interface StatusHeader {
@@ -66,6 +69,7 @@ function functionLines(row: FunctionStatus, cliSuffix: string): string[] {
     else if (!row.last)
       field('last rollout', 'none yet (the first deploy creates the alias; the next one with new code shifts)');
     else field('last rollout', ...deploymentLines(row.last, row.strategies));
+    if (row.last && hasCalls(row.health)) field('versions', ...healthLines(row.health, !isFinished(row.last.status)));
   }
   const running = runningDeployment(row);
   if (running) {
@@ -99,6 +103,17 @@ function deploymentLines(d: DeploymentFacts, strategies: ReadonlyMap<string, Str
   const cause = deploymentCause(d);
   if (cause) lines.push(`cause: ${cause}`);
   return lines;
+}
+
+/** Each version's figures over the rollout, then the new one against the previous one. */
+function healthLines(health: VersionHealth, running: boolean): string[] {
+  const over = running ? 'so far' : 'over the rollout';
+  const compared = comparisonText(health);
+  return [
+    `${figuresText(health.newVersion)} (new)`,
+    `${figuresText(health.previousVersion)} (previous)`,
+    ...(compared ? [`new against previous ${over}: ${compared}`] : []),
+  ];
 }
 
 /** The rollout running now: the one in progress, or the last one when it has not finished. */
@@ -136,7 +151,9 @@ export function statusJson(header: StatusHeader, rows: readonly FunctionStatus[]
         },
         strategy: target.inPlace ? 'InPlace' : target.strategy,
         ...(target.inPlaceReason !== undefined && { inPlaceReason: target.inPlaceReason }),
-        lastRollout: row.last ? deploymentJson(row.last, row.strategies) : null,
+        lastRollout: row.last
+          ? { ...deploymentJson(row.last, row.strategies), ...(row.health && { versions: healthJson(row.health) }) }
+          : null,
         inProgress: running
           ? {
               id: running.id,

@@ -35,6 +35,7 @@ import { failureSummary, isFinished, UNFINISHED_STATUSES, type DeploymentFacts }
 import { hookLabels } from './shift-prediction';
 import { chooseSink } from './live-view';
 import { renderStatus, statusJson, type FunctionStatus } from './status-text';
+import { addVersionHealth } from './status-health';
 import { RolloutWatcher } from './rollout-watcher';
 
 /** How long `rollback` waits to confirm that CodeDeploy stopped and rolled back. */
@@ -115,6 +116,7 @@ export async function statusCommand(ctx: TrafficContext): Promise<void> {
       ...(problem && { unreadable: problem }),
     };
   });
+  await addVersionHealth(ctx.clients, rows, ctx.clock.now());
   ctx.logger.writeText(ctx.options.json ? JSON.stringify(statusJson(ctx, rows), null, 2) : renderStatus(ctx, rows));
 }
 

@@ -104,13 +104,17 @@ describe('status', () => {
         '  in progress   no',
       ].join('\n'),
     );
-    // Constant in the number of functions, except GetAlias (Lambda has no batch read of aliases).
+    // Constant in the number of functions, except GetAlias (Lambda has no batch read of aliases) and the versions of
+    // each last rollout (its CodeDeploy target); one GetMetricData for the figures of all of them.
     expect(callCounts(m)).toEqual({
       ListStackResourcesCommand: 1,
       GetAliasCommand: 3,
       BatchGetDeploymentGroupsCommand: 1,
       ListDeploymentsCommand: 1,
       BatchGetDeploymentsCommand: 1,
+      ListDeploymentTargetsCommand: 2,
+      BatchGetDeploymentTargetsCommand: 2,
+      GetMetricDataCommand: 1,
     });
   });
 
@@ -141,6 +145,13 @@ describe('status', () => {
             strategy: 'Canary10Percent5Minutes',
             creator: 'CloudFormation',
             start: '2026-11-28T08:40:25.000Z',
+            // Both versions' figures so far: no call reached the alias in this script.
+            versions: {
+              from: '2026-11-28T08:40:25.000Z',
+              to: '2026-11-28T08:41:00.000Z',
+              new: { version: '7', invocations: 0, errors: 0, errorRate: null, averageMs: null, p99Ms: null },
+              previous: { version: '6', invocations: 0, errors: 0, errorRate: null, averageMs: null, p99Ms: null },
+            },
           },
           inProgress: { id: 'd-CANARY1', status: 'InProgress', since: '2026-11-28T08:40:25.000Z' },
           weightedByHand: false,
@@ -176,6 +187,15 @@ describe('status', () => {
   it('--json: a failed last rollout carries its cause and end', async () => {
     aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['3'], 'svc-dev-nightly': ['12'] });
     const { ctx, out } = setup({ deployments: alarmRollback().slice(0, 1) }, 200);
+    // While the canary runs (at 200s): the minutes published so far.
+    (ctx.clock as FakeClock).second = 200;
+    await statusCommand({ ...ctx, options: { function: 'api' } });
+    expect(out.text[out.text.length - 1]).toContain(
+      '  versions      version 7: 200 calls, 10 errors (5%), avg 60 ms, p99 200 ms (new)\n' +
+        '                version 6: 2,700 calls, 3 errors (0.11%), avg 30 ms, p99 90 ms (previous)\n' +
+        '                new against previous so far: error rate 5% against 0.11% (+4.89 points)',
+    );
+    (ctx.clock as FakeClock).second = 700;
     await statusCommand({ ...ctx, options: { json: true, function: 'api' } });
     const [api] = (JSON.parse(out.text.join('\n')) as { functions: { lastRollout: Record<string, string> }[] })
       .functions;
@@ -242,6 +262,71 @@ describe('status', () => {
         '                finish: serverless traffic promote --function worker --stage dev --region us-east-1\n' +
         '                undo:   serverless traffic rollback --function worker --stage dev --region us-east-1',
     );
+  });
+
+  it("both versions' figures over the last rollout: so far while it runs, over the rollout once it ended", async () => {
+    aliases({ 'svc-dev-api': ['6', { '7': 0.1 }], 'svc-dev-worker': ['4'], 'svc-dev-nightly': ['12'] });
+    const { ctx, out } = setup(
+      {
+        deployments: [canarySuccess({ group: API_GROUP }), linearSuccess({ group: WORKER_GROUP })],
+        traffic: [
+          {
+            functionName: 'svc-dev-api',
+            version: '6',
+            from: 0,
+            callsPerMinute: 900,
+            errorsPerMinute: 1,
+            averageMs: 30,
+            p99Ms: 90,
+          },
+          {
+            functionName: 'svc-dev-api',
+            version: '7',
+            from: 40,
+            callsPerMinute: 100,
+            errorsPerMinute: 5,
+            averageMs: 60,
+            p99Ms: 200,
+          },
+          { functionName: 'svc-dev-worker', version: '3', from: 0, to: 540, callsPerMinute: 50 },
+          { functionName: 'svc-dev-worker', version: '4', from: 0, callsPerMinute: 50 },
+        ],
+      },
+      700,
+    );
+    await statusCommand(ctx);
+    const text = out.text.join('\n');
+    expect(text).toContain(
+      [
+        '  last rollout  d-CANARY1 Succeeded, Canary10Percent5Minutes, started by CloudFormation (stack update)',
+        '                2026-11-28 08:40:25 UTC → 08:45:50 UTC (5m 25s)',
+        '  versions      version 7: 500 calls, 25 errors (5%), avg 60 ms, p99 200 ms (new)',
+        '                version 6: 5,400 calls, 6 errors (0.11%), avg 30 ms, p99 90 ms (previous)',
+        '                new against previous over the rollout: error rate 5% against 0.11% (+4.89 points), average 60 ms against 30 ms (2×), p99 200 ms against 90 ms',
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      '  versions      version 4: 500 calls, 0 errors (0%), avg 10 ms, p99 20 ms (new)\n' +
+        '                version 3: 450 calls, 0 errors (0%), avg 10 ms, p99 20 ms (previous)\n',
+    );
+    // While the canary runs (at 200s): the minutes published so far.
+    (ctx.clock as FakeClock).second = 200;
+    await statusCommand({ ...ctx, options: { function: 'api' } });
+    expect(out.text[out.text.length - 1]).toContain(
+      '  versions      version 7: 200 calls, 10 errors (5%), avg 60 ms, p99 200 ms (new)\n' +
+        '                version 6: 2,700 calls, 3 errors (0.11%), avg 30 ms, p99 90 ms (previous)\n' +
+        '                new against previous so far: error rate 5% against 0.11% (+4.89 points)',
+    );
+    (ctx.clock as FakeClock).second = 700;
+    await statusCommand({ ...ctx, options: { json: true, function: 'api' } });
+    const [api] = (JSON.parse(out.text[out.text.length - 1] as string) as { functions: { lastRollout: any }[] })
+      .functions;
+    expect(api?.lastRollout.versions).toEqual({
+      from: '2026-11-28T08:40:25.000Z',
+      to: '2026-11-28T08:45:50.000Z',
+      new: { version: '7', invocations: 500, errors: 25, errorRate: 5, averageMs: 60, p99Ms: 200 },
+      previous: { version: '6', invocations: 5400, errors: 6, errorRate: (100 * 6) / 5400, averageMs: 30, p99Ms: 90 },
+    });
   });
 
   it('--function selects one; the stack must exist', async () => {
