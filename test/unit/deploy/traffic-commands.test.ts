@@ -187,15 +187,6 @@ describe('status', () => {
   it('--json: a failed last rollout carries its cause and end', async () => {
     aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['3'], 'svc-dev-nightly': ['12'] });
     const { ctx, out } = setup({ deployments: alarmRollback().slice(0, 1) }, 200);
-    // While the canary runs (at 200s): the minutes published so far.
-    (ctx.clock as FakeClock).second = 200;
-    await statusCommand({ ...ctx, options: { function: 'api' } });
-    expect(out.text[out.text.length - 1]).toContain(
-      '  versions      version 7: 200 calls, 10 errors (5%), avg 60 ms, p99 200 ms (new)\n' +
-        '                version 6: 2,700 calls, 3 errors (0.11%), avg 30 ms, p99 90 ms (previous)\n' +
-        '                new against previous so far: error rate 5% against 0.11% (+4.89 points)',
-    );
-    (ctx.clock as FakeClock).second = 700;
     await statusCommand({ ...ctx, options: { json: true, function: 'api' } });
     const [api] = (JSON.parse(out.text.join('\n')) as { functions: { lastRollout: Record<string, string> }[] })
       .functions;
@@ -309,6 +300,15 @@ describe('status', () => {
       '  versions      version 4: 500 calls, 0 errors (0%), avg 10 ms, p99 20 ms (new)\n' +
         '                version 3: 450 calls, 0 errors (0%), avg 10 ms, p99 20 ms (previous)\n',
     );
+    // While the canary runs (at 200s): the minutes published so far.
+    (ctx.clock as FakeClock).second = 200;
+    await statusCommand({ ...ctx, options: { function: 'api' } });
+    expect(out.text[out.text.length - 1]).toContain(
+      '  versions      version 7: 200 calls, 10 errors (5%), avg 60 ms, p99 200 ms (new)\n' +
+        '                version 6: 2,700 calls, 3 errors (0.11%), avg 30 ms, p99 90 ms (previous)\n' +
+        '                new against previous so far: error rate 5% against 0.11% (+4.89 points)',
+    );
+    (ctx.clock as FakeClock).second = 700;
     // While the canary runs (at 200s): the minutes published so far.
     (ctx.clock as FakeClock).second = 200;
     await statusCommand({ ...ctx, options: { function: 'api' } });
