@@ -5,7 +5,6 @@
  */
 import type { GeneratedAlarmKind } from './config/health-checks';
 import { shortName, type Strategy } from './config/strategy';
-import type { ComparisonKind } from './transform/version-metrics';
 
 export const naming = {
   application: (): string => 'TrafficShiftApplication',
@@ -14,7 +13,7 @@ export const naming = {
   deploymentConfig: (strategy: Strategy): string => `TrafficShiftConfig${shortName(strategy)}`,
   alias: (normalizedName: string): string => `${normalizedName}TrafficShiftAlias`,
   deploymentGroup: (normalizedName: string): string => `${normalizedName}TrafficShiftDeploymentGroup`,
-  generatedAlarm: (normalizedName: string, kind: GeneratedAlarmKind | ComparisonKind): string =>
+  generatedAlarm: (normalizedName: string, kind: GeneratedAlarmKind): string =>
     `${normalizedName}TrafficShift${kind.charAt(0).toUpperCase()}${kind.slice(1)}Alarm`,
   /** Grants a hook function of the service what it needs to report to CodeDeploy. */
   hookPolicy: (hookNormalizedName: string): string => `${hookNormalizedName}TrafficShiftHookPolicy`,
@@ -25,6 +24,8 @@ export const naming = {
   bakeHook: (): string => 'TrafficShiftBakeHook',
   generatedHookRole: (): string => 'TrafficShiftHookRole',
   bakeHookSelfInvokePolicy: (): string => 'TrafficShiftBakeHookSelfInvokePolicy',
+  /** The stage's CloudWatch dashboard of the new versions against the previous ones (`dashboard: true`). */
+  dashboard: (): string => 'TrafficShiftDashboard',
   /** The plugin's custom resource that takes over the framework's `Custom::S3` / `Custom::CognitoUserPool` of a shifted function. */
   existingSource: (frameworkLogicalId: string): string => `${frameworkLogicalId}TrafficShift`,
   existingSourcesHandler: (): string => 'TrafficShiftExistingSourcesHandler',

@@ -11,8 +11,18 @@ export type HookTarget =
 
 export type AlarmRef = { kind: 'logicalId'; logicalId: string } | { kind: 'name'; name: string };
 
-export const GENERATED_ALARMS = ['errors', 'errorRate', 'throttles', 'p99Duration'] as const;
+export const GENERATED_ALARMS = [
+  'errors',
+  'errorRate',
+  'throttles',
+  'p99Duration',
+  'errorRateVsPrevious',
+  'durationVsPrevious',
+] as const;
 export type GeneratedAlarmKind = (typeof GENERATED_ALARMS)[number];
+/** The alarms that compare the new version with the previous one, judged once each served `minInvocations`. */
+export const COMPARISON_ALARMS: readonly GeneratedAlarmKind[] = ['errorRateVsPrevious', 'durationVsPrevious'];
+export const DEFAULT_MIN_INVOCATIONS = 100;
 
 export interface GeneratedAlarm {
   kind: GeneratedAlarmKind;
@@ -20,6 +30,8 @@ export interface GeneratedAlarm {
   evaluationPeriods: number;
   /** Seconds. */
   period: number;
+  /** Comparison alarms: calls each version must have served in a period before it is judged. */
+  minInvocations?: number;
 }
 
 export interface AutoRollback {
@@ -69,12 +81,16 @@ const DEFAULT_THRESHOLDS: Record<GeneratedAlarmKind, number | undefined> = {
   errorRate: 5,
   throttles: 1,
   p99Duration: undefined,
+  errorRateVsPrevious: 5,
+  durationVsPrevious: 1.5,
 };
 const DEFAULT_ON: Record<GeneratedAlarmKind, boolean> = {
   errors: true,
   errorRate: false,
   throttles: false,
   p99Duration: false,
+  errorRateVsPrevious: false,
+  durationVsPrevious: false,
 };
 
 const TRIGGER_EVENTS = [
@@ -207,18 +223,20 @@ function resolveGeneratedAlarms(value: unknown, source: Source): GeneratedAlarm[
 
 function generatedAlarm(kind: GeneratedAlarmKind, spec: unknown, source: Source): GeneratedAlarm {
   const key = `newVersionAlarms.${kind}`;
-  const shape = `true, false, a threshold number, or { threshold, evaluationPeriods, period }`;
+  const comparison = COMPARISON_ALARMS.includes(kind);
+  const optionNames = ['threshold', ...(comparison ? ['minInvocations'] : []), 'evaluationPeriods', 'period'];
+  const shape = `true, false, a threshold number, or { ${optionNames.join(', ')} }`;
   const options: Record<string, unknown> =
     typeof spec === 'number' ? { threshold: spec } : spec === true ? {} : (spec as Record<string, unknown>);
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     throw invalidSetting(source('newVersionAlarms'), key, spec, shape);
   for (const option of Object.keys(options)) {
-    if (!['threshold', 'evaluationPeriods', 'period'].includes(option)) {
+    if (!optionNames.includes(option)) {
       throw invalidSetting(
         source('newVersionAlarms'),
         `${key}.${option}`,
         options[option],
-        `one of threshold, evaluationPeriods, period (${shape})`,
+        `one of ${optionNames.join(', ')} (${shape})`,
       );
     }
   }
@@ -231,6 +249,16 @@ function generatedAlarm(kind: GeneratedAlarmKind, spec: unknown, source: Source)
       1,
       900000,
       'milliseconds, from 1 to 900000 (no default: say how slow is too slow, e.g. p99Duration: 1000)',
+    ],
+    errorRateVsPrevious: [
+      0,
+      99,
+      "percentage points by which the new version's error rate may exceed the previous version's, from 0 to 99 (default 5)",
+    ],
+    durationVsPrevious: [
+      1.05,
+      100,
+      "a ratio of the new version's average duration to the previous version's, from 1.05 to 100 (default 1.5: half again as slow)",
     ],
   };
   const [min, max, what] = limits[kind];
@@ -261,17 +289,34 @@ function generatedAlarm(kind: GeneratedAlarmKind, spec: unknown, source: Source)
   if (
     typeof period !== 'number' ||
     !Number.isInteger(period) ||
-    !(period === 10 || period === 30 || (period >= 60 && period % 60 === 0)) ||
+    !((!comparison && (period === 10 || period === 30)) || (period >= 60 && period % 60 === 0)) ||
     period * evaluationPeriods > 86400
   ) {
     throw invalidSetting(
       source('newVersionAlarms'),
       `${key}.period`,
       period,
-      'seconds: 10, 30 or a multiple of 60, with period × evaluationPeriods at most one day (default 60)',
+      comparison
+        ? "seconds, a multiple of 60 (Lambda's metrics are per minute), with period × evaluationPeriods at most one day (default 60)"
+        : 'seconds: 10, 30 or a multiple of 60, with period × evaluationPeriods at most one day (default 60)',
     );
   }
-  return { kind, threshold, evaluationPeriods, period };
+  if (!comparison) return { kind, threshold, evaluationPeriods, period };
+  const minInvocations = options.minInvocations ?? DEFAULT_MIN_INVOCATIONS;
+  if (
+    typeof minInvocations !== 'number' ||
+    !Number.isInteger(minInvocations) ||
+    minInvocations < 1 ||
+    minInvocations > 1000000
+  ) {
+    throw invalidSetting(
+      source('newVersionAlarms'),
+      `${key}.minInvocations`,
+      minInvocations,
+      `a whole number of calls from 1 to 1000000 that each version must have served in a period before it is judged (default ${DEFAULT_MIN_INVOCATIONS})`,
+    );
+  }
+  return { kind, threshold, evaluationPeriods, period, minInvocations };
 }
 
 function resolveAutoRollback(value: unknown, source: Source): AutoRollback {

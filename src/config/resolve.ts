@@ -69,6 +69,8 @@ export type ResolvedFunction = ShiftedFunction | UntouchedFunction;
 export interface ResolvedSettings {
   stage: string;
   permissionsBoundary?: string | Intrinsic;
+  /** `dashboard: true`: a CloudWatch dashboard of the new versions against the previous ones. */
+  dashboard?: true;
   functions: ResolvedFunction[];
 }
 
@@ -92,6 +94,10 @@ export function resolveSettings(service: ServiceDescription): ResolvedSettings {
       POLICY_ARN,
       'an IAM policy ARN (arn:aws:iam::123456789012:policy/name)',
     );
+
+  const dashboard = defaults?.dashboard ?? false;
+  if (typeof dashboard !== 'boolean')
+    throw invalidSetting(undefined, 'dashboard', dashboard, 'true or false (default false)');
 
   const resolved = Object.entries(service.functions).map(([name, fn]) => resolveFunction(name, fn, defaults, service));
   // A hook checks other functions' new versions: it is never shifted itself.
@@ -119,6 +125,7 @@ export function resolveSettings(service: ServiceDescription): ResolvedSettings {
   return {
     stage: service.stage,
     ...(permissionsBoundary !== undefined && { permissionsBoundary: permissionsBoundary as string | Intrinsic }),
+    ...(dashboard && { dashboard: true as const }),
     functions,
   };
 }

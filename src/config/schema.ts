@@ -27,6 +27,24 @@ const generatedAlarm = {
   ],
 } as const;
 
+/** A comparison alarm: also the calls each version must have served before a period is judged. */
+const comparisonAlarm = {
+  anyOf: [
+    { type: 'boolean' },
+    { type: 'number' },
+    {
+      type: 'object',
+      properties: {
+        threshold: { type: 'number' },
+        minInvocations: { type: 'integer' },
+        evaluationPeriods: { type: 'integer' },
+        period: { type: 'integer' },
+      },
+      additionalProperties: false,
+    },
+  ],
+} as const;
+
 const smokeTestCase = {
   type: 'object',
   properties: {
@@ -70,6 +88,8 @@ const functionKeys = {
           errorRate: generatedAlarm,
           throttles: generatedAlarm,
           p99Duration: generatedAlarm,
+          errorRateVsPrevious: comparisonAlarm,
+          durationVsPrevious: comparisonAlarm,
         },
         additionalProperties: false,
       },
@@ -99,6 +119,7 @@ const functionKeys = {
 /** Keys that describe stack-wide resources, so only `custom.deploymentSettings` may set them. */
 const serviceOnlyKeys = {
   codeDeployRolePermissionsBoundary: { anyOf: [{ type: 'string' }, intrinsic] },
+  dashboard: { type: 'boolean' },
 } as const;
 
 export const functionSettingsSchema = {

@@ -1,13 +1,14 @@
 /**
  * Phase 3 of the transform: the resources the plugin adds — per function its alias and, when CodeDeploy shifts it,
  * its alarms and deployment group; for the stack the CodeDeploy application, role and policy, custom deployment
- * configurations and the generated hooks. No id the plugin adds may already be in the template.
+ * configurations, the generated hooks and the optional dashboard. No id the plugin adds may already be in the template.
  */
 import type { ResolvedSettings } from '../config/resolve';
 import { ServerlessError } from '../errors';
 import { naming } from '../naming';
 import { getAtt, type CfnResource } from '../types/cloudformation';
 import { aliasResource } from './alias';
+import { trafficDashboard } from './dashboard';
 import { codeDeployPolicy, codeDeployRole } from './codedeploy-role';
 import { customDeploymentConfig, deploymentConfigName } from './deployment-config';
 import { application, deploymentGroup } from './deployment-group';
@@ -116,5 +117,8 @@ export function emitResources(
   for (const logicalId of [...configs.keys()].sort())
     added.add(logicalId, configs.get(logicalId) as CfnResource, 'shared');
   for (const [logicalId, resource] of Object.entries(hooks.added)) added.add(logicalId, resource, 'shared');
+  if (settings.dashboard && shifting.length > 0) added.add(naming.dashboard(), trafficDashboard(shifting), 'shared');
+  else if (settings.dashboard)
+    warnings.push('dashboard: no function shifts through CodeDeploy in this stage, so the stack gets no dashboard.');
   return { added, warnings };
 }

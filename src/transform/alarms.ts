@@ -4,28 +4,54 @@
  * function would dilute a canary's errors (at 10 % traffic, a version failing every call shows 10 % errors).
  * The Resource dimension is built from the function's name, never from a Ref of the alias: the deployment group
  * watching the alarm is itself referenced by the alias, so that would be a dependency cycle.
+ * The comparison alarms (errorRateVsPrevious, durationVsPrevious) judge the new version against the previous one with
+ * metric math on the alias's and the new version's metrics (./version-metrics.ts).
  */
-import type { GeneratedAlarm, GeneratedAlarmKind } from '../config/health-checks';
+import { DEFAULT_MIN_INVOCATIONS, type GeneratedAlarm, type GeneratedAlarmKind } from '../config/health-checks';
 import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
 import { getAtt, ref, type CfnResource } from '../types/cloudformation';
-import { durationComparison, errorRateComparison, isMath, type Comparison, type MetricScope } from './version-metrics';
+import {
+  durationComparison,
+  errorRateComparison,
+  isMath,
+  type Comparison,
+  type ComparisonKind,
+  type MetricScope,
+} from './version-metrics';
 
 interface AlarmTarget {
   fn: ShiftedFunction;
   versionLogicalId: string;
 }
 
-const DESCRIPTIONS: Record<GeneratedAlarmKind, (a: GeneratedAlarm) => string> = {
+type FixedAlarmKind = Exclude<GeneratedAlarmKind, ComparisonKind>;
+type FixedAlarm = GeneratedAlarm & { kind: FixedAlarmKind };
+
+const DESCRIPTIONS: Record<FixedAlarmKind, (a: GeneratedAlarm) => string> = {
   errors: (a) => `${a.threshold === 1 ? 'any error' : `${a.threshold} or more errors`}`,
   errorRate: (a) => `an error rate of ${a.threshold}% or more`,
   throttles: (a) => `${a.threshold} or more throttled requests`,
   p99Duration: (a) => `a p99 duration above ${a.threshold} ms`,
 };
 
+/** A generated alarm that compares the new version with the previous one, as the transform renders it. */
+function asComparison(alarm: GeneratedAlarm): ComparisonAlarm | undefined {
+  if (alarm.kind !== 'errorRateVsPrevious' && alarm.kind !== 'durationVsPrevious') return undefined;
+  return {
+    kind: alarm.kind,
+    threshold: alarm.threshold,
+    minInvocations: alarm.minInvocations ?? DEFAULT_MIN_INVOCATIONS,
+    evaluationPeriods: alarm.evaluationPeriods,
+    period: alarm.period,
+  };
+}
+
 export function describeGeneratedAlarm(alarm: GeneratedAlarm): string {
+  const comparison = asComparison(alarm);
+  if (comparison) return describeComparisonAlarm(comparison);
   const window = alarm.evaluationPeriods === 1 ? `${alarm.period}s` : `${alarm.evaluationPeriods} × ${alarm.period}s`;
-  return `${alarm.kind}: ${DESCRIPTIONS[alarm.kind](alarm)} in ${window}`;
+  return `${alarm.kind}: ${DESCRIPTIONS[(alarm as FixedAlarm).kind](alarm)} in ${window}`;
 }
 
 /** The dimensions of the alias's metrics and of the new version's, for a function of the template. */
@@ -64,7 +90,10 @@ export function comparisonMetrics(
 export function generatedAlarms({ fn, versionLogicalId }: AlarmTarget): { logicalId: string; resource: CfnResource }[] {
   const { alias: onAlias, newVersion: onNewVersion } = metricDimensions(fn, versionLogicalId);
 
-  return fn.health.newVersionAlarms.map((alarm) => {
+  return fn.health.newVersionAlarms.map((generated) => {
+    const comparison = asComparison(generated);
+    if (comparison) return comparisonAlarm(fn, versionLogicalId, comparison);
+    const alarm = generated as FixedAlarm;
     const common = {
       AlarmDescription: `serverless-traffic-shift: rolls back function ${fn.name} (alias ${fn.alias}) on ${DESCRIPTIONS[alarm.kind](alarm)} during a rollout`,
       EvaluationPeriods: alarm.evaluationPeriods,
