@@ -3,6 +3,8 @@
  * the refusal while an alias is weighted by hand, the nothing-shifts cases, the live view of a canary, the cause of
  * a rollback in the deploy's error, and a deploy that carries on when nothing can be read.
  */
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import { ServerlessError } from '../../../src/errors';
 import { deployHooks } from '../../../src/deploy/deploy-lifecycle';
 
@@ -191,6 +193,49 @@ describe('during the stack update', () => {
       '[traffic] api: 100% on version 7 (Canary10Percent5Minutes) · step 2/2 · pre-traffic hook function check passed · alarms: 1 OK',
       '[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, 5m 25s)',
     ]);
+    expect(out.warnings).toEqual([]);
+  });
+
+  it("shows both versions' figures as calls come, and closes with the two versions compared: the lines docs/commands.md shows", async () => {
+    const { ctx, out, clock } = deploy({
+      deployments: [canarySuccess()],
+      traffic: [
+        {
+          functionName: 'svc-dev-api',
+          version: '6',
+          from: 0,
+          to: 340,
+          callsPerMinute: 900,
+          errorsPerMinute: 1,
+          averageMs: 30,
+          p99Ms: 90,
+        },
+        {
+          functionName: 'svc-dev-api',
+          version: '7',
+          from: 40,
+          callsPerMinute: 100,
+          errorsPerMinute: 2,
+          averageMs: 35,
+          p99Ms: 120,
+        },
+      ],
+    });
+    const hooks = await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
+    await clock.reach(360);
+    await hooks['after:aws:deploy:deploy:updateStack']!();
+    const lines = out.notices.filter((n) => n.includes('api'));
+    expect(lines.slice(-3)).toEqual([
+      '[traffic] api: 100% on version 7 (Canary10Percent5Minutes) · step 2/2 · pre-traffic hook function check passed · alarms: 1 OK · version 7: 400 calls, 8 errors (2%), avg 35 ms, p99 120 ms; version 6: 4,500 calls, 5 errors (0.11%), avg 30 ms, p99 90 ms',
+      '[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, 5m 25s)',
+      '[traffic] api: version 7 against version 6 over the rollout (5m 25s): error rate 2% against 0.11% (+1.89 points), average 35 ms against 30 ms (1.17×), p99 120 ms against 90 ms; 400 and 4,500 calls',
+    ]);
+    // docs/commands.md shows the first lines with figures and the last ones, as they are printed.
+    const docs = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'commands.md'), 'utf8');
+    const withFigures = lines.filter((l) => l.includes('; version 6: '));
+    const shown = [...withFigures.slice(0, 2), ...lines.slice(-3)];
+    expect(shown).toHaveLength(5);
+    for (const line of shown) expect(docs).toContain(line);
     expect(out.warnings).toEqual([]);
   });
 

@@ -1,4 +1,6 @@
 /** `serverless traffic status | watch | rollback | shift | promote` against scripted AWS answers: output and requests. */
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import { ServerlessError } from '../../../src/errors';
 import {
   promoteCommand,
@@ -287,6 +289,15 @@ describe('status', () => {
     );
     await statusCommand(ctx);
     const text = out.text.join('\n');
+    const block = [
+      '  last rollout  d-CANARY1 Succeeded, Canary10Percent5Minutes, started by CloudFormation (stack update)',
+      '                2026-11-28 08:40:25 UTC → 08:45:50 UTC (5m 25s)',
+      '  versions      version 7: 500 calls, 25 errors (5%), avg 60 ms, p99 200 ms (new)',
+      '                version 6: 5,400 calls, 6 errors (0.11%), avg 30 ms, p99 90 ms (previous)',
+      '                new against previous over the rollout: error rate 5% against 0.11% (+4.89 points), average 60 ms against 30 ms (2×), p99 200 ms against 90 ms',
+    ].join('\n');
+    // docs/commands.md shows this block as it is printed.
+    expect(readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'commands.md'), 'utf8')).toContain(block);
     expect(text).toContain(
       [
         '  last rollout  d-CANARY1 Succeeded, Canary10Percent5Minutes, started by CloudFormation (stack update)',
