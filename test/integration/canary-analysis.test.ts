@@ -18,6 +18,7 @@ import {
   spawnServerless,
   type CfnTemplate,
 } from './helpers';
+import { validateDashboardBody } from '../support/dashboard-body-schema';
 
 const FIXTURE = 'canary-analysis';
 let template: CfnTemplate;
@@ -49,10 +50,10 @@ function dimensionsOf(fn: string, alias = 'live') {
 describe('comparison alarms (fixture canary-analysis)', () => {
   it('generates the comparison alarms, beside the fixed ones or alone', () => {
     expect(idsOfType(template, 'AWS::CloudWatch::Alarm')).toEqual([
-      'ApiTrafficShiftErrorRateVsPreviousAlarm',
       'ApiTrafficShiftDurationVsPreviousAlarm',
-      'WorkerTrafficShiftErrorsAlarm',
+      'ApiTrafficShiftErrorRateVsPreviousAlarm',
       'WorkerTrafficShiftErrorRateVsPreviousAlarm',
+      'WorkerTrafficShiftErrorsAlarm',
     ]);
   });
 
@@ -121,6 +122,7 @@ describe('dashboard (fixture canary-analysis)', () => {
       })
       .join('');
     const parsed = JSON.parse(text) as { widgets: { type: string; properties: { title?: string } }[] };
+    expect(validateDashboardBody(parsed) ? [] : validateDashboardBody.errors).toEqual([]);
     expect(parsed.widgets.filter((w) => w.type === 'metric').map((w) => w.properties.title)).toEqual([
       'api: calls by version',
       'api: error rate (%)',

@@ -1,127 +1,12 @@
 /**
  * The dashboard's body against the documented structure ("Dashboard Body Structure and Syntax", CloudWatch API
- * Reference), written below as a JSON schema of the parts the plugin uses, and its graphs against the comparison
- * alarms' metric definitions.
+ * Reference; test/support/dashboard-body-schema.ts), and its graphs against the comparison alarms' metric definitions.
  */
-import Ajv from 'ajv';
+import { validateDashboardBody as validate } from '../../support/dashboard-body-schema';
 import type { ShiftedFunction } from '../../../src/config/resolve';
 import { ServerlessError } from '../../../src/errors';
 import { trafficDashboard, type DashboardFunction } from '../../../src/transform/dashboard';
 import { durationQueries, errorRateQueries, inlineExpression } from '../../../src/transform/version-metrics';
-
-const stat = {
-  anyOf: [
-    { enum: ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] },
-    { type: 'string', pattern: '^p\\d{1,2}(\\.\\d+)?$' },
-  ],
-};
-const period = { type: 'integer', minimum: 60, multipleOf: 60 };
-const axis = {
-  type: 'object',
-  properties: {
-    label: { type: 'string' },
-    min: { type: 'number' },
-    max: { type: 'number' },
-    showUnits: { type: 'boolean' },
-  },
-  additionalProperties: false,
-};
-/** The object that may end a metric: its id, label and region, and the rendering properties. */
-const metricOptions = {
-  type: 'object',
-  properties: {
-    id: { type: 'string', pattern: '^[a-z][A-Za-z0-9_]*$' },
-    label: { type: 'string' },
-    region: { type: 'string' },
-    accountId: { type: 'string' },
-    color: { type: 'string', pattern: '^#[0-9a-fA-F]{6}$' },
-    period,
-    stat,
-    visible: { type: 'boolean' },
-    yAxis: { enum: ['left', 'right'] },
-  },
-  additionalProperties: false,
-};
-const expressionRow = {
-  type: 'array',
-  minItems: 1,
-  maxItems: 1,
-  items: [
-    {
-      type: 'object',
-      required: ['expression'],
-      properties: {
-        expression: { type: 'string', minLength: 1 },
-        label: { type: 'string' },
-        id: { type: 'string', pattern: '^[a-z][A-Za-z0-9_]*$' },
-      },
-      additionalProperties: false,
-    },
-  ],
-};
-const metricRow = {
-  type: 'array',
-  minItems: 2,
-  items: [{ type: 'string' }, { type: 'string' }],
-  additionalItems: { anyOf: [{ type: 'string' }, metricOptions] },
-};
-const metricWidget = {
-  type: 'object',
-  required: ['region', 'metrics'],
-  properties: {
-    metrics: { type: 'array', maxItems: 500, items: { anyOf: [expressionRow, metricRow] } },
-    region: { type: 'string', minLength: 1 },
-    title: { type: 'string' },
-    view: { enum: ['timeSeries', 'singleValue', 'gauge', 'bar', 'pie', 'table'] },
-    stacked: { type: 'boolean' },
-    period,
-    stat,
-    liveData: { type: 'boolean' },
-    legend: { type: 'object', properties: { position: { enum: ['right', 'bottom', 'hidden'] } } },
-    yAxis: { type: 'object', properties: { left: axis, right: axis }, additionalProperties: false },
-  },
-  additionalProperties: false,
-};
-const textWidget = {
-  type: 'object',
-  required: ['markdown'],
-  properties: { markdown: { type: 'string' }, background: { enum: ['transparent', 'solid'] } },
-  additionalProperties: false,
-};
-const DASHBOARD_BODY_SCHEMA = {
-  type: 'object',
-  required: ['widgets'],
-  properties: {
-    widgets: {
-      type: 'array',
-      maxItems: 500,
-      items: {
-        type: 'object',
-        required: ['type', 'properties'],
-        properties: {
-          type: { enum: ['metric', 'text', 'log', 'alarm', 'explorer'] },
-          x: { type: 'integer', minimum: 0, maximum: 23 },
-          y: { type: 'integer', minimum: 0 },
-          width: { type: 'integer', minimum: 1, maximum: 24 },
-          height: { type: 'integer', minimum: 1, maximum: 1000 },
-          properties: { type: 'object' },
-        },
-        dependencies: { x: ['y'], y: ['x'] },
-        additionalProperties: false,
-        allOf: [
-          { if: { properties: { type: { const: 'metric' } } }, then: { properties: { properties: metricWidget } } },
-          { if: { properties: { type: { const: 'text' } } }, then: { properties: { properties: textWidget } } },
-        ],
-      },
-    },
-    start: { type: 'string', pattern: '^-P(T\\d+[MH]|\\d+[DWM])$' },
-    end: { type: 'string' },
-    periodOverride: { enum: ['auto', 'inherit'] },
-  },
-  additionalProperties: false,
-};
-
-const validate = new Ajv({ allErrors: true, strictTuples: false }).compile(DASHBOARD_BODY_SCHEMA);
 
 const fn = (name: string, alias = 'live'): DashboardFunction => {
   const upper = name.charAt(0).toUpperCase() + name.slice(1);
