@@ -185,9 +185,35 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
       ).toEqual(['Api', 'Worker']);
       expect(idsOfType(split.withPlugin.root, 'AWS::Lambda::Version')).toEqual([]);
       expect(idsOfType(split.withPlugin.nested.AlarmsNestedStack as CfnTemplate, 'AWS::CloudWatch::Alarm')).toEqual([
+        'ApiTrafficShiftErrorRateVsPreviousAlarm',
         'ApiTrafficShiftErrorsAlarm',
+        'WorkerTrafficShiftErrorRateVsPreviousAlarm',
         'WorkerTrafficShiftErrorsAlarm',
       ]);
+    });
+
+    it("the dashboard stays in the root stack and names each version through the Versions stack's outputs", () => {
+      const parts = (
+        split.withPlugin.root.Resources.TrafficShiftDashboard?.Properties?.DashboardBody as {
+          'Fn::Join': [string, unknown[]];
+        }
+      )['Fn::Join'][1];
+      const references = new Set(parts.filter((p) => typeof p !== 'string').map((p) => JSON.stringify(p)));
+      const versions = split.withPlugin.nested.VersionsNestedStack as CfnTemplate;
+      const outputs = Object.keys(versions.Outputs ?? {});
+      expect([...references].sort()).toEqual(
+        [
+          { Ref: 'AWS::Region' },
+          { Ref: 'ApiLambdaFunction' },
+          { Ref: 'WorkerLambdaFunction' },
+          ...outputs
+            .filter((o) => /^(Api|Worker)LambdaVersion.*Version$/.test(o))
+            .map((o) => ({ 'Fn::GetAtt': ['VersionsNestedStack', `Outputs.${o}`] })),
+        ]
+          .map((r) => JSON.stringify(r))
+          .sort(),
+      );
+      expect(references.size).toBe(5);
     });
 
     it('put back together, every event source of api and worker reaches its alias', () => {
@@ -220,7 +246,10 @@ describeSplit('serverless-plugin-split-stacks after serverless-traffic-shift', (
       expect(root.Resources.WorkerTrafficShiftDeploymentGroup?.Properties?.AlarmConfiguration).toEqual({
         Enabled: true,
         IgnorePollAlarmFailure: false,
-        Alarms: [{ Name: { 'Fn::GetAtt': ['AlarmsNestedStack', 'Outputs.WorkerTrafficShiftErrorsAlarm'] } }],
+        Alarms: [
+          { Name: { 'Fn::GetAtt': ['AlarmsNestedStack', 'Outputs.WorkerTrafficShiftErrorsAlarm'] } },
+          { Name: { 'Fn::GetAtt': ['AlarmsNestedStack', 'Outputs.WorkerTrafficShiftErrorRateVsPreviousAlarm'] } },
+        ],
       });
       expect(idsOfType(root, 'AWS::Lambda::Alias').sort()).toEqual(['ApiTrafficShiftAlias', 'WorkerTrafficShiftAlias']);
     });
