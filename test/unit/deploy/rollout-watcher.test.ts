@@ -454,6 +454,27 @@ describe("both versions' figures (CloudWatch GetMetricData)", () => {
     );
   });
 
+  it('a rollout that rolls back closes with the two versions compared too', async () => {
+    const { lines, runUntil } = setup([{ ...API, hooks: {}, functionName: 'svc-dev-api' }], {
+      deployments: alarmRollback(),
+      ...apiAlarm,
+      alarms: [{ name: 'svc-dev-api-errors', states: [{ at: 95, state: 'ALARM', reason: ALARM_REASON }] }],
+      traffic: [
+        { functionName: 'svc-dev-api', version: '6', from: 0, callsPerMinute: 900, errorsPerMinute: 1 },
+        { functionName: 'svc-dev-api', version: '7', from: 0, to: 100, callsPerMinute: 100, errorsPerMinute: 30 },
+      ],
+    });
+    const [view] = await runUntil(200);
+    expect(view?.phase).toBe('rolledBack');
+    expect(lines[lines.length - 2]).toMatch(/^\[traffic\] api: rolled back \(deployment d-ALARM1\)/);
+    // The alarm fired at 95s on the first minute's figures, published at 60s; the rollout ended at 100s, before the
+    // second minute was: the closing line holds the first.
+    expect(lines[lines.length - 1]).toBe(
+      '[traffic] api: version 7 against version 6 over the rollout (1m 15s): error rate 30% against 0.11% (+29.89 points), ' +
+        'average 10 ms against 10 ms (1×), p99 20 ms against 20 ms; 100 and 900 calls',
+    );
+  });
+
   it('figures that cannot be read: one warning, no figures, the rollout followed to its end', async () => {
     const { lines, warnings, runUntil } = setup([{ ...API, functionName: 'svc-dev-api' }], {
       deployments: [canarySuccess()],
