@@ -48,6 +48,8 @@ export interface VersionHealth {
 export interface MetricRequest {
   startTime: Date;
   endTime: Date;
+  /** Seconds: the period of the calls, errors and durations (the p99 has one period per rollout). */
+  period: number;
   queries: MetricDataQuery[];
 }
 
@@ -131,7 +133,7 @@ export function planRequests(windows: readonly HealthWindow[], now: Date): Plann
         })),
       ),
     );
-    return { startTime: new Date(start), endTime: new Date(Math.max(end, start + period * 1000)), queries };
+    return { startTime: new Date(start), endTime: new Date(Math.max(end, start + period * 1000)), period, queries };
   });
   return { requests, windows: groups };
 }
@@ -146,21 +148,22 @@ export function readAnswers(
     const answer = answers[r];
     const request = planned.requests[r];
     if (!answer || !request) return;
-    const period = (request.queries.find((q) => q.Id?.endsWith('inv'))?.MetricStat?.Period ?? 60) * 1000;
     group.forEach((w, i) => {
-      const from = floorTo(w.from.getTime(), period / 1000);
+      const from = floorTo(w.from.getTime(), request.period);
       const inWindow = (t: Date): boolean => t.getTime() >= from && t.getTime() < w.to.getTime();
-      const sum = (side: Side, stat: Stat): number => {
+      /** The sum of the data points in the rollout's periods, undefined without any. */
+      const sum = (side: Side, stat: Stat): number | undefined => {
         const values = answer.get(queryId(i, side, stat));
-        if (!values) return 0;
-        return values.values.reduce((total, v, k) => {
+        let total: number | undefined;
+        values?.values.forEach((v, k) => {
           const t = values.timestamps[k];
-          return t && inWindow(t) ? total + v : total;
-        }, 0);
+          if (t && inWindow(t)) total = (total ?? 0) + v;
+        });
+        return total;
       };
       const figures = (side: Side, version: string): VersionFigures => {
-        const invocations = sum(side, 'inv');
-        const errors = sum(side, 'err');
+        const invocations = sum(side, 'inv') ?? 0;
+        const errors = sum(side, 'err') ?? 0;
         const durations = sum(side, 'dur');
         // One data point expected; several (another alignment) give the highest, an upper bound.
         const p99 = answer.get(queryId(i, side, 'p99'))?.values;
@@ -168,7 +171,8 @@ export function readAnswers(
           version,
           invocations,
           errors,
-          ...(invocations > 0 && { errorRate: (100 * errors) / invocations, averageMs: durations / invocations }),
+          ...(invocations > 0 && { errorRate: (100 * errors) / invocations }),
+          ...(invocations > 0 && durations !== undefined && { averageMs: durations / invocations }),
           ...(invocations > 0 && p99 && p99.length > 0 && { p99Ms: Math.max(...p99) }),
         };
       };

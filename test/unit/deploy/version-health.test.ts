@@ -90,7 +90,8 @@ describe('readAnswers', () => {
       from: at(25),
       to: at(350),
       newVersion: { version: '7', invocations: 500, errors: 10, errorRate: 2, averageMs: 35, p99Ms: 120 },
-      previousVersion: { version: '6', invocations: 5400, errors: 0, errorRate: 0, averageMs: 0, p99Ms: 95 },
+      // No Duration data point of version 6 in this answer: no average rather than 0 ms.
+      previousVersion: { version: '6', invocations: 5400, errors: 0, errorRate: 0, p99Ms: 95 },
     });
     expect(health.get('d-1')?.newVersion.invocations).toBe(200);
     expect(health.get('d-1')?.previousVersion).toEqual({ version: '6', invocations: 0, errors: 0 });
