@@ -291,6 +291,7 @@ export class RolloutWatcher {
         // A later deployment of the same group replaces the one shown.
         delete facts.target;
         delete facts.rollback;
+        delete facts.health;
         facts.fired = [];
       }
       facts.deployment = d;
