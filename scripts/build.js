@@ -3,7 +3,8 @@
  * `npm run build`: dist/ from an empty directory — the TypeScript of src/ compiled by tsc (tsconfig.build.json), and
  * the code that runs inside Lambda (src/lambda/*.js) with its comments and layout removed by esbuild. That code is
  * inlined into every template that needs it (`ZipFile`), so what it weighs is paid in each stack; names, strings
- * and statements are kept as written, so an error in a user's logs still reads as the source does.
+ * and statements are kept as written, so an error in a user's logs still reads as the source does. Last, the settings
+ * schema compiled into standalone validation code (settings-validator.js).
  */
 'use strict';
 
@@ -35,3 +36,5 @@ for (const file of fs.readdirSync(lambdaSource).filter((f) => f.endsWith('.js'))
   fs.writeFileSync(path.join(dist, 'lambda', file), code);
   console.log(`dist/lambda/${file}: ${source.length} → ${code.length} bytes`);
 }
+require('./settings-validator');
+console.log('dist/config/settings-validator.js: the settings schema, compiled');

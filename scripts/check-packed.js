@@ -30,6 +30,7 @@ try {
   for (const required of [
     'package.json',
     'dist/index.js',
+    'dist/config/settings-validator.js',
     'dist/lambda/traffic-hook.js',
     'dist/lambda/existing-sources-handler.js',
     'LICENSE',

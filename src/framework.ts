@@ -21,6 +21,8 @@ export interface FunctionObject {
 export interface AwsProvider {
   getStage(): string;
   getRegion(): string;
+  /** The deploying account (STS GetCallerIdentity, memoized: `sls deploy` asks for it anyway). */
+  getAccountId?(): Promise<string>;
   /** v3: `{ credentials?: AWS.Credentials }` (SDK v2), resolved from profiles, environment and --aws-profile. */
   getCredentials(): { credentials?: unknown } | undefined;
   naming: {
@@ -33,6 +35,10 @@ export interface AwsProvider {
 export interface Serverless {
   service: {
     custom?: Record<string, unknown>;
+    /** `resources:` of serverless.yml (the user's own CloudFormation). */
+    resources?: { Resources?: Record<string, unknown> };
+    /** `plugins:` of serverless.yml: a list, or `{ modules: [...] }`. */
+    plugins?: unknown;
     provider: {
       versionFunctions?: boolean;
       /** The template being compiled; after packaging, the one written to .serverless/. */
@@ -51,6 +57,8 @@ export interface Serverless {
     defineCustomProperties(schema: object): void;
     defineFunctionProperties(provider: string, schema: object): void;
   };
+  /** The command as typed (`deploy`, `package`, `traffic plan`) and its options. */
+  processedInput?: { commands?: string[] };
   pluginManager: {
     /** Loaded plugins in the order their hooks run. */
     plugins?: unknown[];

@@ -1,10 +1,11 @@
 /**
- * serverless-traffic-shift: the plugin entry. It registers the settings schema and the `traffic` commands, and binds
- * the framework's lifecycle events to the parts that do the work: packaging.ts (settings and template, at package
- * time) and deploy/ (the deploy's checks and live view, the traffic commands). Those are loaded when an event of
- * theirs first runs, so a command that uses neither (`sls offline`, `sls invoke local`) pays only for this file.
+ * serverless-traffic-shift: the plugin entry. It registers the settings' keys (config/register.ts) and the `traffic`
+ * commands, and binds the framework's lifecycle events to the parts that do the work: packaging.ts (settings and
+ * template, at package time) and deploy/ (the deploy's checks and live view, the traffic commands). Those are loaded
+ * when an event of theirs first runs, so a command that uses neither (`sls offline`, `sls invoke local`) pays only
+ * for this file and the settings' keys.
  */
-import { forFramework, functionSettingsSchema, serviceSettingsSchema } from './config/schema';
+import { registerSettings } from './config/register';
 import { trafficCommands, trafficHooks } from './deploy';
 import type { PluginInput, Serverless } from './framework';
 import { createLogger, type FrameworkUtils } from './log';
@@ -35,12 +36,7 @@ class TrafficShiftPlugin {
     private readonly options: Record<string, unknown>,
     private readonly utils?: FrameworkUtils,
   ) {
-    serverless.configSchemaHandler?.defineCustomProperties({
-      properties: { deploymentSettings: forFramework(serviceSettingsSchema) },
-    });
-    serverless.configSchemaHandler?.defineFunctionProperties('aws', {
-      properties: { deploymentSettings: forFramework(functionSettingsSchema) },
-    });
+    registerSettings(serverless);
     const input: PluginInput = { serverless, options, utils, settings: () => this.packaging(input).resolvedSettings() };
     this.hooks = {
       'before:package:compileFunctions': () => this.packaging(input).prepareFunctions(),

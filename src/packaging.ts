@@ -3,8 +3,9 @@
  * settings, asks the framework to version and alias the shifted functions, hands settings and compiled template to
  * the pure transform, and says what the result will do. Loaded when a command packages.
  */
+import { eventThatCannotShift, permissionsForOutsideCallers, trafficFacts } from './config/callers';
 import { resolveSettings, type ResolvedSettings, type ServiceDescription } from './config/resolve';
-import type { FunctionObject, PluginInput } from './framework';
+import type { PluginInput } from './framework';
 import { createLogger, type Logger } from './log';
 import { naming } from './naming';
 import type { Plan } from './plan/plan';
@@ -41,9 +42,11 @@ export class Packaging {
    * functions get no versions unless they ask for them: CodeDeploy invokes a hook by name, so a version of it would
    * serve nothing, and would tie the hook to the versions it checks (its environment names the new one).
    */
-  prepareFunctions(): void {
+  async prepareFunctions(): Promise<void> {
     checkSplitStacksOrder(this.splitStacks());
-    this.settings = resolveSettings(this.describeService());
+    const service = this.describeService();
+    const accountId = await this.deployingAccount();
+    this.settings = resolveSettings({ ...service, ...(accountId !== undefined && { accountId }) });
     for (const fn of this.settings.functions) {
       const functionObject = this.input.serverless.service.getFunction(fn.name);
       if (fn.kind === 'untouched') {
@@ -76,17 +79,22 @@ export class Packaging {
     for (const line of summaryLines(this.plan)) this.log.notice(`  ${line}`);
   }
 
-  /** Why an event of the function cannot reach it through an alias, from its events in serverless.yml. */
-  private cannotShift(fn: FunctionObject): string | undefined {
-    const kinds = new Set(
-      (fn.events ?? []).flatMap((event) => (event && typeof event === 'object' ? Object.keys(event) : [])),
-    );
-    if (kinds.has('cloudFront'))
-      return 'Lambda@Edge (cloudFront event): CloudFront invokes a published version, never an alias';
-    if (kinds.has('eventBridge') && this.input.serverless.service.provider.eventBridge?.useCloudFormation === false) {
-      return "its eventBridge events go through the framework's custom resource (useCloudFormation: false), which targets the function itself";
+  /**
+   * The account the stack deploys to, during `sls deploy` only (a hook given by ARN must be in it): the framework's
+   * memoized STS call, which its deploy makes anyway. `sls package` and `traffic plan` ask AWS nothing; a failure
+   * leaves the account unknown (the deploy itself reports the credentials).
+   */
+  private async deployingAccount(): Promise<string | undefined> {
+    const { serverless } = this.input;
+    const provider = serverless.getProvider('aws');
+    if (serverless.processedInput?.commands?.join(' ') !== 'deploy' || typeof provider.getAccountId !== 'function')
+      return undefined;
+    try {
+      const accountId = await provider.getAccountId();
+      return /^\d{12}$/.test(accountId) ? accountId : undefined;
+    } catch {
+      return undefined;
     }
-    return undefined;
   }
 
   /** What serverless-plugin-split-stacks will do after the transform (see transform/split-stacks-check.ts). */
@@ -111,19 +119,30 @@ export class Packaging {
     const { service } = serverless;
     const provider = serverless.getProvider('aws');
     const functions: ServiceDescription['functions'] = {};
+    const customResource = service.provider.eventBridge?.useCloudFormation === false;
     for (const name of service.getAllFunctions()) {
       const fn = service.getFunction(name);
-      const cannotShift = this.cannotShift(fn);
+      const logicalId = provider.naming.getLambdaLogicalId(name);
+      const cannotShift = eventThatCannotShift(fn.events, customResource);
+      const outsideCallers = permissionsForOutsideCallers(
+        { logicalId, ...(fn.name !== undefined && { deployedName: fn.name }) },
+        service.resources?.Resources,
+      );
+      const traffic = trafficFacts(fn.events);
       functions[name] = {
         settings: fn.deploymentSettings,
         ...(fn.versionFunction !== undefined && { versionFunction: fn.versionFunction }),
-        logicalId: provider.naming.getLambdaLogicalId(name),
+        logicalId,
         normalizedName: provider.naming.getNormalizedFunctionName(name),
+        ...(fn.name !== undefined && { deployedName: fn.name }),
         ...(cannotShift !== undefined && { cannotShift }),
+        ...(outsideCallers.length > 0 && { outsideCallers }),
+        ...(traffic !== undefined && { traffic }),
       };
     }
     return {
       stage: provider.getStage(),
+      region: provider.getRegion(),
       versionFunctions: service.provider.versionFunctions !== false,
       defaults: service.custom?.deploymentSettings,
       functions,

@@ -6,6 +6,7 @@
  * percentage (at most 99 per increment) and an interval in minutes; at most 2880 minutes between the first
  * and the last shift.
  */
+import { ACCEPTED_TYPES, PREDEFINED_CONFIGS } from './schema';
 
 export type Strategy =
   | { kind: 'canary'; percentage: number; intervalMinutes: number }
@@ -18,36 +19,19 @@ export type Strategy =
 export const MAX_SHIFT_MINUTES = 2880;
 const PREDEFINED_PREFIX = 'CodeDeployDefault.Lambda';
 
-/** Short names of the predefined CodeDeploy Lambda configurations. */
-export const PREDEFINED_CONFIGS = [
-  'Canary10Percent5Minutes',
-  'Canary10Percent10Minutes',
-  'Canary10Percent15Minutes',
-  'Canary10Percent30Minutes',
-  'Linear10PercentEvery1Minute',
-  'Linear10PercentEvery2Minutes',
-  'Linear10PercentEvery3Minutes',
-  'Linear10PercentEvery10Minutes',
-  'AllAtOnce',
-] as const;
-
-export const ACCEPTED_TYPES =
-  'one of the CodeDeploy predefined configurations (' +
-  PREDEFINED_CONFIGS.join(', ') +
-  ', by this short name or as CodeDeployDefault.Lambda<name>), Canary<P>Percent<N>Minutes or ' +
-  'Linear<P>PercentEvery<N>Minutes with 1 <= P <= 99 and N >= 1 (e.g. Canary25Percent7Minutes), BlueGreen, or InPlace';
+export { ACCEPTED_TYPES, PREDEFINED_CONFIGS };
 
 const CANARY = /^Canary(\d+)Percent(\d+)Minutes?$/;
 const LINEAR = /^Linear(\d+)PercentEvery(\d+)Minutes?$/;
 
-/** Parses `type`; returns a reason string when the value is not accepted. */
-export function parseStrategy(type: string): Strategy | { error: string } {
+/** Parses `type`; returns the reason when the value is not accepted, and the type meant when only the case is off. */
+export function parseStrategy(type: string): Strategy | { error: string; suggestion?: string } {
   let name = type;
   if (type.startsWith(PREDEFINED_PREFIX)) {
     name = type.slice(PREDEFINED_PREFIX.length);
     if (!(PREDEFINED_CONFIGS as readonly string[]).includes(name)) {
       return {
-        error: `"${type}" is not a predefined CodeDeploy configuration; write custom shapes without the prefix, e.g. "${name}"`,
+        error: `which is not a predefined CodeDeploy configuration; write custom shapes without the prefix, e.g. "${name}"`,
       };
     }
   }
@@ -57,24 +41,45 @@ export function parseStrategy(type: string): Strategy | { error: string } {
   const canary = CANARY.exec(name);
   const linear = canary ? null : LINEAR.exec(name);
   const match = canary ?? linear;
-  if (!match) return { error: `"${type}" is not a known deployment type` };
+  if (!match) {
+    const fix = caseFix(type);
+    return { error: 'which is not a known deployment type', ...(fix !== undefined && { suggestion: fix }) };
+  }
   const percentage = Number(match[1]);
   const intervalMinutes = Number(match[2]);
   if (percentage < 1 || percentage > 99) {
-    return { error: `"${type}" shifts ${percentage}% in one step; CodeDeploy accepts 1 to 99 percent` };
+    return { error: `which shifts ${percentage}% in one step; CodeDeploy accepts 1 to 99 percent` };
   }
-  if (intervalMinutes < 1)
-    return { error: `"${type}" has an interval of 0 minutes; the interval is at least 1 minute` };
+  if (intervalMinutes < 1) return { error: 'which has an interval of 0 minutes; the interval is at least 1 minute' };
   const strategy: Strategy = canary
     ? { kind: 'canary', percentage, intervalMinutes }
     : { kind: 'linear', percentage, intervalMinutes };
   const total = shiftDurationMinutes(strategy);
   if (total > MAX_SHIFT_MINUTES) {
     return {
-      error: `"${type}" takes ${total} minutes from the first to the last shift; CodeDeploy allows at most ${MAX_SHIFT_MINUTES}`,
+      error: `which takes ${total} minutes from the first to the last shift; CodeDeploy allows at most ${MAX_SHIFT_MINUTES}`,
     };
   }
   return strategy;
+}
+
+/** `canary10percent5minutes` → `Canary10Percent5Minutes`: the accepted spelling of a type that differs only in case. */
+function caseFix(type: string): string | undefined {
+  const named = [...PREDEFINED_CONFIGS, 'BlueGreen', 'InPlace'].find((n) => n.toLowerCase() === type.toLowerCase());
+  if (named !== undefined) return named;
+  const lower = type.toLowerCase();
+  if (lower.startsWith(PREDEFINED_PREFIX.toLowerCase())) {
+    const short = caseFix(type.slice(PREDEFINED_PREFIX.length));
+    return short !== undefined && (PREDEFINED_CONFIGS as readonly string[]).includes(short)
+      ? `${PREDEFINED_PREFIX}${short}`
+      : undefined;
+  }
+  const canary = new RegExp(CANARY.source, 'i').exec(type);
+  if (canary) return `Canary${canary[1]}Percent${canary[2]}Minute${type.toLowerCase().endsWith('minutes') ? 's' : ''}`;
+  const linear = new RegExp(LINEAR.source, 'i').exec(type);
+  if (linear)
+    return `Linear${linear[1]}PercentEvery${linear[2]}Minute${type.toLowerCase().endsWith('minutes') ? 's' : ''}`;
+  return undefined;
 }
 
 /** One traffic step: at `minute` after the deployment starts, `percent` of traffic is on the new version. */

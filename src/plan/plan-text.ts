@@ -29,6 +29,7 @@ export function renderPlan(plan: Plan): string {
       );
     }
     lines.push(`  adds         ${fn.addedResources.join(', ')}`);
+    if (fn.notes) lines.push(...field('note', fn.notes));
     lines.push('');
   }
   if (plan.sharedResources.length) lines.push(`Shared by the stack: ${plan.sharedResources.join(', ')}`, '');

@@ -30,6 +30,8 @@ export interface FunctionPlan {
   hooks: string[];
   rollback?: string[];
   addedResources: string[];
+  /** What the user should know about the function that does not stop the build (e.g. too little traffic to judge it). */
+  notes?: string[];
 }
 
 export interface Plan {
@@ -99,6 +101,7 @@ export function buildPlan(input: PlanInput): Plan {
       hooks: [...(input.hooks.get(fn.name) ?? [])],
       ...(shifts && { rollback: rollbackEvents(fn.health.autoRollback, alarmNames.length > 0) }),
       addedResources: [...(input.addedByFunction.get(fn.name) ?? [])],
+      ...(shifts && fn.notes && { notes: [...fn.notes] }),
     };
   });
   return {

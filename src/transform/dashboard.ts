@@ -130,11 +130,11 @@ export function trafficDashboard(functions: readonly DashboardFunction[]): CfnRe
   );
   if (widgets.length > MAX_DASHBOARD_WIDGETS || metricCount > MAX_DASHBOARD_METRICS) {
     throw invalidSetting(
-      undefined,
+      {},
       'dashboard',
-      true,
-      `a dashboard within CloudWatch's limits (${MAX_DASHBOARD_WIDGETS} widgets, ${MAX_DASHBOARD_METRICS} metrics); ` +
-        `${functions.length} shifted functions need ${widgets.length} widgets and ${metricCount} metrics: turn dashboard off`,
+      `is true, and the ${functions.length} shifted functions need ${widgets.length} widgets and ${metricCount} metrics, ` +
+        `more than CloudWatch's limits for a dashboard (${MAX_DASHBOARD_WIDGETS} widgets, ${MAX_DASHBOARD_METRICS} metrics)`,
+      'Turn dashboard off.',
     );
   }
 

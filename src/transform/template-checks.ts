@@ -4,8 +4,8 @@
  * deployment group watches may refer to the alias it guards (a dependency cycle); the stack must stay within
  * CloudFormation's resource limit. Each throws a coded error, or returns what the plan shows.
  */
-import type { ShiftedFunction } from '../config/resolve';
-import { ServerlessError } from '../errors';
+import { whereWritten, type ShiftedFunction } from '../config/resolve';
+import { didYouMean, invalidSetting, ServerlessError } from '../errors';
 import { naming } from '../naming';
 import type { CfnResource, CfnTemplate } from '../types/cloudformation';
 import { describeFinding, findBypasses } from './bypass-check';
@@ -57,11 +57,11 @@ export function checkNoAlarmCycle(template: CfnTemplate, shifting: readonly Shif
       const alarmId = refTarget(name);
       if (alarmId === undefined) continue;
       if (JSON.stringify(template.Resources[alarmId]).includes(`{"Ref":"${aliasId}"}`)) {
-        throw new ServerlessError(
-          `Alarm ${alarmId} in functions.${fn.name}.deploymentSettings.alarms refers to ${aliasId}, the alias whose deployment group watches it: ` +
-            'CloudFormation would reject the dependency cycle. Build the Resource dimension from the function name instead: ' +
-            `Fn::Join [":", [Ref: ${fn.logicalId}, ${fn.alias}]].`,
-          'TRAFFIC_SHIFT_INVALID_SETTING',
+        throw invalidSetting(
+          whereWritten(fn, 'alarms'),
+          'alarms',
+          `names ${alarmId}, which refers to ${aliasId}, the alias whose deployment group watches it: CloudFormation would reject the dependency cycle`,
+          `Build the alarm's Resource dimension from the function name instead: Fn::Join [":", [Ref: ${fn.logicalId}, ${fn.alias}]].`,
         );
       }
     }
@@ -76,10 +76,11 @@ export function checkNoBypass(template: CfnTemplate, shifted: readonly ShiftedFu
   for (const fn of shifted) {
     const stale = fn.allowBypass.filter((id) => !Object.prototype.hasOwnProperty.call(template.Resources, id));
     if (stale.length > 0) {
-      throw new ServerlessError(
-        `functions.${fn.name}.deploymentSettings.allowBypass names ${stale.join(', ')}, which the template does not contain; ` +
-          'list logical ids of resources in the compiled template, or remove the entry.',
-        'TRAFFIC_SHIFT_INVALID_SETTING',
+      throw invalidSetting(
+        whereWritten(fn, 'allowBypass'),
+        'allowBypass',
+        `names ${stale.join(', ')}, which the compiled template does not contain`,
+        `${didYouMean(stale[0] as string, Object.keys(template.Resources))}List logical ids of resources in the compiled template, or remove the entry.`,
       );
     }
   }

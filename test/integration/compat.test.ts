@@ -7,7 +7,8 @@
  * (stage prod, serverless-offline loaded), the fixtures `strategies` (every strategy kind but BlueGreen),
  * `health-generated` (BlueGreen, generated hooks, triggers), `health-hooks` (hooks of the service, their roles),
  * `health-alerts` (serverless-plugin-aws-alerts) and compat/services/bundled (serverless-esbuild bundling TypeScript
- * on nodejs20.x, with aws-alerts and serverless-offline), and an invalid fixture that must fail the same way.
+ * on nodejs20.x, with aws-alerts and serverless-offline), and an invalid variant of the `settings` fixture that must
+ * fail the same way.
  *
  * Each framework packages its own copy in compat/.work/<framework>/<service>/ (never the fixture itself: other test
  * files package the fixtures in parallel), where the plugin is listed by its package name, as users list it, and
@@ -85,6 +86,8 @@ interface Service {
   wiredFrom: string[];
   /** Something the other plugins loaded beside this one must have produced. */
   check?: (template: CfnTemplate, artifacts: Map<string, Buffer>) => void;
+  /** A change to the fixture's configuration, for a variant of it. */
+  edit?: (configuration: Record<string, unknown>) => void;
 }
 
 const SERVICES: Service[] = [
@@ -126,10 +129,14 @@ const SERVICES: Service[] = [
   },
 ];
 const FAILING: Service = {
-  name: 'health-error-bake-too-long',
-  source: fixtureDir('health-error-bake-too-long'),
+  name: 'settings-bake-too-long',
+  source: fixtureDir('settings'),
   stage: 'dev',
   wiredFrom: [],
+  edit: (configuration) =>
+    Object.assign((configuration.functions as { api: { deploymentSettings: object } }).api.deploymentSettings, {
+      bakeTime: 56,
+    }),
 };
 
 interface Run {
@@ -159,6 +166,7 @@ async function prepare(service: Service, framework: Framework): Promise<string> 
     throw new Error(`${service.source}/serverless.yml does not load the plugin from this repository`);
   configuration.plugins = plugins.map((entry) => (isThisPlugin(entry) ? PLUGIN_NAME : entry));
   configuration.frameworkVersion = String(framework.major);
+  service.edit?.(configuration);
   // JSON is valid YAML; the framework resolves the ${...} variables it kept as strings.
   await fs.writeFile(path.join(dir, 'serverless.yml'), JSON.stringify(configuration, null, 2));
   const stub = path.join(dir, 'node_modules', PLUGIN_NAME);
@@ -341,7 +349,10 @@ describe(`invalid settings (fixture ${FAILING.name})`, () => {
     it(title, async () => {
       const run = await result(FAILING, framework);
       expect(run.exitCode).not.toBe(0);
-      expect(run.output).toContain('functions.api.deploymentSettings.bakeTime is 56');
+      expect(run.output).toContain(
+        'Invalid deployment setting: functions.api.deploymentSettings.bakeTime is 56, more than 55. Accepted: whole minutes from 1 to 55 ' +
+          '(CodeDeploy fails a hook that does not report within an hour). [TRAFFIC_SHIFT_INVALID_SETTING]',
+      );
       expect(run.template).toBeUndefined();
     });
   }

@@ -6,8 +6,7 @@
  *   exactly the IAM statements each party gets;
  * - `health-generated`: the generated smoke-test and bake hooks (BlueGreen, bakeTime after a canary) and triggers;
  * - `health-iam-per-function`: serverless-iam-roles-per-function gives the hook a role of its own;
- * - `health-error-*`: invalid health settings stop the packaging with the plugin's coded error.
- * Each template must lint clean with cfn-lint: no finding that the same service without the plugin does not have.
+ * Invalid health settings are cases of settings.test.ts. Each template must lint clean with cfn-lint: no finding that the same service without the plugin does not have.
  */
 import { readFileSync } from 'fs';
 import * as path from 'path';
@@ -19,7 +18,6 @@ import {
   versionIds,
   packageBaseline,
   packageFixture,
-  packageFixtureExpectingFailure,
   pathsWhere,
   properties,
   REPO_ROOT,
@@ -28,11 +26,6 @@ import {
   type CfnTemplate,
 } from './helpers';
 import { loadInlineHook } from '../support/hook-code';
-
-// The class the plugin throws, from the build the fixtures load (the framework runs in this test's module registry).
-const { ServerlessError: PluginError } = require(path.join(REPO_ROOT, 'dist', 'errors')) as {
-  ServerlessError: abstract new (...args: never[]) => Error;
-};
 
 const ALERTS = 'health-alerts';
 const HOOKS = 'health-hooks';
@@ -503,59 +496,3 @@ describeWithCfnLint(
     });
   },
 );
-
-interface ErrorCase {
-  fixture: string;
-  key: string;
-  what: string;
-  /** Text the message must contain besides the setting's path. */
-  says: string[];
-  /** Set while the plugin does not meet the requirement: the test is then expected to fail (`it.failing`). */
-  knownBug?: string;
-}
-
-const TEN_NAMES = Array.from({ length: 10 }, (_, i) => `existing-alarm-${i + 1}`);
-
-const ERRORS: ErrorCase[] = [
-  {
-    fixture: 'health-error-alarm-missing',
-    key: 'alarms',
-    what: 'alarms naming a logical id that is not in the template',
-    says: ['"ApiErrorAlarm"', 'no resource has this id'],
-  },
-  {
-    fixture: 'health-error-too-many-alarms',
-    key: 'alarms',
-    what: '11 alarms on one deployment group',
-    says: ['at most 10', 'it has 11', 'ApiTrafficShiftErrorsAlarm'],
-  },
-  {
-    fixture: 'health-error-smoke-and-pre',
-    key: 'smokeTest',
-    what: 'smokeTest together with preTrafficHook',
-    says: ['preTrafficHook'],
-  },
-  { fixture: 'health-error-bake-too-long', key: 'bakeTime', what: 'bakeTime 56', says: ['is 56', 'from 1 to 55'] },
-  {
-    fixture: 'health-error-too-many-alarms',
-    key: 'alarms',
-    what: '11 alarms: the message names every one of them',
-    says: TEN_NAMES,
-  },
-];
-
-describe('invalid health settings fail the packaging (in-process)', () => {
-  for (const { fixture, key, what, says, knownBug } of ERRORS) {
-    const title = `${fixture}: ${what} fails with TRAFFIC_SHIFT_* naming function "api" and ${key}, and writes no template`;
-    (knownBug ? it.failing : it)(knownBug ? `${title} [KNOWN PLUGIN BUG: ${knownBug}]` : title, async () => {
-      const { error, templateWritten } = await packageFixtureExpectingFailure(fixture);
-      expect(error).toBeInstanceOf(PluginError);
-      expect(error.name).toBe('ServerlessError');
-      expect(error.code).toMatch(/^TRAFFIC_SHIFT_/);
-      expect(error.message).toContain('function "api"');
-      expect(error.message).toContain(`functions.api.deploymentSettings.${key}`);
-      for (const text of says) expect(error.message).toContain(text);
-      expect(templateWritten).toBe(false);
-    });
-  }
-});

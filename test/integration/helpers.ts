@@ -2,7 +2,8 @@
  * Integration helpers: package a fixture service with the real Serverless Framework, either in-process
  * (`@serverless/test/run-serverless`, which returns the compiled template) or as a child process (any command, e.g.
  * `serverless traffic plan`) that writes `.serverless/cloudformation-template-update-stack.json`; package the same
- * service without the plugin as a baseline; run several at a time; lint templates with cfn-lint and keep only the
+ * service without the plugin as a baseline; write a variant of a fixture (one service varied per case); run several
+ * at a time; lint templates with cfn-lint and keep only the
  * findings the plugin introduced; read templates (every reference to a function with its path, the dependency graph
  * of a resource). Fixtures live in `test/fixtures/<scenario>/` (or one level deeper) and load the plugin from the
  * repository (`plugins: [../../..]`, i.e. package.json `main`, dist/index.js), so `npm run build` must have run.
@@ -12,6 +13,7 @@
  */
 import { execFile, spawnSync } from 'child_process';
 import { existsSync, promises as fs } from 'fs';
+import { set, unset } from 'lodash';
 import * as os from 'os';
 import * as path from 'path';
 import type { CfnResource, CfnTemplate } from '../../src/types/cloudformation';
@@ -277,6 +279,68 @@ export async function spawnBaseline(fixture: string): Promise<CfnTemplate> {
       `${fixture} without the plugin`,
       await readWritten(dir, await runServerlessCli(['package'], dir)),
     );
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Variants of one fixture
+
+/**
+ * Changes to a fixture's configuration, by path (`functions.api.deploymentSettings.alias`); `undefined` removes the
+ * key. `PLUGIN` in a `plugins` list stands for this repository.
+ */
+export type Changes = Record<string, unknown>;
+export const PLUGIN = Symbol('this plugin');
+
+/**
+ * One fixture, many services: a temporary copy of the fixture whose configuration has the changes applied, the plugin
+ * listed by its absolute path, and node_modules linked to the repository's. Written as JSON, which is valid YAML. The
+ * caller removes it.
+ */
+export async function writeVariant(fixture: string, changes: Changes): Promise<string> {
+  assertPluginBuilt();
+  const source = fixtureDir(fixture);
+  const configuration = await readConfiguration(path.join(source, 'serverless.yml'));
+  for (const [at, value] of Object.entries(changes)) {
+    if (value === undefined) unset(configuration, at);
+    else set(configuration, at, value);
+  }
+  configuration.plugins = (configuration.plugins as unknown[]).map((entry) =>
+    entry === PLUGIN || (typeof entry === 'string' && path.resolve(source, entry) === REPO_ROOT) ? REPO_ROOT : entry,
+  );
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `traffic-shift-${fixture.replace(/[^\w-]/g, '_')}-`));
+  for (const entry of await fs.readdir(source)) {
+    if (entry !== 'serverless.yml' && entry !== '.serverless')
+      await fs.cp(path.join(source, entry), path.join(dir, entry), { recursive: true });
+  }
+  await fs.writeFile(path.join(dir, 'serverless.yml'), JSON.stringify(configuration, null, 2));
+  await fs.symlink(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/** `serverless package` of a variant, in-process: the error it rejected with, or its template. */
+export async function packageVariant(
+  fixture: string,
+  changes: Changes,
+): Promise<{ error?: PackagingFailure['error']; template?: CfnTemplate; templateWritten: boolean }> {
+  const dir = await writeVariant(fixture, changes);
+  try {
+    const { template } = await packageIn(dir, 'dev');
+    return { template, templateWritten: existsSync(path.join(dir, TEMPLATE_FILE)) };
+  } catch (error) {
+    return { error: error as PackagingFailure['error'], templateWritten: existsSync(path.join(dir, TEMPLATE_FILE)) };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `serverless <args>` in a variant, a child process, with the template it wrote. */
+export async function spawnVariant(fixture: string, changes: Changes, args: string[]): Promise<Written> {
+  const dir = await writeVariant(fixture, changes);
+  try {
+    return await readWritten(dir, await runServerlessCli(args, dir));
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

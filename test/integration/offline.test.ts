@@ -1,9 +1,12 @@
 /**
  * The plugin must not get in the way of local development: `serverless offline start` runs the example service
- * (which lists serverless-traffic-shift before serverless-offline) and its HTTP API answers a real request.
+ * (which lists serverless-traffic-shift before serverless-offline) and its HTTP API answers a real request. Code that
+ * invokes a shifted function through the SDK names the alias with `Qualifier` (docs/event-sources.md): that works
+ * against serverless-offline's Lambda endpoint too, where a qualified name (`<name>:<alias>`) is not found.
  *
  * Needs dist/ (the example loads the plugin through the repository's package.json `main`): `npm test` builds first.
  */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { spawn, type ChildProcess } from 'child_process';
 import { existsSync } from 'fs';
 import * as http from 'http';
@@ -102,7 +105,7 @@ describe('serverless offline with the plugin loaded', () => {
   afterAll(() => process.off('exit', onExit));
 
   it(
-    'serves the api function over HTTP',
+    'serves the api function over HTTP, and through its Lambda endpoint with the alias as Qualifier (not in the name)',
     async () => {
       if (!existsSync(path.join(root, 'dist', 'index.js'))) {
         throw new Error('dist/index.js is missing: run "npm run build" first (npm test does).');
@@ -162,6 +165,29 @@ describe('serverless offline with the plugin loaded', () => {
       expect(JSON.parse(response.body)).toEqual(expect.objectContaining({ message: 'Hello, offline!', stage: 'prod' }));
       // The plugin registered its settings schema: the framework did not flag deploymentSettings as unknown.
       expect(output).not.toMatch(/deploymentSettings/);
+
+      // Invoking from code, as the docs recommend: the function's name and the alias as Qualifier.
+      const lambda = new LambdaClient({
+        endpoint: `http://${HOST}:${lambdaPort}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'offline', secretAccessKey: 'offline' },
+      });
+      const invoke = (FunctionName: string, Qualifier?: string) =>
+        lambda.send(
+          new InvokeCommand({
+            FunctionName,
+            ...(Qualifier !== undefined && { Qualifier }),
+            Payload: Buffer.from(JSON.stringify({ queryStringParameters: { name: 'sdk' } })),
+          }),
+        );
+      const qualified = await invoke('traffic-shift-example-prod-api', 'live');
+      expect(qualified.StatusCode).toBe(200);
+      const result = JSON.parse(Buffer.from(qualified.Payload ?? []).toString('utf8')) as { body: string };
+      expect(JSON.parse(result.body)).toEqual(expect.objectContaining({ message: 'Hello, sdk!', stage: 'prod' }));
+      // The alias in the name: serverless-offline knows no such function.
+      const byName = await invoke('traffic-shift-example-prod-api:live').catch((error: unknown) => error);
+      expect(byName).toMatchObject({ $metadata: { httpStatusCode: 404 } });
+      lambda.destroy();
     },
     READY_TIMEOUT_MS + 3 * STOP_TIMEOUT_MS + 10_000,
   );

@@ -11,7 +11,7 @@ import type { Serverless } from '../../src/framework';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 describe('constructing the plugin', () => {
-  it('loads only the entry, the settings schema, the command definitions and the logger', () => {
+  it('loads only the entry, the settings schema and its registration, the error class, the command definitions and the logger (no Ajv)', () => {
     // A process of its own, as the framework loads the plugin: the built entry, then the constructor.
     const script = `
       const Plugin = require(${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))});
@@ -28,7 +28,16 @@ describe('constructing the plugin', () => {
       execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }),
     );
     const relative = (loaded as string[]).map((file) => path.relative(path.join(ROOT, 'dist'), file)).sort();
-    expect(relative).toEqual(['config/schema.js', 'deploy/index.js', 'index.js', 'log.js']);
+    expect(relative).toEqual([
+      'config/register.js',
+      'config/schema.js',
+      'deploy/index.js',
+      'errors.js',
+      'index.js',
+      'log.js',
+      'types/cloudformation.js',
+    ]);
+    expect(loaded.some((file: string) => file.includes(`${path.sep}ajv${path.sep}`))).toBe(false);
     expect(addedByConstructor).toEqual([]);
   });
 });

@@ -1,4 +1,10 @@
-import { forFramework, functionSettingsSchema, serviceSettingsSchema } from '../../../src/config/schema';
+import {
+  ACCEPTED_TYPES,
+  forFramework,
+  functionSettingsSchema,
+  PREDEFINED_CONFIGS,
+  serviceSettingsSchema,
+} from '../../../src/config/schema';
 
 describe('the schema registered with the framework', () => {
   it('names every key, rejects unknown ones, and leaves value types to the plugin (AJV would coerce them)', () => {
@@ -20,5 +26,34 @@ describe('the schema registered with the framework', () => {
     expect(Object.keys((forFramework(functionSettingsSchema) as { properties: object }).properties)).not.toContain(
       'codeDeployRolePermissionsBoundary',
     );
+  });
+});
+
+describe('the schema holds the words of every message', () => {
+  /** Every node a value is checked against, with its path. */
+  function nodes(schema: Record<string, unknown>, at: string): [string, Record<string, unknown>][] {
+    const own: [string, Record<string, unknown>][] = [[at, schema]];
+    const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+    const branches = (schema.anyOf ?? []) as Record<string, unknown>[];
+    return [
+      ...own,
+      ...Object.entries(properties).flatMap(([key, value]) => nodes(value, `${at}.${key}`)),
+      ...(schema.items ? nodes(schema.items as Record<string, unknown>, `${at}[]`) : []),
+      ...branches.flatMap((branch, i) => nodes(branch, `${at}|${i}`)),
+    ];
+  }
+
+  it('gives every value a description (what is accepted) and every branch of a choice a title (what it is)', () => {
+    const all = nodes(serviceSettingsSchema as unknown as Record<string, unknown>, 'deploymentSettings');
+    const values = all.filter(([path]) => !/\|\d+$/.test(path));
+    expect(values.filter(([, node]) => typeof node.description !== 'string').map(([path]) => path)).toEqual([]);
+    const branches = all.filter(([path]) => /\|\d+$/.test(path));
+    expect(branches.length).toBeGreaterThan(10);
+    expect(branches.filter(([, node]) => typeof node.title !== 'string').map(([path]) => path)).toEqual([]);
+  });
+
+  it('names every predefined CodeDeploy configuration among the accepted types', () => {
+    for (const name of PREDEFINED_CONFIGS) expect(ACCEPTED_TYPES).toContain(name);
+    expect(serviceSettingsSchema.properties.type.description).toBe(ACCEPTED_TYPES);
   });
 });

@@ -60,7 +60,7 @@ describe('before the deploy: an alias weighted by hand', () => {
         '  - worker: alias "live" serves version 6 (75%), version 7 (25%)',
         '      finish it: serverless traffic promote --function worker --stage dev --region us-east-1',
         '      undo it:   serverless traffic rollback --function worker --stage dev --region us-east-1',
-        'Then run the deploy again.',
+        'Then run the deploy again. [TRAFFIC_SHIFT_MANUAL_WEIGHT]',
       ].join('\n'),
     );
   });

@@ -387,7 +387,7 @@ describe('watch', () => {
     expect(error).toBeInstanceOf(ServerlessError);
     expect((error as ServerlessError).code).toBe('TRAFFIC_SHIFT_ROLLOUT_FAILED');
     expect((error as Error).message).toBe(
-      `Traffic shift failed for api:\n  api: rolled back (deployment d-ALARM1): alarm "svc-dev-api-errors" fired: ${ALARM_REASON} Alias "live" now serves version 6 (100%).`,
+      `Traffic shift failed for api:\n  api: rolled back (deployment d-ALARM1): alarm "svc-dev-api-errors" fired: ${ALARM_REASON} Alias "live" now serves version 6 (100%). [TRAFFIC_SHIFT_ROLLOUT_FAILED]`,
     );
   });
 });

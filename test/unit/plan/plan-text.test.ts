@@ -76,3 +76,26 @@ describe('plan rendering of an allowed bypass', () => {
     );
   });
 });
+
+describe('plan notes', () => {
+  it('tells of a function whose events run it less often than the alarms watch, after what it adds', () => {
+    const description = service({ nightly: { type: 'Canary10Percent5Minutes' } });
+    (description.functions.nightly as { traffic?: unknown }).traffic = {
+      kind: 'schedules',
+      everyMinutes: 60,
+      expression: 'rate(1 hour)',
+    };
+    const { plan: noted } = applyTrafficShift(resolveSettings(description), compiledTemplate(['nightly']));
+    expect(noted.functions[0]?.notes).toEqual([
+      'nightly runs only on rate(1 hour), at most once every 60 minutes, and the alarms watch the new version for 5: they will likely see no invocation of it before it takes all traffic; add smokeTest (or a preTrafficHook) to invoke the new version before traffic moves',
+    ]);
+    expect(renderPlan(noted)).toContain(
+      [
+        '  adds         NightlyTrafficShiftAlias, NightlyTrafficShiftErrorsAlarm, NightlyTrafficShiftDeploymentGroup',
+        '  note         nightly runs only on rate(1 hour), at most once every 60 minutes, and the alarms watch the new version for 5: they will likely see no invocation of it before it takes all traffic; add smokeTest (or a preTrafficHook) to invoke the new version before traffic moves',
+      ].join('\n'),
+    );
+    // The plan of every other function has no note.
+    expect(plan.functions.every((fn) => fn.notes === undefined)).toBe(true);
+  });
+});

@@ -194,7 +194,7 @@ describe('the transform fails on a bypass', () => {
     (id) => {
       const settings = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: [id] } }));
       expect(() => applyTrafficShift(settings, templateWith({}))).toThrow(
-        `functions.api.deploymentSettings.allowBypass names ${id}, which the template does not contain`,
+        `Invalid deployment setting: functions.api.deploymentSettings.allowBypass names ${id}, which the compiled template does not contain. List logical ids of resources in the compiled template, or remove the entry. [TRAFFIC_SHIFT_INVALID_SETTING]`,
       );
     },
   );

@@ -66,7 +66,7 @@ describe('checkSplitStacksLayout', () => {
       'custom.splitStacks.perFunction puts each function, with its alias and deployment group, in a nested stack of its own. ' +
         'Here api is checked by function checker, which gets a nested stack of its own. Each of these and the stacks of the functions it serves ' +
         "would refer to each other, a dependency cycle CloudFormation rejects. Split per type instead (split-stacks' default: perType: true, " +
-        'perFunction: false), which works with every feature of serverless-traffic-shift, or drop these hooks and shared features.',
+        'perFunction: false), which works with every feature of serverless-traffic-shift, or drop these hooks and shared features. [TRAFFIC_SHIFT_SPLIT_STACKS]',
     );
   });
 
