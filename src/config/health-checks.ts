@@ -270,7 +270,13 @@ function generatedAlarm(
     );
   }
   if (!(COMPARISON_ALARMS as readonly string[]).includes(kind)) return { kind, threshold, evaluationPeriods, period };
-  return { kind, threshold, evaluationPeriods, period, minInvocations: options.minInvocations ?? DEFAULT_MIN_INVOCATIONS };
+  return {
+    kind,
+    threshold,
+    evaluationPeriods,
+    period,
+    minInvocations: options.minInvocations ?? DEFAULT_MIN_INVOCATIONS,
+  };
 }
 
 function resolveSmokeTests(value: FunctionSettingsInput['smokeTest']): SmokeTestCase[] {

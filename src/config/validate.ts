@@ -198,6 +198,8 @@ function describeError(error: ErrorObject, data: unknown, place: SettingPlace, r
   }
   switch (error.keyword) {
     case 'type': {
+      if (params.type === 'integer' && typeof value === 'number')
+        return invalidSetting(place, path, `${is}, not a whole number`, accepts);
       // Every branch failed on the type: say which kinds of value would do.
       const branches = (declared.anyOf as Schema[] | undefined) ?? [declared];
       const kinds = branches.map((b) => (b.title as string | undefined) ?? TYPE_WORDS[b.type as string] ?? 'a value');

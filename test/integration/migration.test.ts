@@ -10,7 +10,7 @@
  * it with cfn-lint.
  *
  * Also: a service deployed without any such plugin whose provisioned-concurrency alias is named `provisioned`
- * (fixture `migration-provisioned`), an alias of the same name in `resources:` (fixture `error-alias-name-taken`),
+ * (fixture `migration-provisioned`), an alias of the same name in `resources:` (a case of settings.test.ts),
  * and both plugins listed at once.
  */
 import {
@@ -30,7 +30,6 @@ import {
   idsOfType,
   lintAgainstBaselines,
   packageBaseline,
-  packageFixtureExpectingFailure,
   pathsWhere,
   properties,
   REPO_ROOT,
@@ -447,21 +446,16 @@ describe("from the framework's provisioned-concurrency alias (fixture migration-
 });
 
 describe('an alias of the same name that cannot be taken over', () => {
-  it('resources: with an alias "live" of the function (fixture error-alias-name-taken): packaging stops, no template', async () => {
-    const { error, templateWritten } = await packageFixtureExpectingFailure('error-alias-name-taken');
-    expect(error.code).toBe('TRAFFIC_SHIFT_ALIAS_NAME_TAKEN');
-    expect(error.message).toContain(
-      'Function "api": the template already has an alias named "live" of it, ApiLiveAlias (from resources: or another plugin)',
-    );
-    expect(templateWritten).toBe(false);
-  });
-
-  it('both plugins in plugins: the framework stops before packaging, on the settings both declare', async () => {
+  it('both plugins in plugins: the build stops before packaging, naming both', async () => {
     const service = await serviceWithPlugins('migration', ['serverless-plugin-canary-deployments', REPO_ROOT]);
     dirs.push(service);
     const { exitCode, stdout, stderr, template } = await spawnPackageIn(service);
     expect(exitCode).not.toBe(0);
     expect(template).toBeUndefined();
-    expect(`${stdout}${stderr}`).toContain("Property 'custom.deploymentSettings' already have a definition");
+    expect(`${stdout}${stderr}`).toContain(
+      'serverless-plugin-canary-deployments and serverless-traffic-shift are both in plugins: both read custom.deploymentSettings and functions.<name>.deploymentSettings, ' +
+        'and each would add its own aliases and deployment groups to every function. serverless-traffic-shift replaces it: remove it from plugins ' +
+        '(see "Migrating from serverless-plugin-canary-deployments", docs/migrating.md). [TRAFFIC_SHIFT_PLUGIN_CONFLICT]',
+    );
   });
 });

@@ -238,6 +238,22 @@ const ERRORS: ErrorCase[] = [
     ),
   },
   {
+    what: 'an alias of the function in resources with the name the plugin gives its own',
+    changes: {
+      'resources.Resources.ApiLiveAlias': {
+        Type: 'AWS::Lambda::Alias',
+        Properties: { FunctionName: { Ref: 'ApiLambdaFunction' }, FunctionVersion: '$LATEST', Name: 'live' },
+      },
+    },
+    code: 'TRAFFIC_SHIFT_ALIAS_NAME_TAKEN',
+    message:
+      'Function "api": the template already has an alias named "live" of it, ApiLiveAlias (from resources: or another plugin), ' +
+      'and serverless-traffic-shift adds its own alias of that name (deploymentSettings.alias). Lambda allows one alias of a name ' +
+      "per function, so CloudFormation could not create both. Remove ApiLiveAlias from the template and refer to the plugin's " +
+      'alias as ApiTrafficShiftAlias (if ApiLiveAlias is deployed, the next deploy keeps it, with its logical id and ARN, as the ' +
+      "plugin's alias), or set deploymentSettings.alias to another name. [TRAFFIC_SHIFT_ALIAS_NAME_TAKEN]",
+  },
+  {
     what: 'serverless-plugin-canary-deployments listed after it',
     changes: { plugins: [PLUGIN, 'serverless-plugin-canary-deployments'] },
     code: 'TRAFFIC_SHIFT_PLUGIN_CONFLICT',

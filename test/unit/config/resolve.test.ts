@@ -238,13 +238,13 @@ describe('resolveSettings', () => {
       [
         { type: 'AllAtOnce', newVersionAlarms: { latency: true } },
         at(
-          'newVersionAlarms.latency is not a setting. Accepted keys of newVersionAlarms: errors, errorRate, throttles, p99Duration.',
+          'newVersionAlarms.latency is not a setting. Accepted keys of newVersionAlarms: errors, errorRate, throttles, p99Duration, errorRateVsPrevious, durationVsPrevious.',
         ),
       ],
       [
         { type: 'AllAtOnce', newVersionAlarms: 'errors' },
         at(
-          'newVersionAlarms is "errors", not true or false or an object. Accepted: false (none), true (the defaults), or an object with any of errors, errorRate, throttles, p99Duration.',
+          'newVersionAlarms is "errors", not true or false or an object. Accepted: false (none), true (the defaults), or an object with any of errors, errorRate, throttles, p99Duration, errorRateVsPrevious, durationVsPrevious.',
         ),
       ],
       [

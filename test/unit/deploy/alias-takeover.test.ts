@@ -133,7 +133,7 @@ describe('takeOverDeployedAliases', () => {
           'Function "api": the deployed stack holds its alias "live" as ApiLambdaFunctionAliaslive, and the template uses ' +
           "ApiLambdaFunctionAliaslive for a AWS::SNS::Topic, so the plugin's alias cannot take over that id: rename that " +
           'resource, or set deploymentSettings.alias to another name. CloudFormation would create the new alias before ' +
-          'deleting the old one, and Lambda allows one alias of a name per function, so the update would fail. Nothing was deployed.',
+          'deleting the old one, and Lambda allows one alias of a name per function, so the update would fail. Nothing was deployed. [TRAFFIC_SHIFT_ALIAS_NAME_TAKEN]',
       }),
     );
   });

@@ -45,7 +45,7 @@ describe('an alias of the same name and function already in the template', () =>
         'and serverless-traffic-shift adds its own alias of that name (deploymentSettings.alias). Lambda allows one alias of a name ' +
         "per function, so CloudFormation could not create both. Remove ApiLiveAlias from the template and refer to the plugin's " +
         'alias as ApiTrafficShiftAlias (if ApiLiveAlias is deployed, the next deploy keeps it, with its logical id and ARN, as the ' +
-        "plugin's alias), or set deploymentSettings.alias to another name.",
+        "plugin's alias), or set deploymentSettings.alias to another name. [TRAFFIC_SHIFT_ALIAS_NAME_TAKEN]",
     );
     expect(JSON.stringify(input)).toBe(frozen);
   });

@@ -187,7 +187,7 @@ describe('the traffic dashboard', () => {
     const many = Array.from({ length: 130 }, (_, i) => fn(`fn${i}`));
     expect(() => trafficDashboard(many)).toThrow(ServerlessError);
     expect(() => trafficDashboard(many)).toThrow(
-      /custom\.deploymentSettings\.dashboard is true; expected a dashboard within CloudWatch's limits \(500 widgets, 2500 metrics\); 130 shifted functions need 521 widgets/,
+      "Invalid deployment setting: custom.deploymentSettings.dashboard is true, and the 130 shifted functions need 521 widgets and 1300 metrics, more than CloudWatch's limits for a dashboard (500 widgets, 2500 metrics). Turn dashboard off. [TRAFFIC_SHIFT_INVALID_SETTING]",
     );
     expect(() => trafficDashboard(many.slice(0, 120))).not.toThrow();
   });
