@@ -87,7 +87,7 @@ export function planShift(state: AliasState, weight: number, newVersion: string)
   if (newVersion === state.version) {
     throw new ServerlessError(
       `Alias "${state.alias}" of ${state.functionName} already serves version ${newVersion}: there is nothing to shift to. ` +
-        'Deploy new code first, or name another version with --version.',
+        'Deploy new code first, or name another version with --to-version.',
       'TRAFFIC_SHIFT_ALIAS_STATE',
     );
   }

@@ -20,7 +20,8 @@ import { systemClock, type Clock } from './clock';
 export interface CommandOptions {
   function?: string;
   weight?: string;
-  version?: string;
+  /** `traffic shift --to-version N` (not `--version`: the framework takes that flag for itself). */
+  toVersion?: string;
   /** `serverless rollback function --function-version N` (the framework's command). */
   functionVersion?: string;
   /** `--json`: data on standard output instead of words. */
@@ -34,8 +35,6 @@ export interface TrafficContext {
   clients: AwsClients;
   /** The functions the plugin manages, from the service configuration. */
   functions(): ServiceFunction[];
-  /** Service function logical id (`ApiLambdaFunction`) → name in serverless.yml (`api`), for every function. */
-  functionNames(): Map<string, string>;
   /** The compiled template of this deploy, when packaged. */
   template(): CfnTemplate | undefined;
   /** The framework found nothing to deploy (unchanged artifacts and template). */
@@ -65,7 +64,7 @@ export function frameworkContext(input: PluginInput): TrafficContext {
   const options: CommandOptions = {
     ...(option('function') !== undefined && { function: option('function') }),
     ...(option('weight') !== undefined && { weight: option('weight') }),
-    ...(option('version') !== undefined && { version: option('version') }),
+    ...(option('to-version') !== undefined && { toVersion: option('to-version') }),
     ...(option('function-version') !== undefined && { functionVersion: option('function-version') }),
     ...(input.options.json === true && { json: true }),
   };
@@ -82,8 +81,6 @@ export function frameworkContext(input: PluginInput): TrafficContext {
       return clients;
     },
     functions: () => serviceFunctions(input.settings(), (name) => serverless.service.getFunction(name).name ?? name),
-    functionNames: () =>
-      new Map(serverless.service.getAllFunctions().map((name) => [provider.naming.getLambdaLogicalId(name), name])),
     template: () => serverless.service.provider.compiledCloudFormationTemplate,
     deploySkipped: () => serverless.service.provider.shouldNotDeploy === true,
     changeSetEmpty: () => serverless.service.provider.deploymentWithEmptyChangeSet === true,

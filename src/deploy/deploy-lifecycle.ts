@@ -15,7 +15,7 @@ import { discoverTargets, type ServiceFunction, type StackResource } from './sta
 import { ServerlessError } from '../errors';
 import type { TrafficContext } from './context';
 import { failureSummary } from './rollout-model';
-import { expectShifts, hookLabels } from './shift-prediction';
+import { expectShifts } from './shift-prediction';
 import { chooseSink, LINE_PREFIX } from './live-view';
 import { RolloutWatcher } from './rollout-watcher';
 import { removedResources, takeOverDeployedAliases, takeoverLines } from './alias-takeover';
@@ -85,7 +85,7 @@ export async function explainFunctionDeploy(
   const target = ctx.options.functionVersion;
   const next =
     command === 'rollback function' && target !== undefined
-      ? `To move its traffic to version ${target} by hand: "serverless traffic shift --function ${fn.name} --version ${target} --weight 10${ctx.cliSuffix}", ` +
+      ? `To move its traffic to version ${target} by hand: "serverless traffic shift --function ${fn.name} --to-version ${target} --weight 10${ctx.cliSuffix}", ` +
         `then "serverless traffic promote --function ${fn.name}${ctx.cliSuffix}".`
       : `Run "serverless deploy${ctx.cliSuffix}" to publish a version ${how}.`;
   warn(
@@ -174,7 +174,6 @@ export async function startView(ctx: TrafficContext, session: DeploySession): Pr
       if (!e.shifts) ctx.logger.notice(`${LINE_PREFIX}${e.name}: nothing shifts: ${e.reason}.`);
     const shifting = new Set(expectations.filter((e) => e.shifts).map((e) => e.name));
     if (shifting.size === 0) return;
-    const names = ctx.functionNames();
     const targets = discoverTargets(functions, resources).filter((t) => shifting.has(t.name));
     const watched = targets.flatMap((t) =>
       t.applicationName && t.deploymentGroupName
@@ -184,7 +183,7 @@ export async function startView(ctx: TrafficContext, session: DeploySession): Pr
               alias: t.alias,
               applicationName: t.applicationName,
               groupName: t.deploymentGroupName,
-              hooks: hookLabels(template, t.normalizedName, names),
+              hooks: t.hooks,
               functionName: t.functionName,
             },
           ]

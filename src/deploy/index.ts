@@ -38,7 +38,11 @@ export const trafficCommands = {
     options: {
       ...functionOption('The function whose alias to weight', true),
       weight: { usage: 'Percentage of traffic for the new version, e.g. 10', type: 'string', required: true },
-      version: { usage: 'The version to give the share to (default: the latest published version)', type: 'string' },
+      // Not `--version`: serverless 3 handles that global flag (it prints its own version) before plugins run.
+      'to-version': {
+        usage: 'The published version to give the share to, e.g. 7 (default: the latest published version)',
+        type: 'string',
+      },
     },
   },
   promote: {

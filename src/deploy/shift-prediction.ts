@@ -5,10 +5,9 @@
  */
 import { naming } from '../naming';
 import type { CfnTemplate } from '../types/cloudformation';
-import { getAttTarget, refTarget } from '../transform/intrinsics';
+import { getAttTarget } from '../transform/intrinsics';
 import type { ServiceFunction, StackResource } from './stack-discovery';
 import { aliasIdInTemplate } from './alias-takeover';
-import type { HookLabels } from './rollout-model';
 
 export type Expectation = { name: string; shifts: true } | { name: string; shifts: false; reason: string };
 
@@ -59,25 +58,4 @@ function versionLogicalId(functionVersion: unknown): string | undefined {
   const attribute = Array.isArray(getAtt) ? getAtt[1] : undefined;
   const output = typeof attribute === 'string' ? /^Outputs\.(.+)Version$/.exec(attribute) : null;
   return output?.[1];
-}
-
-/** Who runs the pre- and post-traffic hooks of a function, in words, from its alias's UpdatePolicy in the template. */
-export function hookLabels(
-  template: CfnTemplate | undefined,
-  normalizedName: string,
-  functionNames: ReadonlyMap<string, string>,
-): HookLabels {
-  const update = template?.Resources[naming.alias(normalizedName)]?.UpdatePolicy?.CodeDeployLambdaAliasUpdate as
-    Record<string, unknown> | undefined;
-  const label = (hook: unknown): string | undefined => {
-    if (hook === undefined) return undefined;
-    const id = refTarget(hook);
-    if (id === naming.smokeTestHook()) return `smoke tests (${id})`;
-    if (id === naming.bakeHook()) return `bake watching the alarms (${id})`;
-    if (id !== undefined) return `function ${functionNames.get(id) ?? id}`;
-    return typeof hook === 'string' ? `function ${hook}` : 'function';
-  };
-  const before = label(update?.BeforeAllowTrafficHook);
-  const after = label(update?.AfterAllowTrafficHook);
-  return { ...(before && { before }), ...(after && { after }) };
 }

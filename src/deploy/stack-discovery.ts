@@ -6,11 +6,13 @@
  * CloudFormation names the application and the deployment groups itself (the plugin gives them no fixed names), so
  * their physical ids can only come from the stack. Logical ids come from ../naming.ts.
  */
-import type { ResolvedSettings } from '../config/resolve';
+import type { ResolvedSettings, ShiftedFunction } from '../config/resolve';
+import type { HookTarget } from '../config/health-checks';
 import { shortName } from '../config/strategy';
 import { naming } from '../naming';
 import { ServerlessError } from '../errors';
 import { deployedAlias } from './alias-takeover';
+import type { HookLabels } from './rollout-model';
 
 /** A function the plugin manages, as the service configuration describes it. */
 export interface ServiceFunction {
@@ -27,6 +29,8 @@ export interface ServiceFunction {
   strategy: string;
   inPlace: boolean;
   inPlaceReason?: string;
+  /** Who runs its pre- and post-traffic hooks, in words. */
+  hooks: HookLabels;
 }
 
 export interface StackResource {
@@ -47,6 +51,7 @@ export interface RolloutTarget {
   strategy: string;
   inPlace: boolean;
   inPlaceReason?: string;
+  hooks: HookLabels;
   /** CodeDeploy names; absent for functions moved in place or not yet deployed with a deployment group. */
   applicationName?: string;
   deploymentGroupName?: string;
@@ -68,9 +73,30 @@ export function serviceFunctions(
       strategy: shortName(fn.strategy),
       inPlace: fn.strategy.kind === 'inPlace',
       ...(fn.inPlaceReason !== undefined && { inPlaceReason: fn.inPlaceReason }),
+      hooks: hookLabels(fn),
     });
   }
   return functions;
+}
+
+/**
+ * Who runs the pre- and post-traffic hooks of a function, in words, from its settings: the same hooks the transform
+ * wires into the alias's UpdatePolicy (traffic-hooks.ts), known without a compiled template (`traffic watch`).
+ */
+export function hookLabels(fn: Pick<ShiftedFunction, 'health'>): HookLabels {
+  const { preTrafficHook, postTrafficHook, smokeTests, bakeMinutes } = fn.health;
+  const named = (hook: HookTarget): string => `function ${hook.kind === 'function' ? hook.name : hook.functionName}`;
+  const before = preTrafficHook
+    ? named(preTrafficHook)
+    : smokeTests.length > 0
+      ? `smoke tests (${naming.smokeTestHook()})`
+      : undefined;
+  const after = postTrafficHook
+    ? named(postTrafficHook)
+    : bakeMinutes !== undefined
+      ? `bake watching the alarms (${naming.bakeHook()})`
+      : undefined;
+  return { ...(before && { before }), ...(after && { after }) };
 }
 
 /** `arn:aws:lambda:eu-west-1:123456789012:function:my-fn:live` → `live`. */
@@ -104,6 +130,7 @@ export function discoverTargets(
       strategy: fn.strategy,
       inPlace: fn.inPlace,
       ...(fn.inPlaceReason !== undefined && { inPlaceReason: fn.inPlaceReason }),
+      hooks: fn.hooks,
       ...(!fn.inPlace && applicationName && groupName && { applicationName, deploymentGroupName: groupName }),
     };
   });

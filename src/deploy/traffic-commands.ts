@@ -32,7 +32,6 @@ import { discoverTargets, selectTargets, type RolloutTarget } from './stack-disc
 import { ServerlessError } from '../errors';
 import type { TrafficContext } from './context';
 import { failureSummary, isFinished, UNFINISHED_STATUSES, type DeploymentFacts } from './rollout-model';
-import { hookLabels } from './shift-prediction';
 import { chooseSink } from './live-view';
 import { renderStatus, statusJson, type FunctionStatus } from './status-text';
 import { addVersionHealth } from './status-health';
@@ -145,7 +144,6 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
   ctx.logger.notice(
     `Following ${watched.map((t) => `${t.name} (${running.get(t.deploymentGroupName)?.id})`).join(', ')}; Ctrl-C stops watching, not the rollout.`,
   );
-  const names = ctx.functionNames();
   const watcher = new RolloutWatcher({
     codeDeploy: ctx.clients.codeDeploy,
     cloudWatch: ctx.clients.cloudWatch,
@@ -154,7 +152,7 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
       alias: t.alias,
       applicationName: t.applicationName,
       groupName: t.deploymentGroupName,
-      hooks: hookLabels(ctx.template(), t.normalizedName, names),
+      hooks: t.hooks,
       functionName: t.functionName,
     })),
     since: ctx.clock.now(),
@@ -312,10 +310,10 @@ export async function shiftCommand(ctx: TrafficContext): Promise<void> {
   await refuseDuringRollout(ctx, target, 'shift');
   const state = await deployedAlias(ctx, target);
   const versions = await publishedVersions(ctx.clients.lambda, target.functionName);
-  let version = ctx.options.version;
+  let version = ctx.options.toVersion;
   if (version !== undefined && !versions.includes(version)) {
     throw new ServerlessError(
-      `--version ${version}: ${target.functionName} has no published version ${version}; published: ${versions.filter((v) => v !== '$LATEST').join(', ') || 'none'}.`,
+      `--to-version ${version}: ${target.functionName} has no published version ${version}; published: ${versions.filter((v) => v !== '$LATEST').join(', ') || 'none'}.`,
       'TRAFFIC_SHIFT_INVALID_OPTION',
     );
   }

@@ -129,7 +129,6 @@ describeMoto('traffic commands against moto_server', () => {
       stackName: 'svc-dev',
       clients: createClients({ region: 'us-east-1', credentials: CREDENTIALS, endpoint }),
       functions: () => serviceFunctions(settings, (name) => `svc-dev-${name}`),
-      functionNames: () => new Map(),
       template: () => undefined,
       deploySkipped: () => false,
       changeSetEmpty: () => false,
@@ -213,7 +212,7 @@ describeMoto('traffic commands against moto_server', () => {
   });
 
   it('rollback with no rollout in progress removes the weight and keeps the main version', async () => {
-    await shiftCommand(context({ function: 'api', weight: '10', version: '1' }).ctx);
+    await shiftCommand(context({ function: 'api', weight: '10', toVersion: '1' }).ctx);
     expect(await alias('api')).toEqual({ version: '2', weights: { '1': 0.1 } });
     const { ctx, text } = context({ function: 'api' });
     await rollbackCommand(ctx);
@@ -231,8 +230,8 @@ describeMoto('traffic commands against moto_server', () => {
   });
 
   it('shift refuses a version that is not published', async () => {
-    await expect(shiftCommand(context({ function: 'worker', weight: '10', version: '5' }).ctx)).rejects.toThrow(
-      '--version 5: svc-dev-worker has no published version 5; published: 1.',
+    await expect(shiftCommand(context({ function: 'worker', weight: '10', toVersion: '5' }).ctx)).rejects.toThrow(
+      '--to-version 5: svc-dev-worker has no published version 5; published: 1.',
     );
   });
 

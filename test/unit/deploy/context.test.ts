@@ -50,7 +50,6 @@ describe('frameworkContext', () => {
     ]);
     expect(ctx.options).toEqual({ function: 'api', weight: '20', functionVersion: '4', json: true });
     expect(ctx.functions().map((f) => f.deployedName)).toEqual(['svc-prod-api', 'svc-prod-worker', 'svc-prod-nightly']);
-    expect(ctx.functionNames().get('CheckLambdaFunction')).toBe('check');
     expect(ctx.deploySkipped()).toBe(true);
     expect(await ctx.clients.lambda.config.region()).toBe('eu-west-1');
   });

@@ -358,7 +358,7 @@ describe('serverless deploy function', () => {
     expect(out.warnings).toEqual([
       'serverless-traffic-shift: "rollback function" changed api at $LATEST only. Its event sources call alias "live", which still serves ' +
         'version 6 (100%): its traffic has not changed. To move its traffic to version 4 by hand: ' +
-        '"serverless traffic shift --function api --version 4 --weight 10 --stage dev --region us-east-1", ' +
+        '"serverless traffic shift --function api --to-version 4 --weight 10 --stage dev --region us-east-1", ' +
         'then "serverless traffic promote --function api --stage dev --region us-east-1".',
     ]);
   });

@@ -2,11 +2,12 @@
 import { resolveSettings } from '../../../src/config/resolve';
 import {
   discoverTargets,
+  hookLabels,
   selectTargets,
   serviceFunctions,
   type StackResource,
 } from '../../../src/deploy/stack-discovery';
-import { expectShifts, hookLabels } from '../../../src/deploy/shift-prediction';
+import { expectShifts } from '../../../src/deploy/shift-prediction';
 import { service } from '../../support/service';
 import type { CfnTemplate } from '../../../src/types/cloudformation';
 
@@ -81,6 +82,7 @@ describe('serviceFunctions', () => {
         alias: 'live',
         strategy: 'Canary10Percent5Minutes',
         inPlace: false,
+        hooks: {},
       },
       {
         name: 'worker',
@@ -90,6 +92,7 @@ describe('serviceFunctions', () => {
         alias: 'current',
         strategy: 'Linear10PercentEvery1Minute',
         inPlace: false,
+        hooks: {},
       },
       {
         name: 'nightly',
@@ -100,6 +103,7 @@ describe('serviceFunctions', () => {
         strategy: 'InPlace',
         inPlace: true,
         inPlaceReason: 'stage "dev" is not in stages [prod]',
+        hooks: {},
       },
     ]);
   });
@@ -235,12 +239,40 @@ describe('expectShifts', () => {
 });
 
 describe('hookLabels', () => {
-  it("names the plugin's generated hooks and the service's own hook functions", () => {
-    const names = new Map([['CheckLambdaFunction', 'check']]);
-    expect(hookLabels(template({ Api: 'V' }), 'Api', names)).toEqual({
-      before: 'smoke tests (TrafficShiftSmokeTestHook)',
-      after: 'function check',
+  it("names the plugin's generated hooks and the service's own hook functions, from the settings alone", () => {
+    const resolved = resolveSettings(
+      service(
+        {
+          api: { preTrafficHook: 'check', bakeTime: 5 },
+          worker: { smokeTest: [{ name: 'ping', payload: {} }], postTrafficHook: 'check' },
+          plain: {},
+          check: undefined,
+        },
+        { defaults: { type: 'Canary10Percent5Minutes' } },
+      ),
+    );
+    const labels = Object.fromEntries(serviceFunctions(resolved, (name) => name).map((f) => [f.name, f.hooks]));
+    expect(labels).toEqual({
+      api: { before: 'function check', after: 'bake watching the alarms (TrafficShiftBakeHook)' },
+      worker: { before: 'smoke tests (TrafficShiftSmokeTestHook)', after: 'function check' },
+      plain: {},
     });
-    expect(hookLabels(undefined, 'Api', names)).toEqual({});
+    // The targets the commands act on carry them.
+    expect(
+      discoverTargets(
+        serviceFunctions(resolved, (name) => name),
+        [],
+      )[0]?.hooks,
+    ).toEqual(labels.api);
+  });
+
+  it('a hook outside the service is named by its function name', () => {
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:shared-checks';
+    const resolved = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', preTrafficHook: arn } }));
+    const [api] = serviceFunctions(resolved, (name) => name);
+    expect(hookLabels(resolved.functions[0] as Parameters<typeof hookLabels>[0])).toEqual({
+      before: 'function shared-checks',
+    });
+    expect(api?.hooks).toEqual({ before: 'function shared-checks' });
   });
 });

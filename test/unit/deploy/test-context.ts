@@ -119,13 +119,6 @@ export function testContext(over: Partial<Omit<TrafficContext, 'clients'>> & { c
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
     }),
     functions: () => serviceFunctions(settings, (name) => `svc-dev-${name}`),
-    functionNames: () =>
-      new Map(
-        ['api', 'worker', 'nightly', 'check'].map((n) => [
-          `${n.charAt(0).toUpperCase()}${n.slice(1)}LambdaFunction`,
-          n,
-        ]),
-      ),
     template: () => compiledTemplate({ Api: 'New', Worker: 'New', Nightly: 'New' }),
     deploySkipped: () => false,
     changeSetEmpty: () => false,

@@ -475,14 +475,14 @@ describe('shift and promote', () => {
     ]);
   });
 
-  it('shift refuses during a CodeDeploy rollout, an unknown --version, a missing alias or --function', async () => {
+  it('shift refuses during a CodeDeploy rollout, an unknown --to-version, a missing alias or --function', async () => {
     aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['6'] });
     const { ctx } = setup({ deployments: [canarySuccess({ group: API_GROUP })] }, 60);
     await expect(shiftCommand({ ...ctx, options: { function: 'api', weight: '20' } })).rejects.toThrow(
       'CodeDeploy is shifting api right now (deployment d-CANARY1, InProgress), so traffic shift would fight it.',
     );
-    await expect(shiftCommand({ ...ctx, options: { function: 'worker', weight: '20', version: '9' } })).rejects.toThrow(
-      '--version 9: svc-dev-worker has no published version 9; published: 6, 7.',
+    await expect(shiftCommand({ ...ctx, options: { function: 'worker', weight: '20', toVersion: '9' } })).rejects.toThrow(
+      '--to-version 9: svc-dev-worker has no published version 9; published: 6, 7.',
     );
     await expect(shiftCommand({ ...ctx, options: { weight: '20' } })).rejects.toThrow(
       'serverless traffic shift needs --function NAME',
