@@ -38,7 +38,20 @@ export type ErrorCode =
   /** The stack, the function or its alias is not deployed. */
   | 'TRAFFIC_SHIFT_NOT_DEPLOYED'
   /** The alias is not in a state the command can act on. */
-  | 'TRAFFIC_SHIFT_ALIAS_STATE';
+  | 'TRAFFIC_SHIFT_ALIAS_STATE'
+  // Deploy time: AWS failures of the traffic commands (deploy/aws-errors.ts).
+  /** AWS could not be reached: network, proxy, region, or no answer in time. */
+  | 'TRAFFIC_SHIFT_AWS_UNREACHABLE'
+  /** AWS did not accept the credentials: missing, expired or invalid. */
+  | 'TRAFFIC_SHIFT_AWS_CREDENTIALS'
+  /** The identity lacks an IAM permission (the message names the action). */
+  | 'TRAFFIC_SHIFT_AWS_DENIED'
+  /** The alias (or another resource) changed while the command ran, e.g. a stale RevisionId. */
+  | 'TRAFFIC_SHIFT_CONCURRENT_CHANGE'
+  /** AWS throttled the command's requests beyond the SDK's retries. */
+  | 'TRAFFIC_SHIFT_AWS_THROTTLED'
+  /** Any other error AWS answered with (the message gives its name and text). */
+  | 'TRAFFIC_SHIFT_AWS_ERROR';
 
 /**
  * Where a value was written: in `functions.<function>.deploymentSettings` (`own`), or in `custom.deploymentSettings`

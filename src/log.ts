@@ -6,6 +6,8 @@ export interface Logger {
   notice(message: string): void;
   info(message: string): void;
   warning(message: string): void;
+  /** An error's words on standard error (the command's JSON keeps standard output). */
+  error(message: string): void;
   /** Command output on stdout (the plan): not decorated, not silenced by --verbose settings. */
   writeText(text: string): void;
 }
@@ -15,6 +17,7 @@ interface FrameworkLog {
   notice?: (message: string) => void;
   info?: (message: string) => void;
   warning?: (message: string) => void;
+  error?: (message: string) => void;
 }
 
 /** One redrawn line of the framework's v3 progress footer (`utils.progress.get(name)`). */
@@ -41,6 +44,7 @@ export function createLogger(utils: FrameworkUtils | undefined): Logger {
     notice: (m) => (log?.notice ? log.notice(m) : console.log(m)),
     info: (m) => (log?.info ? log.info(m) : undefined),
     warning: (m) => (log?.warning ? log.warning(m) : console.warn(`Warning: ${m}`)),
+    error: (m) => (log?.error ? log.error(m) : console.error(`Error: ${m}`)),
     writeText: (t) => (writeText ? writeText(t) : console.log(t)),
   };
 }

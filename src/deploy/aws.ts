@@ -38,6 +38,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import chunk from 'lodash/chunk';
 import type { Strategy } from '../config/strategy';
+import { CONNECT_TIMEOUT_MS, MAX_ATTEMPTS, operationName, REQUEST_TIMEOUT_MS, tagOperation } from './aws-errors';
 import { aliasState, describeAlias, type AliasState, type AliasUpdate } from './alias-weights';
 import type { StackResource } from './stack-discovery';
 import { UNFINISHED_STATUSES, type AlarmFacts, type DeploymentFacts, type TargetFacts } from './rollout-model';
@@ -71,17 +72,50 @@ export interface ClientSettings {
 export function createClients(settings: ClientSettings): AwsClients {
   const config = {
     region: settings.region,
-    // A request that hangs must not hold a deploy's end: fail it, the view reports it and carries on.
-    requestHandler: { connectionTimeout: 5000, requestTimeout: 30000, throwOnRequestTimeout: true },
+    // A request that hangs must not hold a command or a deploy's end: it fails within a bounded time (aws-errors.ts).
+    requestHandler: {
+      connectionTimeout: CONNECT_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
+    maxAttempts: MAX_ATTEMPTS,
     ...(settings.credentials !== undefined && { credentials: settings.credentials }),
     ...(settings.endpoint !== undefined && { endpoint: settings.endpoint }),
   };
   return {
-    cloudFormation: new CloudFormationClient(config),
-    codeDeploy: new CodeDeployClient(config),
-    lambda: new LambdaClient(config),
-    cloudWatch: new CloudWatchClient(config),
+    cloudFormation: namingFailures(new CloudFormationClient(config)),
+    codeDeploy: namingFailures(new CodeDeployClient(config)),
+    lambda: namingFailures(new LambdaClient(config)),
+    cloudWatch: namingFailures(new CloudWatchClient(config)),
   };
+}
+
+interface WithMiddleware {
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { clientName?: string; commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/** Every error a client throws (the SDK's, the network's, the credentials') names the operation that failed. */
+function namingFailures<T>(client: T): T {
+  (client as unknown as WithMiddleware).middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        tagOperation(error, operationName(context.clientName, context.commandName));
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'trafficShiftOperationName' },
+  );
+  return client;
 }
 
 export const DEPLOYMENTS_PER_CALL = 25;

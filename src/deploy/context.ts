@@ -26,6 +26,8 @@ export interface CommandOptions {
   functionVersion?: string;
   /** `--json`: data on standard output instead of words. */
   json?: boolean;
+  /** `--verbose`, `--debug` or SLS_DEBUG: errors keep the stack trace of their cause. */
+  debug?: boolean;
 }
 
 export interface TrafficContext {
@@ -67,6 +69,9 @@ export function frameworkContext(input: PluginInput): TrafficContext {
     ...(option('to-version') !== undefined && { toVersion: option('to-version') }),
     ...(option('function-version') !== undefined && { functionVersion: option('function-version') }),
     ...(input.options.json === true && { json: true }),
+    ...((input.options.verbose === true || input.options.debug !== undefined || Boolean(process.env.SLS_DEBUG)) && {
+      debug: true,
+    }),
   };
   return {
     stage,

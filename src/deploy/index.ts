@@ -79,11 +79,11 @@ export function trafficHooks(input: PluginInput): Record<string, Hook> {
       const ctx = (): TrafficContext => (context ??= frameworkContext(input));
       loaded = {
         ...deployHooks(ctx),
-        'traffic:status:status': () => commands.statusCommand(ctx()),
-        'traffic:watch:watch': () => commands.watchCommand(ctx()),
-        'traffic:rollback:rollback': () => commands.rollbackCommand(ctx()),
-        'traffic:shift:shift': () => commands.shiftCommand(ctx()),
-        'traffic:promote:promote': () => commands.promoteCommand(ctx()),
+        'traffic:status:status': () => commands.runCommand(ctx(), commands.statusCommand),
+        'traffic:watch:watch': () => commands.runCommand(ctx(), commands.watchCommand),
+        'traffic:rollback:rollback': () => commands.runCommand(ctx(), commands.rollbackCommand),
+        'traffic:shift:shift': () => commands.runCommand(ctx(), commands.shiftCommand),
+        'traffic:promote:promote': () => commands.runCommand(ctx(), commands.promoteCommand),
       };
     }
     return loaded;

@@ -28,7 +28,8 @@ import {
   planShift,
   type AliasState,
 } from './alias-weights';
-import { discoverTargets, selectTargets, type RolloutTarget } from './stack-discovery';
+import { discoverTargets, selectTargets, type RolloutTarget, type ServiceFunction } from './stack-discovery';
+import { userError } from './aws-errors';
 import { ServerlessError } from '../errors';
 import type { TrafficContext } from './context';
 import { failureSummary, isFinished, UNFINISHED_STATUSES, type DeploymentFacts } from './rollout-model';
@@ -41,7 +42,31 @@ import { RolloutWatcher } from './rollout-watcher';
 const CONFIRM_TIMEOUT_MS = 120000;
 const CONFIRM_POLL_MS = 3000;
 
+/**
+ * A traffic command as the framework runs it: AWS failures become one or two lines naming the operation, stack and
+ * region (aws-errors.ts); with --json, standard output holds JSON only, `{ "error": { "code", "message" } }` on a
+ * failure (the framework would print its error text there), and the command exits with 1.
+ */
+export async function runCommand(ctx: TrafficContext, command: (ctx: TrafficContext) => Promise<void>): Promise<void> {
+  try {
+    await command(ctx);
+  } catch (error) {
+    const failure = userError(error, ctx, ctx.options.debug === true);
+    if (!ctx.options.json || !(failure instanceof ServerlessError)) throw failure;
+    ctx.logger.error(failure.message);
+    ctx.logger.writeText(JSON.stringify({ error: { code: failure.code, message: failure.message } }, null, 2));
+    process.exitCode = 1;
+  }
+}
+
+/** The functions the command acts on (all, or --function's), from the settings: checked before any AWS call. */
+function chosenFunctions(ctx: TrafficContext): ServiceFunction[] {
+  return selectTargets(ctx.functions(), ctx.options.function);
+}
+
+/** The chosen functions as deployed. */
 export async function loadTargets(ctx: TrafficContext): Promise<RolloutTarget[]> {
+  const functions = chosenFunctions(ctx);
   const resources = await listStackResources(ctx.clients.cloudFormation, ctx.stackName);
   if (!resources) {
     throw new ServerlessError(
@@ -49,7 +74,7 @@ export async function loadTargets(ctx: TrafficContext): Promise<RolloutTarget[]>
       'TRAFFIC_SHIFT_NOT_DEPLOYED',
     );
   }
-  return discoverTargets(ctx.functions(), resources);
+  return discoverTargets(functions, resources);
 }
 
 const grouped = (
@@ -61,7 +86,7 @@ const grouped = (
 
 export async function statusCommand(ctx: TrafficContext): Promise<void> {
   const { codeDeploy, lambda } = ctx.clients;
-  const targets = selectTargets(await loadTargets(ctx), ctx.options.function);
+  const targets = await loadTargets(ctx);
   const unreadable = new Map<string, string>();
   const aliases = await mapLimit(targets, ALIAS_READS_IN_FLIGHT, (t) =>
     readAlias(lambda, t.functionName, t.alias).catch((error: unknown) => {
@@ -120,7 +145,7 @@ export async function statusCommand(ctx: TrafficContext): Promise<void> {
 }
 
 export async function watchCommand(ctx: TrafficContext): Promise<void> {
-  const targets = grouped(selectTargets(await loadTargets(ctx), ctx.options.function));
+  const targets = grouped(await loadTargets(ctx));
   const application = targets[0]?.applicationName;
   if (!application) {
     ctx.logger.writeText(
@@ -184,7 +209,7 @@ export async function watchCommand(ctx: TrafficContext): Promise<void> {
 
 export async function rollbackCommand(ctx: TrafficContext): Promise<void> {
   const { codeDeploy, lambda } = ctx.clients;
-  const targets = selectTargets(await loadTargets(ctx), ctx.options.function);
+  const targets = await loadTargets(ctx);
   const withGroups = grouped(targets);
   const application = withGroups[0]?.applicationName;
   const running = application
@@ -270,14 +295,19 @@ async function confirmStops(
   });
 }
 
-async function oneTarget(ctx: TrafficContext, command: string): Promise<RolloutTarget> {
+/** Checks that --function names one managed function (no AWS call). */
+function requireFunction(ctx: TrafficContext, command: string): void {
   if (!ctx.options.function) {
     throw new ServerlessError(
       `serverless traffic ${command} needs --function NAME: it acts on one function at a time.`,
       'TRAFFIC_SHIFT_INVALID_OPTION',
     );
   }
-  return selectTargets(await loadTargets(ctx), ctx.options.function)[0] as RolloutTarget;
+  chosenFunctions(ctx);
+}
+
+async function oneTarget(ctx: TrafficContext): Promise<RolloutTarget> {
+  return (await loadTargets(ctx))[0] as RolloutTarget;
 }
 
 /** Refuses to change an alias CodeDeploy is shifting. */
@@ -305,8 +335,16 @@ async function deployedAlias(ctx: TrafficContext, target: RolloutTarget): Promis
 }
 
 export async function shiftCommand(ctx: TrafficContext): Promise<void> {
+  requireFunction(ctx, 'shift');
   const weight = parseWeight(ctx.options.weight);
-  const target = await oneTarget(ctx, 'shift');
+  const wanted = ctx.options.toVersion;
+  if (wanted !== undefined && !/^[1-9]\d*$/.test(wanted)) {
+    throw new ServerlessError(
+      `--to-version must be the number of a published version of the function (e.g. --to-version 7), not ${JSON.stringify(wanted)}.`,
+      'TRAFFIC_SHIFT_INVALID_OPTION',
+    );
+  }
+  const target = await oneTarget(ctx);
   await refuseDuringRollout(ctx, target, 'shift');
   const state = await deployedAlias(ctx, target);
   const versions = await publishedVersions(ctx.clients.lambda, target.functionName);
@@ -336,7 +374,8 @@ export async function shiftCommand(ctx: TrafficContext): Promise<void> {
 }
 
 export async function promoteCommand(ctx: TrafficContext): Promise<void> {
-  const target = await oneTarget(ctx, 'promote');
+  requireFunction(ctx, 'promote');
+  const target = await oneTarget(ctx);
   await refuseDuringRollout(ctx, target, 'promote');
   const state = await deployedAlias(ctx, target);
   const after = await updateAlias(ctx.clients.lambda, planPromote(state));

@@ -138,6 +138,7 @@ describeMoto('traffic commands against moto_server', () => {
         notice: () => undefined,
         info: () => undefined,
         warning: () => undefined,
+        error: () => undefined,
         writeText: (t) => text.push(t),
       },
       interactive: false,

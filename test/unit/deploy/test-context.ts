@@ -100,6 +100,7 @@ export function compiledTemplate(versions: Record<'Api' | 'Worker' | 'Nightly', 
 export interface Recorded {
   notices: string[];
   warnings: string[];
+  errors: string[];
   text: string[];
 }
 
@@ -108,7 +109,7 @@ export function testContext(over: Partial<Omit<TrafficContext, 'clients'>> & { c
   out: Recorded;
   clock: FakeClock;
 } {
-  const out: Recorded = { notices: [], warnings: [], text: [] };
+  const out: Recorded = { notices: [], warnings: [], errors: [], text: [] };
   const clock = over.clock ?? new FakeClock();
   const ctx: TrafficContext = {
     stage: 'dev',
@@ -128,6 +129,7 @@ export function testContext(over: Partial<Omit<TrafficContext, 'clients'>> & { c
       notice: (m) => out.notices.push(m),
       info: () => undefined,
       warning: (m) => out.warnings.push(m),
+      error: (m) => out.errors.push(m),
       writeText: (t) => out.text.push(t),
     },
     interactive: false,

@@ -481,9 +481,9 @@ describe('shift and promote', () => {
     await expect(shiftCommand({ ...ctx, options: { function: 'api', weight: '20' } })).rejects.toThrow(
       'CodeDeploy is shifting api right now (deployment d-CANARY1, InProgress), so traffic shift would fight it.',
     );
-    await expect(shiftCommand({ ...ctx, options: { function: 'worker', weight: '20', toVersion: '9' } })).rejects.toThrow(
-      '--to-version 9: svc-dev-worker has no published version 9; published: 6, 7.',
-    );
+    await expect(
+      shiftCommand({ ...ctx, options: { function: 'worker', weight: '20', toVersion: '9' } }),
+    ).rejects.toThrow('--to-version 9: svc-dev-worker has no published version 9; published: 6, 7.');
     await expect(shiftCommand({ ...ctx, options: { weight: '20' } })).rejects.toThrow(
       'serverless traffic shift needs --function NAME',
     );
