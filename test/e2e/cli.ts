@@ -1,0 +1,111 @@
+/**
+ * The real `serverless` CLI of node_modules (3.40.0), spawned as users run it, in a copy of test/fixtures/e2e that
+ * installs the plugin as a package (node_modules/serverless-traffic-shift → this repository, whose dist/ must be
+ * built). Output is captured as printed; `normalise` replaces only what varies from run to run: clock times and
+ * durations (the local AWS runs on an accelerated clock started at test time).
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const SERVERLESS = path.join(REPO_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A copy of the e2e fixture service, with the plugin installed from this repository. */
+export function serviceCopy(): { dir: string; home: string; remove(): void } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'traffic-e2e-'));
+  const dir = path.join(root, 'svc');
+  cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'e2e'), dir, { recursive: true });
+  mkdirSync(path.join(dir, 'node_modules'));
+  symlinkSync(REPO_ROOT, path.join(dir, 'node_modules', 'serverless-traffic-shift'), 'dir');
+  const home = path.join(root, 'home');
+  mkdirSync(home);
+  return { dir, home, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  /** Everything printed so far, both streams interleaved as they arrived. */
+  output(): string;
+  /** Resolves when the output matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  done: Promise<Run>;
+}
+
+export function spawnSls(args: string[], options: { cwd: string; home: string; env: Record<string, string> }): Spawned {
+  // Nothing of the machine's AWS setup may reach the CLI.
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('SLS_') && k !== 'NODE_OPTIONS'),
+  ) as Record<string, string>;
+  const child = spawn(process.execPath, [SERVERLESS, ...args], {
+    cwd: options.cwd,
+    env: {
+      ...base,
+      HOME: options.home,
+      CI: '1',
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+      FORCE_COLOR: '0',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let both = '';
+  const waiters: { pattern: RegExp; resolve(): void }[] = [];
+  const check = (): void => {
+    for (const w of [...waiters])
+      if (w.pattern.test(both)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+  };
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    both += d.toString();
+    check();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    both += d.toString();
+    check();
+  });
+  const done = new Promise<Run>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  return {
+    child,
+    output: () => both,
+    waitFor: (pattern, timeoutMs = 60000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${String(pattern)} within ${timeoutMs} ms in:\n${both}`)), timeoutMs);
+        waiters.push({
+          pattern,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+        check();
+      }),
+    done,
+  };
+}
+
+export function sls(args: string[], options: { cwd: string; home: string; env: Record<string, string> }): Promise<Run> {
+  return spawnSls(args, options).done;
+}
+
+/** Clock times and durations replaced by placeholders; everything else as printed. */
+export function normalise(text: string): string {
+  return text
+    .replace(/\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\b/g, 'YYYY-MM-DD HH:MM:SS UTC')
+    .replace(/\b\d\d:\d\d:\d\d UTC\b/g, 'HH:MM:SS UTC')
+    .replace(/\b\d+h \d\dm\b|\b\d+m \d\ds\b|\b\d+s\b/g, '<duration>');
+}
