@@ -196,7 +196,10 @@ export class RolloutWatcher {
       }
     }
     this.firstPoll = false;
-    this.options.sink.update(this.views(now), now);
+    // The view is reckoned at the end of the poll, after every read: a weight read late in the poll must not be
+    // shown against the schedule step of the poll's start (it would show the next step's share at this step).
+    const shown = this.clock.now();
+    this.options.sink.update(this.views(shown), shown);
   }
 
   /** Polls in the background until `finish`. */

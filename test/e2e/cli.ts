@@ -84,7 +84,10 @@ export function spawnSls(args: string[], options: { cwd: string; home: string; e
     output: () => both,
     waitFor: (pattern, timeoutMs = 60000) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${String(pattern)} within ${timeoutMs} ms in:\n${both}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no ${String(pattern)} within ${timeoutMs} ms in:\n${both}`)),
+          timeoutMs,
+        );
         waiters.push({
           pattern,
           resolve: () => {

@@ -97,7 +97,15 @@ interface ChangeSet {
   changes: { Action: string; LogicalResourceId: string; ResourceType: string }[];
 }
 
-const PSEUDO = ['AWS::Region', 'AWS::AccountId', 'AWS::Partition', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix', 'AWS::NoValue'];
+const PSEUDO = [
+  'AWS::Region',
+  'AWS::AccountId',
+  'AWS::Partition',
+  'AWS::StackName',
+  'AWS::StackId',
+  'AWS::URLSuffix',
+  'AWS::NoValue',
+];
 
 export class LocalCloudFormation {
   private readonly stacks = new Map<string, Stack>();
@@ -118,7 +126,11 @@ export class LocalCloudFormation {
       case 'DescribeStackResource': {
         const s = this.stack(p.get('StackName'));
         const r = s.resources.get(p.get('LogicalResourceId') ?? '');
-        if (!r) throw new CfnError('ValidationError', `Resource ${p.get('LogicalResourceId')} does not exist for stack ${s.name}`);
+        if (!r)
+          throw new CfnError(
+            'ValidationError',
+            `Resource ${p.get('LogicalResourceId')} does not exist for stack ${s.name}`,
+          );
         return {
           StackResourceDetail: {
             StackName: s.name,
@@ -156,8 +168,15 @@ export class LocalCloudFormation {
       case 'ValidateTemplate': {
         const template = await this.template(p);
         if (!template.Resources || typeof template.Resources !== 'object')
-          throw new CfnError('ValidationError', 'Template format error: At least one Resources member must be defined.');
-        return { Parameters: [], Capabilities: ['CAPABILITY_IAM'], CapabilitiesReason: 'The following resource(s) require capabilities: [AWS::IAM::Role]' };
+          throw new CfnError(
+            'ValidationError',
+            'Template format error: At least one Resources member must be defined.',
+          );
+        return {
+          Parameters: [],
+          Capabilities: ['CAPABILITY_IAM'],
+          CapabilitiesReason: 'The following resource(s) require capabilities: [AWS::IAM::Role]',
+        };
       }
       case 'CreateChangeSet':
         return this.createChangeSet(p);
@@ -172,7 +191,8 @@ export class LocalCloudFormation {
           StackName: s.name,
           Status: empty ? 'FAILED' : 'CREATE_COMPLETE',
           ...(empty && {
-            StatusReason: "The submitted information didn't contain changes. Submit different information to create a change set.",
+            StatusReason:
+              "The submitted information didn't contain changes. Submit different information to create a change set.",
           }),
           ExecutionStatus: empty ? 'UNAVAILABLE' : 'AVAILABLE',
           Changes: cs.changes.map((c) => ({ Type: 'Resource', ResourceChange: { ...c, Replacement: 'False' } })),
@@ -316,7 +336,14 @@ export class LocalCloudFormation {
       .catch(async (error: unknown) => {
         const rollback = action === 'CREATE' ? 'ROLLBACK' : 'UPDATE_ROLLBACK';
         s.status = `${rollback}_IN_PROGRESS`;
-        this.event(s, s.name, 'AWS::CloudFormation::Stack', s.status, s.id, `The following resource(s) failed to ${action.toLowerCase()}: [${(error as { logicalId?: string }).logicalId ?? ''}]. `);
+        this.event(
+          s,
+          s.name,
+          'AWS::CloudFormation::Stack',
+          s.status,
+          s.id,
+          `The following resource(s) failed to ${action.toLowerCase()}: [${(error as { logicalId?: string }).logicalId ?? ''}]. `,
+        );
         try {
           await this.restore(s, before.resources);
         } catch (e) {
@@ -327,7 +354,8 @@ export class LocalCloudFormation {
         s.outputs = before.outputs;
         s.status = `${rollback}_COMPLETE`;
         this.event(s, s.name, 'AWS::CloudFormation::Stack', s.status, s.id);
-        if (!(error instanceof ResourceFailure)) this.problems.push(`${s.name}: ${(error as Error).stack ?? String(error)}`);
+        if (!(error instanceof ResourceFailure))
+          this.problems.push(`${s.name}: ${(error as Error).stack ?? String(error)}`);
       });
   }
 
@@ -355,9 +383,14 @@ export class LocalCloudFormation {
         s.resources.set(id, resource);
         this.event(s, id, type, resource.status, resource.physicalId);
       } catch (error) {
-        const reason = error instanceof ResourceFailure ? error.message : `Resource handler returned message: "${(error as Error).message}"`;
+        const reason =
+          error instanceof ResourceFailure
+            ? error.message
+            : `Resource handler returned message: "${(error as Error).message}"`;
         this.event(s, id, type, `${phase}_FAILED`, existing?.physicalId ?? '', reason);
-        throw error instanceof ResourceFailure ? Object.assign(error, { logicalId: id }) : Object.assign(new ResourceFailure(reason), { logicalId: id, cause: error });
+        throw error instanceof ResourceFailure
+          ? Object.assign(error, { logicalId: id })
+          : Object.assign(new ResourceFailure(reason), { logicalId: id, cause: error });
       }
     }
     s.outputs = Object.entries((template.Outputs ?? {}) as Record<string, Json>).map(([key, output]) => ({
@@ -392,7 +425,10 @@ export class LocalCloudFormation {
   }
 
   private generatedName(s: Stack, logicalId: string, max = 64): string {
-    return `${s.name}-${logicalId}`.slice(0, max - 13) + `-${this.o.ids.text(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')}`;
+    return (
+      `${s.name}-${logicalId}`.slice(0, max - 13) +
+      `-${this.o.ids.text(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')}`
+    );
   }
 
   private async provision(
@@ -403,7 +439,8 @@ export class LocalCloudFormation {
     spec: Json,
     existing: Resource | undefined,
   ): Promise<{ physicalId: string; attributes?: Record<string, string> }> {
-    const arn = (service: string, rest: string): string => `arn:aws:${service}:${this.o.region}:${this.o.account}:${rest}`;
+    const arn = (service: string, rest: string): string =>
+      `arn:aws:${service}:${this.o.region}:${this.o.account}:${rest}`;
     switch (type) {
       case 'AWS::S3::Bucket': {
         if (existing) return existing;
@@ -416,14 +453,29 @@ export class LocalCloudFormation {
       case 'AWS::Lambda::Permission':
         return existing ?? { physicalId: this.generatedName(s, id) };
       case 'AWS::Logs::LogGroup':
-        return existing ?? { physicalId: String(p.LogGroupName ?? this.generatedName(s, id)), attributes: { Arn: arn('logs', `log-group:${String(p.LogGroupName)}:*`) } };
+        return (
+          existing ?? {
+            physicalId: String(p.LogGroupName ?? this.generatedName(s, id)),
+            attributes: { Arn: arn('logs', `log-group:${String(p.LogGroupName)}:*`) },
+          }
+        );
       case 'AWS::IAM::Role': {
         if (existing) return existing;
         const name = String(p.RoleName ?? this.generatedName(s, id));
         const made = await this.o.iam.send(
-          new CreateRoleCommand({ RoleName: name, Path: String(p.Path ?? '/'), AssumeRolePolicyDocument: JSON.stringify(p.AssumeRolePolicyDocument) }),
+          new CreateRoleCommand({
+            RoleName: name,
+            Path: String(p.Path ?? '/'),
+            AssumeRolePolicyDocument: JSON.stringify(p.AssumeRolePolicyDocument),
+          }),
         );
-        return { physicalId: name, attributes: { Arn: made.Role?.Arn ?? `arn:aws:iam::${this.o.account}:role/${name}`, RoleId: made.Role?.RoleId ?? name } };
+        return {
+          physicalId: name,
+          attributes: {
+            Arn: made.Role?.Arn ?? `arn:aws:iam::${this.o.account}:role/${name}`,
+            RoleId: made.Role?.RoleId ?? name,
+          },
+        };
       }
       case 'AWS::Lambda::Function': {
         const code = p.Code as Json;
@@ -439,10 +491,22 @@ export class LocalCloudFormation {
           ...(p.Environment !== undefined && { Environment: p.Environment as never }),
           ...(p.Description !== undefined && { Description: String(p.Description) }),
         };
-        if (!existing) await this.o.lambda.send(new CreateFunctionCommand({ ...config, Code: { S3Bucket: String(code.S3Bucket), S3Key: String(code.S3Key) } }));
+        if (!existing)
+          await this.o.lambda.send(
+            new CreateFunctionCommand({
+              ...config,
+              Code: { S3Bucket: String(code.S3Bucket), S3Key: String(code.S3Key) },
+            }),
+          );
         else {
           if (JSON.stringify(existing.properties.Code) !== JSON.stringify(code))
-            await this.o.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, S3Bucket: String(code.S3Bucket), S3Key: String(code.S3Key) }));
+            await this.o.lambda.send(
+              new UpdateFunctionCodeCommand({
+                FunctionName: name,
+                S3Bucket: String(code.S3Bucket),
+                S3Key: String(code.S3Key),
+              }),
+            );
           await waitUntilFunctionUpdatedV2({ client: this.o.lambda, maxWaitTime: 30 }, { FunctionName: name });
           await this.o.lambda.send(new UpdateFunctionConfigurationCommand(config));
         }
@@ -452,7 +516,10 @@ export class LocalCloudFormation {
         if (existing) return existing;
         const published = await this.o.lambda.send(new PublishVersionCommand({ FunctionName: String(p.FunctionName) }));
         const version = String(published.Version);
-        return { physicalId: arn('lambda', `function:${String(p.FunctionName)}:${version}`), attributes: { Version: version } };
+        return {
+          physicalId: arn('lambda', `function:${String(p.FunctionName)}:${version}`),
+          attributes: { Version: version },
+        };
       }
       case 'AWS::Lambda::Alias': {
         const fn = String(p.FunctionName);
@@ -460,7 +527,9 @@ export class LocalCloudFormation {
         const physicalId = arn('lambda', `function:${fn}:${name}`);
         const policy = (spec.UpdatePolicy as Json | undefined)?.CodeDeployLambdaAliasUpdate as Json | undefined;
         if (!existing) {
-          await this.o.lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: name, FunctionVersion: String(p.FunctionVersion) }));
+          await this.o.lambda.send(
+            new CreateAliasCommand({ FunctionName: fn, Name: name, FunctionVersion: String(p.FunctionVersion) }),
+          );
         } else if (policy && existing.properties.FunctionVersion !== p.FunctionVersion) {
           const resolved = resolve(policy, s, this.o) as Json;
           const deployment = this.o.codeDeploy.createDeployment({
@@ -470,15 +539,24 @@ export class LocalCloudFormation {
             alias: name,
             currentVersion: String(existing.properties.FunctionVersion),
             targetVersion: String(p.FunctionVersion),
-            ...(resolved.BeforeAllowTrafficHook !== undefined && { beforeHook: String(resolved.BeforeAllowTrafficHook) }),
+            ...(resolved.BeforeAllowTrafficHook !== undefined && {
+              beforeHook: String(resolved.BeforeAllowTrafficHook),
+            }),
             ...(resolved.AfterAllowTrafficHook !== undefined && { afterHook: String(resolved.AfterAllowTrafficHook) }),
           });
           const outcome = await deployment.done;
           if (!outcome.succeeded)
-            throw new ResourceFailure(`CodeDeploy deployment ${deployment.id} of ${fn}:${name} ended ${outcome.status} (${outcome.reason}).`);
+            throw new ResourceFailure(
+              `CodeDeploy deployment ${deployment.id} of ${fn}:${name} ended ${outcome.status} (${outcome.reason}).`,
+            );
         } else {
           await this.o.lambda.send(
-            new UpdateAliasCommand({ FunctionName: fn, Name: name, FunctionVersion: String(p.FunctionVersion), RoutingConfig: { AdditionalVersionWeights: {} } }),
+            new UpdateAliasCommand({
+              FunctionName: fn,
+              Name: name,
+              FunctionVersion: String(p.FunctionVersion),
+              RoutingConfig: { AdditionalVersionWeights: {} },
+            }),
           );
         }
         return { physicalId };
@@ -502,8 +580,18 @@ export class LocalCloudFormation {
         const linear = routing.TimeBasedLinear as Json | undefined;
         this.o.codeDeploy.createConfig(name, {
           type: routing.Type as Routing['type'],
-          ...(canary && { timeBasedCanary: { canaryPercentage: Number(canary.CanaryPercentage), canaryInterval: Number(canary.CanaryInterval) } }),
-          ...(linear && { timeBasedLinear: { linearPercentage: Number(linear.LinearPercentage), linearInterval: Number(linear.LinearInterval) } }),
+          ...(canary && {
+            timeBasedCanary: {
+              canaryPercentage: Number(canary.CanaryPercentage),
+              canaryInterval: Number(canary.CanaryInterval),
+            },
+          }),
+          ...(linear && {
+            timeBasedLinear: {
+              linearPercentage: Number(linear.LinearPercentage),
+              linearInterval: Number(linear.LinearInterval),
+            },
+          }),
         });
         return { physicalId: name };
       }
@@ -543,7 +631,7 @@ function references(value: unknown, out = new Set<string>()): Set<string> {
   else if (value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) {
       if (key === 'Ref' && typeof v === 'string' && !PSEUDO.includes(v)) out.add(v);
-      else if (key === 'Fn::GetAtt') out.add(Array.isArray(v) ? String(v[0]) : String(v).split('.')[0] as string);
+      else if (key === 'Fn::GetAtt') out.add(Array.isArray(v) ? String(v[0]) : (String(v).split('.')[0] as string));
       else if (key === 'Fn::Sub') {
         const text = Array.isArray(v) ? String(v[0]) : String(v);
         for (const m of text.matchAll(/\$\{([^}!]+)\}/g)) {

@@ -214,7 +214,10 @@ export class CodeDeployStandIn {
 
   putGroup(spec: GroupSpec): void {
     if (!this.applications.has(spec.applicationName))
-      throw new CodeDeployError('ApplicationDoesNotExistException', `No application found for name: ${spec.applicationName}`);
+      throw new CodeDeployError(
+        'ApplicationDoesNotExistException',
+        `No application found for name: ${spec.applicationName}`,
+      );
     const key = `${spec.applicationName}/${spec.deploymentGroupName}`;
     const existing = this.groups.get(key);
     this.groups.set(key, {
@@ -235,7 +238,10 @@ export class CodeDeployStandIn {
   }
 
   /** Starts a deployment as CloudFormation does when an alias with a CodeDeploy UpdatePolicy moves; ends with it. */
-  createDeployment(request: DeploymentRequest): { id: string; done: Promise<{ succeeded: boolean; status: string; reason: string }> } {
+  createDeployment(request: DeploymentRequest): {
+    id: string;
+    done: Promise<{ succeeded: boolean; status: string; reason: string }>;
+  } {
     const group = this.group(request.applicationName, request.deploymentGroupName);
     const running = [...this.deployments.values()].find(
       (d) =>
@@ -249,7 +255,8 @@ export class CodeDeployStandIn {
         `The Deployment Group '${request.deploymentGroupName}' already has an active Deployment '${running.id}'`,
       );
     const config = this.configs.get(group.deploymentConfigName ?? 'CodeDeployDefault.LambdaAllAtOnce');
-    if (!config) throw new CodeDeployError('DeploymentConfigDoesNotExistException', 'No deployment configuration found');
+    if (!config)
+      throw new CodeDeployError('DeploymentConfigDoesNotExistException', 'No deployment configuration found');
     const d = this.newDeployment(request, config, 'CloudFormation');
     group.lastAttempted = { id: d.id };
     return {
@@ -310,7 +317,10 @@ export class CodeDeployStandIn {
       case 'BatchGetDeployments': {
         const ids = (input.deploymentIds as string[] | undefined) ?? [];
         if (ids.length > 25)
-          throw new CodeDeployError('BatchLimitExceededException', 'The maximum number of names or IDs allowed for this request (25) was exceeded.');
+          throw new CodeDeployError(
+            'BatchLimitExceededException',
+            'The maximum number of names or IDs allowed for this request (25) was exceeded.',
+          );
         return {
           deploymentsInfo: ids.flatMap((id) => {
             const d = this.deployments.get(id);
@@ -323,7 +333,10 @@ export class CodeDeployStandIn {
       case 'BatchGetDeploymentGroups': {
         const application = String(input.applicationName ?? '');
         if (!this.applications.has(application))
-          throw new CodeDeployError('ApplicationDoesNotExistException', `No application found for name: ${application}`);
+          throw new CodeDeployError(
+            'ApplicationDoesNotExistException',
+            `No application found for name: ${application}`,
+          );
         const names = (input.deploymentGroupNames as string[] | undefined) ?? [];
         const found = names.flatMap((n) => {
           const g = this.groups.get(`${application}/${n}`);
@@ -337,12 +350,17 @@ export class CodeDeployStandIn {
       }
       case 'GetDeploymentGroup':
         return {
-          deploymentGroupInfo: this.groupInfo(this.group(String(input.applicationName), String(input.deploymentGroupName))),
+          deploymentGroupInfo: this.groupInfo(
+            this.group(String(input.applicationName), String(input.deploymentGroupName)),
+          ),
         };
       case 'GetDeploymentConfig': {
         const config = this.configs.get(String(input.deploymentConfigName));
         if (!config)
-          throw new CodeDeployError('DeploymentConfigDoesNotExistException', `No deployment configuration found for name: ${String(input.deploymentConfigName)}`);
+          throw new CodeDeployError(
+            'DeploymentConfigDoesNotExistException',
+            `No deployment configuration found for name: ${String(input.deploymentConfigName)}`,
+          );
         return { deploymentConfigInfo: config };
       }
       case 'ListDeploymentTargets': {
@@ -354,7 +372,10 @@ export class CodeDeployStandIn {
         const ids = (input.targetIds as string[] | undefined) ?? [];
         const unknown = ids.find((id) => id !== this.targetId(d));
         if (unknown)
-          throw new CodeDeployError('DeploymentTargetDoesNotExistException', `The target ${unknown} does not exist in deployment ${d.id}`);
+          throw new CodeDeployError(
+            'DeploymentTargetDoesNotExistException',
+            `The target ${unknown} does not exist in deployment ${d.id}`,
+          );
         return { deploymentTargets: ids.map(() => this.target(d, now)) };
       }
       case 'StopDeployment':
@@ -362,7 +383,10 @@ export class CodeDeployStandIn {
       case 'PutLifecycleEventHookExecutionStatus':
         return this.putHookStatus(input, now);
       default:
-        throw new CodeDeployError('UnknownOperationException', `The CodeDeploy stand-in does not implement ${operation}`);
+        throw new CodeDeployError(
+          'UnknownOperationException',
+          `The CodeDeploy stand-in does not implement ${operation}`,
+        );
     }
   }
 
@@ -372,7 +396,9 @@ export class CodeDeployStandIn {
     const ids = [...this.deployments.values()]
       .filter((d) => d.createTime <= now)
       .filter((d) => input.applicationName === undefined || d.request.applicationName === input.applicationName)
-      .filter((d) => input.deploymentGroupName === undefined || d.request.deploymentGroupName === input.deploymentGroupName)
+      .filter(
+        (d) => input.deploymentGroupName === undefined || d.request.deploymentGroupName === input.deploymentGroupName,
+      )
       .filter((d) => !statuses || statuses.includes(String(this.info(d, now).status)))
       .filter((d) => range?.start === undefined || d.createTime / 1000 >= range.start)
       .filter((d) => range?.end === undefined || d.createTime / 1000 <= range.end)
@@ -387,7 +413,13 @@ export class CodeDeployStandIn {
   private stopDeployment(d: Deployment, rollback: boolean, now: number): unknown {
     if (this.finished(d, now))
       throw new CodeDeployError('DeploymentAlreadyCompletedException', `The deployment ${d.id} has already completed.`);
-    d.stop = { at: now, status: 'Stopped', code: 'MANUAL_STOP', message: 'The deployment was stopped by the user.', rollback };
+    d.stop = {
+      at: now,
+      status: 'Stopped',
+      code: 'MANUAL_STOP',
+      message: 'The deployment was stopped by the user.',
+      rollback,
+    };
     return { status: 'Pending', statusMessage: `Stopping deployment ${d.id}` };
   }
 
@@ -396,12 +428,21 @@ export class CodeDeployStandIn {
     const executionId = String(input.lifecycleEventHookExecutionId ?? '');
     const run = [d.before, d.after].find((h) => h?.executionId === executionId);
     if (!run)
-      throw new CodeDeployError('InvalidLifecycleEventHookExecutionIdException', `The lifecycle event hook execution id ${executionId} is not valid.`);
+      throw new CodeDeployError(
+        'InvalidLifecycleEventHookExecutionIdException',
+        `The lifecycle event hook execution id ${executionId} is not valid.`,
+      );
     if (run.reported || d.stop)
-      throw new CodeDeployError('LifecycleEventAlreadyCompletedException', `The lifecycle event for ${executionId} has already completed.`);
+      throw new CodeDeployError(
+        'LifecycleEventAlreadyCompletedException',
+        `The lifecycle event for ${executionId} has already completed.`,
+      );
     const status = input.status;
     if (status !== 'Succeeded' && status !== 'Failed')
-      throw new CodeDeployError('InvalidLifecycleEventHookExecutionStatusException', `The status ${String(status)} is not valid.`);
+      throw new CodeDeployError(
+        'InvalidLifecycleEventHookExecutionStatusException',
+        `The status ${String(status)} is not valid.`,
+      );
     run.reported = { status, at: now };
     return { lifecycleEventHookExecutionId: executionId };
   }
@@ -496,7 +537,9 @@ export class CodeDeployStandIn {
       if (name === 'AllowTraffic') {
         start = d.allowStart !== undefined && d.allowStart <= now ? d.allowStart : undefined;
         const allowEnd = this.allowEnd(d);
-        if (start !== undefined) state = allowEnd !== undefined && allowEnd <= now && d.steps.every((s) => s.applied) ? 'Succeeded' : 'InProgress';
+        if (start !== undefined)
+          state =
+            allowEnd !== undefined && allowEnd <= now && d.steps.every((s) => s.applied) ? 'Succeeded' : 'InProgress';
         if (state === 'Succeeded') end = allowEnd;
       } else {
         const hook = name === 'BeforeAllowTraffic' ? d.request.beforeHook : d.request.afterHook;
@@ -543,7 +586,13 @@ export class CodeDeployStandIn {
         status,
         lastUpdatedAt: seconds(now),
         lifecycleEvents: rollback
-          ? [{ lifecycleEventName: 'AllowTraffic', status: this.finished(d, now) ? 'Succeeded' : 'InProgress', startTime: seconds(d.startTime) }]
+          ? [
+              {
+                lifecycleEventName: 'AllowTraffic',
+                status: this.finished(d, now) ? 'Succeeded' : 'InProgress',
+                startTime: seconds(d.startTime),
+              },
+            ]
           : (['BeforeAllowTraffic', 'AllowTraffic', 'AfterAllowTraffic'] as const).map(event),
         lambdaFunctionInfo: {
           functionName: d.request.functionName,
@@ -597,7 +646,8 @@ export class CodeDeployStandIn {
     await this.watchAlarms(d, now);
     if (d.stop) return;
     // BeforeAllowTraffic.
-    if (d.request.beforeHook && !d.before) d.before = this.invoke(d, d.request.beforeHook, 'BeforeAllowTraffic', d.startTime);
+    if (d.request.beforeHook && !d.before)
+      d.before = this.invoke(d, d.request.beforeHook, 'BeforeAllowTraffic', d.startTime);
     if (d.allowStart === undefined) {
       if (!d.request.beforeHook) d.allowStart = d.startTime;
       else {
@@ -633,7 +683,8 @@ export class CodeDeployStandIn {
     if (!this.deployments.has(d.id) || (d as { settled?: boolean }).settled) return;
     (d as { settled?: boolean }).settled = true;
     const group = this.groups.get(`${d.request.applicationName}/${d.request.deploymentGroupName}`);
-    if (group && this.status(d, now) === 'Succeeded' && d.creator !== 'codeDeployRollback') group.lastSuccessful = { id: d.id };
+    if (group && this.status(d, now) === 'Succeeded' && d.creator !== 'codeDeployRollback')
+      group.lastSuccessful = { id: d.id };
     d.resolve(d);
   }
 
@@ -650,7 +701,12 @@ export class CodeDeployStandIn {
 
   private invoke(d: Deployment, functionName: string, event: HookCall['event'], start: number): HookRun {
     const run: HookRun = { executionId: this.options.ids.uuid(), functionName, start };
-    this.options.invokeHook({ functionName, deploymentId: d.id, lifecycleEventHookExecutionId: run.executionId, event });
+    this.options.invokeHook({
+      functionName,
+      deploymentId: d.id,
+      lifecycleEventHookExecutionId: run.executionId,
+      event,
+    });
     return run;
   }
 
@@ -672,7 +728,13 @@ export class CodeDeployStandIn {
 
   private startRollback(d: Deployment): void {
     const rollback = this.newDeployment(
-      { ...d.request, currentVersion: d.request.targetVersion, targetVersion: d.request.currentVersion, beforeHook: undefined, afterHook: undefined },
+      {
+        ...d.request,
+        currentVersion: d.request.targetVersion,
+        targetVersion: d.request.currentVersion,
+        beforeHook: undefined,
+        afterHook: undefined,
+      },
       d.config,
       'codeDeployRollback',
     );
@@ -697,13 +759,15 @@ export class CodeDeployStandIn {
 
   private deployment(id: unknown): Deployment {
     const d = typeof id === 'string' ? this.deployments.get(id) : undefined;
-    if (!d) throw new CodeDeployError('DeploymentDoesNotExistException', `The deployment ${String(id)} could not be found.`);
+    if (!d)
+      throw new CodeDeployError('DeploymentDoesNotExistException', `The deployment ${String(id)} could not be found.`);
     return d;
   }
 
   private group(application: string, name: string): Group {
     const g = this.groups.get(`${application}/${name}`);
-    if (!g) throw new CodeDeployError('DeploymentGroupDoesNotExistException', `No Deployment Group found for name: ${name}`);
+    if (!g)
+      throw new CodeDeployError('DeploymentGroupDoesNotExistException', `No Deployment Group found for name: ${name}`);
     return g;
   }
 

@@ -90,8 +90,26 @@ export async function startLocalAws(options: { speed: number; seed?: number }): 
         hookErrors.push(`hook ${call.functionName}: ${(error as Error).message}`);
     });
   };
-  const codeDeploy = new CodeDeployStandIn({ clock, ids, lambda, cloudWatch, invokeHook, region: REGION, account: ACCOUNT });
-  const cloudFormation = new LocalCloudFormation({ clock, ids, region: REGION, account: ACCOUNT, s3, iam, lambda, cloudWatch, codeDeploy });
+  const codeDeploy = new CodeDeployStandIn({
+    clock,
+    ids,
+    lambda,
+    cloudWatch,
+    invokeHook,
+    region: REGION,
+    account: ACCOUNT,
+  });
+  const cloudFormation = new LocalCloudFormation({
+    clock,
+    ids,
+    region: REGION,
+    account: ACCOUNT,
+    s3,
+    iam,
+    lambda,
+    cloudWatch,
+    codeDeploy,
+  });
   codeDeploy.start();
 
   const server = http.createServer((req, res) => {
@@ -153,13 +171,18 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, b: Bac
   const { key, service } = scope(req);
   const target = String(req.headers['x-amz-target'] ?? '');
   if (key === FAULT_KEYS.expired) return expired(res, service, target);
-  if (service === 'cloudformation') return cloudFormation(res, b.cloudFormation, new URLSearchParams(payload.toString()));
+  if (service === 'cloudformation')
+    return cloudFormation(res, b.cloudFormation, new URLSearchParams(payload.toString()));
   if (target.startsWith('CodeDeploy_20141006.')) {
     const operation = target.slice('CodeDeploy_20141006.'.length);
     if (key === FAULT_KEYS.readOnly && operation === 'StopDeployment')
       return json(res, 400, { __type: 'AccessDeniedException', message: denied('codedeploy:StopDeployment') });
     try {
-      return json(res, 200, await b.codeDeploy.handle(operation, JSON.parse(payload.toString() || '{}') as Record<string, unknown>));
+      return json(
+        res,
+        200,
+        await b.codeDeploy.handle(operation, JSON.parse(payload.toString() || '{}') as Record<string, unknown>),
+      );
     } catch (error) {
       if (error instanceof CodeDeployError) return json(res, 400, { __type: error.type, message: error.message });
       throw error;
@@ -169,10 +192,19 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, b: Bac
     const alias = /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/?]+)/.exec(req.url ?? '');
     if (alias && req.method === 'PUT') {
       if (key === FAULT_KEYS.readOnly)
-        return lambdaError(res, 403, 'AccessDeniedException', denied('lambda:UpdateAlias', decodeURIComponent(alias[1] as string)));
+        return lambdaError(
+          res,
+          403,
+          'AccessDeniedException',
+          denied('lambda:UpdateAlias', decodeURIComponent(alias[1] as string)),
+        );
       const wanted = (JSON.parse(payload.toString() || '{}') as { RevisionId?: string }).RevisionId;
       if (wanted !== undefined) {
-        const current = await forward(b.moto, { method: 'GET', url: req.url ?? '', headers: req.headers }, Buffer.alloc(0));
+        const current = await forward(
+          b.moto,
+          { method: 'GET', url: req.url ?? '', headers: req.headers },
+          Buffer.alloc(0),
+        );
         const revision = (JSON.parse(current.body.toString() || '{}') as { RevisionId?: string }).RevisionId;
         if (revision !== wanted)
           return lambdaError(
@@ -234,13 +266,20 @@ async function forward(
 
 function json(res: http.ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value ?? {});
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(Buffer.byteLength(text)) });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 
 function lambdaError(res: http.ServerResponse, status: number, type: string, message: string): void {
   const text = JSON.stringify({ Type: 'User', Message: message });
-  res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'content-length': String(Buffer.byteLength(text)) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-errortype': type,
+    'content-length': String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 
@@ -275,7 +314,11 @@ function xmlError(res: http.ServerResponse, status: number, code: string, messag
   res.end(text);
 }
 
-async function cloudFormation(res: http.ServerResponse, cfn: LocalCloudFormation, params: URLSearchParams): Promise<void> {
+async function cloudFormation(
+  res: http.ServerResponse,
+  cfn: LocalCloudFormation,
+  params: URLSearchParams,
+): Promise<void> {
   const action = params.get('Action') ?? '';
   try {
     const result = await cfn.handle(action, params);
