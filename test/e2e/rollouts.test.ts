@@ -12,7 +12,6 @@
  * (last test), so the documentation shows what the product prints.
  */
 import { readFileSync, writeFileSync } from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
@@ -119,7 +118,11 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
   });
 
   it('status before any rollout, in words and as JSON', async () => {
-    const run = await sls(['traffic', 'status']);
+    // Read-only commands run side by side, as they may.
+    const [run, json] = await Promise.all([
+      sls(['traffic', 'status']),
+      sls(['traffic', 'status', '--json', '--function', 'api']),
+    ]);
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(
       [
@@ -139,7 +142,6 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         '',
       ].join('\n'),
     );
-    const json = await sls(['traffic', 'status', '--json', '--function', 'api']);
     expect(json.status).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({
       stage: 'prod',
@@ -203,6 +205,14 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
     );
   });
 
+  it('a deploy of unchanged code: the framework skips the stack update, and the view says nothing shifts', async () => {
+    const run = await sls(['deploy']);
+    expect(run.status).toBe(0);
+    expect(record('deploy-unchanged', trafficLines(run))).toBe(
+      '[traffic] nothing shifts: code and configuration are unchanged since the last deploy, so the framework skips the stack update.',
+    );
+  });
+
   it('a weight set by hand: shift, status, sls deploy refused before anything is uploaded, rollback of the weight', async () => {
     const shift = await sls(['traffic', 'shift', '--function', 'worker', '--weight', '25', '--to-version', '1']);
     expect(shift.status).toBe(0);
@@ -216,7 +226,10 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
     );
     expect(await alias('worker')).toEqual({ version: '2', weights: { '1': 0.25 } });
 
-    const status = await sls(['traffic', 'status']);
+    const [status, weighted] = await Promise.all([
+      sls(['traffic', 'status']),
+      sls(['traffic', 'status', '--json', '--function', 'worker']),
+    ]);
     expect(normalise(record('status-weighted', status.stdout.trim()))).toBe(
       [
         'Traffic status of stage "prod" (stack svc-prod, us-east-1)',
@@ -238,9 +251,7 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         '                undo:   serverless traffic rollback --function worker --stage prod --region us-east-1',
       ].join('\n'),
     );
-    const json = JSON.parse((await sls(['traffic', 'status', '--json', '--function', 'worker'])).stdout) as {
-      functions: { weightedByHand: boolean; alias: unknown }[];
-    };
+    const json = JSON.parse(weighted.stdout) as { functions: { weightedByHand: boolean; alias: unknown }[] };
     expect(json.functions[0]).toMatchObject({
       weightedByHand: true,
       alias: {
@@ -273,7 +284,7 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
 
     const rollback = await sls(['traffic', 'rollback']);
     expect(rollback.status).toBe(0);
-    expect(rollback.stdout.trim()).toBe(
+    expect(record('rollback-weight', rollback.stdout.trim())).toBe(
       [
         'api: nothing to roll back: no rollout in progress, alias "live" serves version 2 (100%).',
         'worker: removed the weight set by hand (it was version 2 (75%), version 1 (25%)): alias "live" serves version 2 (100%).',
@@ -373,7 +384,12 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
     await deploy.waitFor(/pre-traffic hook function check running/);
     const { id } = await deploymentOf('api', (d) => d.status === 'InProgress');
 
-    const status = await sls(['traffic', 'status', '--function', 'api']);
+    const [status, running, ...refusals] = await Promise.all([
+      sls(['traffic', 'status', '--function', 'api']),
+      sls(['traffic', 'status', '--json', '-f', 'api']),
+      sls(['traffic', 'shift', '--function', 'api', '--weight', '10']),
+      sls(['traffic', 'promote', '--function', 'api']),
+    ]);
     expect(normalise(record('status-running', status.stdout.trim()))).toBe(
       [
         'Traffic status of stage "prod" (stack svc-prod, us-east-1)',
@@ -388,20 +404,17 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         '                stop it:   serverless traffic rollback --function api --stage prod --region us-east-1',
       ].join('\n'),
     );
-    const json = JSON.parse((await sls(['traffic', 'status', '--json', '-f', 'api'])).stdout) as {
-      functions: { inProgress: unknown }[];
-    };
+    const json = JSON.parse(running.stdout) as { functions: { inProgress: unknown }[] };
     expect(json.functions[0]?.inProgress).toMatchObject({ id, status: 'InProgress' });
-    for (const command of [
-      ['shift', '--function', 'api', '--weight', '10'],
-      ['promote', '--function', 'api'],
-    ]) {
-      const refused = await sls(['traffic', ...command]);
-      expect(refused.status).toBe(1);
-      expect(errorBlock(refused)).toBe(
+    for (const [command, refused] of [
+      ['shift', refusals[0]],
+      ['promote', refusals[1]],
+    ] as const) {
+      expect(refused?.status).toBe(1);
+      expect(errorBlock(refused as Run)).toBe(
         [
           'Error:',
-          `CodeDeploy is shifting api right now (deployment ${id}, InProgress), so traffic ${command[0]} would fight it. ` +
+          `CodeDeploy is shifting api right now (deployment ${id}, InProgress), so traffic ${command} would fight it. ` +
             'Follow it with "serverless traffic watch --function api --stage prod --region us-east-1" or stop it with "serverless traffic rollback --function api --stage prod --region us-east-1".',
         ].join('\n'),
       );
@@ -453,39 +466,36 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
   });
 
   describe('AWS failures: one or two lines naming the operation, stack and region; no stack trace', () => {
-    let closed: string;
-
-    beforeAll(async () => {
-      closed = await new Promise<string>((resolve) => {
-        const server = net.createServer().listen(0, '127.0.0.1', () => {
-          const { port } = server.address() as net.AddressInfo;
-          server.close(() => resolve(`http://127.0.0.1:${port}`));
-        });
-      });
-    });
-
     it('no network: the command says AWS could not be reached; with --json, stdout holds JSON only', async () => {
-      const unreachable = { AWS_ENDPOINT_URL: closed };
-      const run = await sls(['traffic', 'status'], unreachable);
+      // An endpoint whose name never resolves (RFC 2606), as AWS's do without a network.
+      const unreachable = { AWS_ENDPOINT_URL: 'http://cloudformation.us-east-1.amazonaws.invalid' };
+      const [run, json, nope] = await Promise.all([
+        sls(['traffic', 'status'], unreachable),
+        sls(['traffic', 'status', '--json'], unreachable),
+        // An unknown function is refused before any AWS call.
+        sls(['traffic', 'shift', '--function', 'nope', '--weight', '10'], unreachable),
+      ]);
       expect(run.status).toBe(1);
       const expected = [
-        `cloudformation:ListStackResources failed for stack svc-prod in us-east-1: AWS could not be reached (connect ECONNREFUSED ${closed.slice(7)}).`,
+        'cloudformation:ListStackResources failed for stack svc-prod in us-east-1: AWS could not be reached (getaddrinfo ENOTFOUND cloudformation.us-east-1.amazonaws.invalid).',
         'Check the network connection (and proxy settings) and the region (--region). A request gives up after 5s without a connection or 15s without an answer, 3 attempts.',
       ].join('\n');
       expect(record('error-unreachable', errorBlock(run))).toBe(`Error:\n${expected}`);
       expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
-      const json = await sls(['traffic', 'status', '--json'], unreachable);
       expect(json.status).toBe(1);
       expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'TRAFFIC_SHIFT_AWS_UNREACHABLE', message: expected } });
-      // An unknown function is refused before any AWS call.
-      const nope = await sls(['traffic', 'shift', '--function', 'nope', '--weight', '10'], unreachable);
       expect(errorBlock(nope)).toBe(
         'Error:\nFunction "nope" is not managed by serverless-traffic-shift in this stage; managed: api, worker.',
       );
     });
 
     it('expired credentials, a missing permission, a concurrent change', async () => {
-      const expired = await sls(['traffic', 'status'], env({ accessKeyId: FAULT_KEYS.expired, secretAccessKey: 'x' }));
+      const shift = ['traffic', 'shift', '--function', 'api', '--weight', '10', '--to-version', '2'];
+      const [expired, denied, racing] = await Promise.all([
+        sls(['traffic', 'status'], env({ accessKeyId: FAULT_KEYS.expired, secretAccessKey: 'x' })),
+        sls(shift, env({ accessKeyId: FAULT_KEYS.readOnly, secretAccessKey: 'x' })),
+        sls(shift, env({ accessKeyId: FAULT_KEYS.racing, secretAccessKey: 'x' })),
+      ]);
       expect(errorBlock(expired)).toBe(
         [
           'Error:',
@@ -493,20 +503,12 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
           'Renew them (a new session, aws sso login) or choose others with --aws-profile or the AWS_* variables.',
         ].join('\n'),
       );
-      const denied = await sls(
-        ['traffic', 'shift', '--function', 'api', '--weight', '10', '--to-version', '2'],
-        env({ accessKeyId: FAULT_KEYS.readOnly, secretAccessKey: 'x' }),
-      );
       expect(record('error-denied', errorBlock(denied))).toBe(
         [
           'Error:',
           'lambda:UpdateAlias failed for stack svc-prod in us-east-1: the identity is not allowed to call it (AccessDeniedException: User: arn:aws:iam::123456789012:user/read-only is not authorized to perform: lambda:UpdateAlias on resource: arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api because no identity-based policy allows the lambda:UpdateAlias action).',
           'Allow lambda:UpdateAlias to the identity that runs the command (docs/commands.md lists every action the traffic commands use).',
         ].join('\n'),
-      );
-      const racing = await sls(
-        ['traffic', 'shift', '--function', 'api', '--weight', '10', '--to-version', '2'],
-        env({ accessKeyId: FAULT_KEYS.racing, secretAccessKey: 'x' }),
       );
       expect(errorBlock(racing)).toBe(
         [
