@@ -205,14 +205,6 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
     );
   });
 
-  it('a deploy of unchanged code: the framework skips the stack update, and the view says nothing shifts', async () => {
-    const run = await sls(['deploy']);
-    expect(run.status).toBe(0);
-    expect(record('deploy-unchanged', trafficLines(run))).toBe(
-      '[traffic] nothing shifts: code and configuration are unchanged since the last deploy, so the framework skips the stack update.',
-    );
-  });
-
   it('a weight set by hand: shift, status, sls deploy refused before anything is uploaded, rollback of the weight', async () => {
     const shift = await sls(['traffic', 'shift', '--function', 'worker', '--weight', '25', '--to-version', '1']);
     expect(shift.status).toBe(0);

@@ -97,8 +97,6 @@ interface Deployment {
   startTime: number;
   before?: HookRun;
   after?: HookRun;
-  /** When AllowTraffic starts (known once the before hook ended). */
-  allowStart?: number;
   /** Steps of AllowTraffic: minute offset and percent; applied ones are written to moto. */
   steps: { minute: number; percent: number; applied: boolean }[];
   stop?: Stop;
@@ -297,7 +295,8 @@ export class CodeDeployStandIn {
   list(): { id: string; functionName: string; status: string; step?: number }[] {
     const now = this.options.clock.nowMs();
     return [...this.deployments.values()].map((d) => {
-      const applied = d.steps.filter((s) => d.allowStart !== undefined && d.allowStart + s.minute * 60000 <= now);
+      const allowStart = this.allowStart(d);
+      const applied = d.steps.filter((s) => allowStart !== undefined && allowStart + s.minute * 60000 <= now);
       return {
         id: d.id,
         functionName: d.request.functionName,
@@ -444,6 +443,12 @@ export class CodeDeployStandIn {
         `The status ${String(status)} is not valid.`,
       );
     run.reported = { status, at: now };
+    if (status === 'Failed')
+      d.stop = this.hookFailure(
+        d,
+        run === d.before ? 'BeforeAllowTraffic' : 'AfterAllowTraffic',
+        this.hookEnd(run) as number,
+      );
     return { lifecycleEventHookExecutionId: executionId };
   }
 
@@ -454,24 +459,37 @@ export class CodeDeployStandIn {
     return Math.max(run.start + HOOK_MIN_MS, run.reported.at);
   }
 
-  private allowEnd(d: Deployment): number | undefined {
-    if (d.allowStart === undefined) return undefined;
-    return d.allowStart + (d.steps[d.steps.length - 1]?.minute ?? 0) * 60000;
+  /** When AllowTraffic starts: at the start without a pre-traffic hook, else when the hook's event ends well. */
+  private allowStart(d: Deployment): number | undefined {
+    if (!d.request.beforeHook) return d.startTime;
+    return d.before?.reported?.status === 'Succeeded' ? this.hookEnd(d.before) : undefined;
   }
 
+  private allowEnd(d: Deployment): number | undefined {
+    const start = this.allowStart(d);
+    if (start === undefined) return undefined;
+    return start + (d.steps[d.steps.length - 1]?.minute ?? 0) * 60000;
+  }
+
+  /** When the deployment ends as reads see it: a function of the recorded facts only, not of the engine's pace. */
   private completeTime(d: Deployment): number | undefined {
     if (d.creator === 'codeDeployRollback')
       return d.revertedAt === undefined ? undefined : Math.max(d.startTime + ROLLBACK_MIN_MS, d.revertedAt);
     if (d.stop) return d.stop.at;
     const allowEnd = this.allowEnd(d);
-    if (allowEnd === undefined || !d.steps.every((s) => s.applied)) return undefined;
+    if (allowEnd === undefined) return undefined;
     if (!d.request.afterHook) return allowEnd;
-    return this.hookEnd(d.after);
+    return d.after?.reported?.status === 'Succeeded' ? this.hookEnd(d.after) : undefined;
   }
 
   private finished(d: Deployment, now: number): boolean {
     const end = this.completeTime(d);
     return end !== undefined && end <= now;
+  }
+
+  /** Ended, and what it changed in moto is written (the stack update may go on). */
+  private done(d: Deployment, now: number): boolean {
+    return this.finished(d, now) && (Boolean(d.stop) || d.steps.every((s) => s.applied));
   }
 
   private status(d: Deployment, now: number): Status {
@@ -483,9 +501,10 @@ export class CodeDeployStandIn {
   private percentAt(d: Deployment, now: number): number {
     if (d.creator === 'codeDeployRollback') return this.finished(d, now) ? 100 : 0;
     const until = d.stop ? Math.min(now, d.stop.at) : now;
-    if (d.allowStart === undefined || until < d.allowStart) return 0;
+    const allowStart = this.allowStart(d);
+    if (allowStart === undefined || until < allowStart) return 0;
     let percent = 0;
-    for (const s of d.steps) if ((d.allowStart as number) + s.minute * 60000 <= until) percent = s.percent;
+    for (const s of d.steps) if (allowStart + s.minute * 60000 <= until) percent = s.percent;
     return percent;
   }
 
@@ -535,11 +554,10 @@ export class CodeDeployStandIn {
       let state = 'Pending';
       let diagnostics: Record<string, string> | undefined;
       if (name === 'AllowTraffic') {
-        start = d.allowStart !== undefined && d.allowStart <= now ? d.allowStart : undefined;
+        const allowStart = this.allowStart(d);
+        start = allowStart !== undefined && allowStart <= now ? allowStart : undefined;
         const allowEnd = this.allowEnd(d);
-        if (start !== undefined)
-          state =
-            allowEnd !== undefined && allowEnd <= now && d.steps.every((s) => s.applied) ? 'Succeeded' : 'InProgress';
+        if (start !== undefined) state = allowEnd !== undefined && allowEnd <= now ? 'Succeeded' : 'InProgress';
         if (state === 'Succeeded') end = allowEnd;
       } else {
         const hook = name === 'BeforeAllowTraffic' ? d.request.beforeHook : d.request.afterHook;
@@ -631,7 +649,7 @@ export class CodeDeployStandIn {
       if (!rollback || this.finished(rollback, now)) this.settle(d, now);
       return;
     }
-    if (this.finished(d, now)) {
+    if (this.done(d, now)) {
       this.settle(d, now);
       return;
     }
@@ -642,27 +660,17 @@ export class CodeDeployStandIn {
       }
       return;
     }
-    if (now < d.startTime) return;
+    if (now < d.startTime || d.stop) return;
     await this.watchAlarms(d, now);
     if (d.stop) return;
     // BeforeAllowTraffic.
     if (d.request.beforeHook && !d.before)
       d.before = this.invoke(d, d.request.beforeHook, 'BeforeAllowTraffic', d.startTime);
-    if (d.allowStart === undefined) {
-      if (!d.request.beforeHook) d.allowStart = d.startTime;
-      else {
-        const end = this.hookEnd(d.before);
-        if (end === undefined) return;
-        if (d.before?.reported?.status === 'Failed') {
-          d.stop = this.hookFailure(d, 'BeforeAllowTraffic', end);
-          return;
-        }
-        d.allowStart = end;
-      }
-    }
+    const allowStart = this.allowStart(d);
+    if (allowStart === undefined) return;
     // AllowTraffic: each step written to moto a moment before it is due.
     for (const step of d.steps) {
-      if (step.applied || d.allowStart + step.minute * 60000 > now + LEAD_MS) continue;
+      if (step.applied || allowStart + step.minute * 60000 > now + LEAD_MS) continue;
       if (step.percent >= 100) await this.setAlias(d, d.request.targetVersion, {});
       else await this.setAlias(d, d.request.currentVersion, { [d.request.targetVersion]: step.percent / 100 });
       step.applied = true;
@@ -671,12 +679,6 @@ export class CodeDeployStandIn {
     // AfterAllowTraffic.
     if (d.request.afterHook && !d.after && d.steps.every((s) => s.applied) && allowEnd <= now)
       d.after = this.invoke(d, d.request.afterHook, 'AfterAllowTraffic', allowEnd);
-    if (d.after?.reported?.status === 'Failed') {
-      const end = this.hookEnd(d.after) as number;
-      if (end <= now) {
-        d.stop = this.hookFailure(d, 'AfterAllowTraffic', end);
-      }
-    }
   }
 
   private settle(d: Deployment, now: number): void {

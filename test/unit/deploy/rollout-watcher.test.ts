@@ -119,6 +119,40 @@ describe('linear success', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('a poll that takes time: each line shows the share of its own step (the view is reckoned after the reads)', async () => {
+    // Each reading of the clock moves it on by ten seconds: the reads of a poll happen well after its start.
+    class MovingClock extends FakeClock {
+      override now(): Date {
+        const now = super.now();
+        this.second += 10;
+        return now;
+      }
+    }
+    const clock = new MovingClock();
+    const lines: string[] = [];
+    play(m, clock, { deployments: [linearSuccess()] });
+    const watcher = new RolloutWatcher({
+      codeDeploy: new CodeDeployClient({ region: 'us-east-1' }),
+      cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+      functions: [WORKER],
+      since: clock.now(),
+      sink: plainSink((line) => lines.push(line)),
+      warn: () => undefined,
+      clock,
+      intervalMs: 5000,
+    });
+    while (clock.second < 600) {
+      await watcher.poll();
+      await clock.sleep(5000);
+    }
+    const steps = lines.flatMap((l) => {
+      const match = / (\d+)% on version 4, .* step (\d+)\/10/.exec(l);
+      return match ? [[Number(match[1]), Number(match[2]) * 10]] : [];
+    });
+    expect(steps.length).toBeGreaterThanOrEqual(9);
+    for (const [share, due] of steps) expect(share).toBe(due);
+  });
+
   it('reads the schedule of a custom deployment configuration once', async () => {
     const custom = 'svc-dev-TrafficShiftConfigLinear25PercentEvery2Minutes-Q';
     const { lines, runUntil } = setup([WORKER], {
