@@ -67,6 +67,8 @@ export interface ClientSettings {
   credentials?: Credentials;
   /** Another endpoint (a local emulator in tests). */
   endpoint?: string;
+  /** How long a connection may take to open and an answer to arrive (default: CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS). */
+  timeouts?: { connectMs: number; requestMs: number };
 }
 
 export function createClients(settings: ClientSettings): AwsClients {
@@ -74,8 +76,8 @@ export function createClients(settings: ClientSettings): AwsClients {
     region: settings.region,
     // A request that hangs must not hold a command or a deploy's end: it fails within a bounded time (aws-errors.ts).
     requestHandler: {
-      connectionTimeout: CONNECT_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionTimeout: settings.timeouts?.connectMs ?? CONNECT_TIMEOUT_MS,
+      requestTimeout: settings.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS,
       throwOnRequestTimeout: true,
     },
     maxAttempts: MAX_ATTEMPTS,

@@ -25,4 +25,28 @@ describe('the clients name the failed operation', () => {
       /^lambda:GetAlias failed for stack svc-prod in eu-west-1: AWS could not be reached \(.*ECONNREFUSED/,
     );
   });
+
+  it('an endpoint that accepts but never answers: the request fails within its timeout, as unreachable', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const clients = createClients({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' },
+      endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      timeouts: { connectMs: 500, requestMs: 300 },
+    });
+    const started = Date.now();
+    const error = await readAlias(clients.lambda, 'svc-prod-api', 'live').catch((e: unknown) => e);
+    const took = Date.now() - started;
+    for (const socket of sockets) socket.destroy();
+    server.close();
+    const failure = awsFailure(error, scope);
+    expect(failure?.code).toBe('TRAFFIC_SHIFT_AWS_UNREACHABLE');
+    expect(failure?.message).toMatch(
+      /^lambda:GetAlias failed for stack svc-prod in eu-west-1: AWS could not be reached/,
+    );
+    // Three attempts of 300 ms and the SDK's short back-offs.
+    expect(took).toBeLessThan(5000);
+  });
 });
