@@ -10,7 +10,8 @@
  * HOOK_MIN), AllowTraffic moving the alias weights in moto along the configuration's canary/linear timeline, the
  * AfterAllowTraffic hook, `Succeeded`. What a read answers is a function of the virtual time of the read and of the
  * facts recorded so far (when a hook reported, when an alarm fired, when a stop was asked for), so a poller sees
- * each step at the time the schedule gives it. The weights are written to moto a moment (LEAD) before they are due.
+ * each step at the time the schedule gives it (and the end a little early: FINISH_LEAD, see `allowEnd`). The weights
+ * are written to moto a moment (LEAD) before they are due.
  * The group's alarms are read in moto every ALARM_POLL; one in ALARM stops the deployment (`Stopped`,
  * ALARM_ACTIVE) and, with automatic rollback on, a rollback deployment (creator `codeDeployRollback`) moves the
  * alias back to the version it served.
@@ -27,6 +28,7 @@ export const HOOK_MIN_MS = 60000;
 export const ROLLBACK_MIN_MS = 30000;
 export const ALARM_POLL_MS = 10000;
 const LEAD_MS = 2000;
+const FINISH_LEAD_MS = 15000;
 const TICK_REAL_MS = 15;
 
 type Status = 'Created' | 'Queued' | 'InProgress' | 'Baking' | 'Ready' | 'Succeeded' | 'Failed' | 'Stopped';
@@ -296,7 +298,7 @@ export class CodeDeployStandIn {
     const now = this.options.clock.nowMs();
     return [...this.deployments.values()].map((d) => {
       const allowStart = this.allowStart(d);
-      const applied = d.steps.filter((s) => allowStart !== undefined && allowStart + s.minute * 60000 <= now);
+      const applied = d.steps.filter((s) => allowStart !== undefined && this.due(d, s, allowStart) <= now);
       return {
         id: d.id,
         functionName: d.request.functionName,
@@ -465,10 +467,21 @@ export class CodeDeployStandIn {
     return d.before?.reported?.status === 'Succeeded' ? this.hookEnd(d.before) : undefined;
   }
 
+  /** When a step of AllowTraffic is due (its weight is what target reads show from then on). */
+  private due(d: Deployment, step: Deployment['steps'][number], allowStart: number): number {
+    return allowStart + step.minute * 60000;
+  }
+
+  /**
+   * When AllowTraffic ends as reads see it: FINISH_LEAD before the last step is due, so that a poll that read the
+   * deployment in progress never reckons its view after the last step (it would show 100% as a step of its own, a
+   * moment CodeDeploy may or may not let a poller see).
+   */
   private allowEnd(d: Deployment): number | undefined {
     const start = this.allowStart(d);
     if (start === undefined) return undefined;
-    return start + (d.steps[d.steps.length - 1]?.minute ?? 0) * 60000;
+    const last = d.steps[d.steps.length - 1];
+    return last && d.steps.length > 1 ? this.due(d, last, start) - FINISH_LEAD_MS : start;
   }
 
   /** When the deployment ends as reads see it: a function of the recorded facts only, not of the engine's pace. */
@@ -504,7 +517,7 @@ export class CodeDeployStandIn {
     const allowStart = this.allowStart(d);
     if (allowStart === undefined || until < allowStart) return 0;
     let percent = 0;
-    for (const s of d.steps) if (allowStart + s.minute * 60000 <= until) percent = s.percent;
+    for (const s of d.steps) if (this.due(d, s, allowStart) <= until) percent = s.percent;
     return percent;
   }
 
@@ -670,7 +683,9 @@ export class CodeDeployStandIn {
     if (allowStart === undefined) return;
     // AllowTraffic: each step written to moto a moment before it is due.
     for (const step of d.steps) {
-      if (step.applied || allowStart + step.minute * 60000 > now + LEAD_MS) continue;
+      const last = step === d.steps[d.steps.length - 1];
+      const at = last ? (this.allowEnd(d) as number) : this.due(d, step, allowStart);
+      if (step.applied || at > now + LEAD_MS) continue;
       if (step.percent >= 100) await this.setAlias(d, d.request.targetVersion, {});
       else await this.setAlias(d, d.request.currentVersion, { [d.request.targetVersion]: step.percent / 100 });
       step.applied = true;
