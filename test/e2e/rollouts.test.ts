@@ -175,6 +175,7 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
             `[traffic] api: deployment ${aws.codeDeploy.list()[0]?.id} created (Canary10Percent5Minutes) · pre-traffic hook function check pending · alarms: 1 OK`,
             '[traffic] api: 0% on version 2, 100% on version 1, checks before any traffic moves (Canary10Percent5Minutes) · pre-traffic hook function check running · alarms: 1 OK',
             '[traffic] api: 10% on version 2, 90% on version 1 (Canary10Percent5Minutes) · step 1/2 · 100% at HH:MM:SS UTC · pre-traffic hook function check passed · alarms: 1 OK',
+            '[traffic] api: 100% on version 2 · pre-traffic hook function check passed · alarms: 1 OK',
             '[traffic] api: done, 100% on version 2 (Canary10Percent5Minutes, <duration>)',
           ].join('\n'),
         ),
@@ -200,6 +201,7 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         '[traffic] worker: waiting for CloudFormation to start the CodeDeploy deployment',
         `[traffic] worker: deployment ${id} created (Linear10PercentEvery1Minute) · alarms: 1 OK`,
         ...steps,
+        '[traffic] worker: 100% on version 2 · alarms: 1 OK',
         '[traffic] worker: done, 100% on version 2 (Linear10PercentEvery1Minute, <duration>)',
       ].join('\n'),
     );
@@ -423,6 +425,7 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         `Following api (${id}); Ctrl-C stops watching, not the rollout.`,
         '[traffic] api: 0% on version 5, 100% on version 2, checks before any traffic moves (Canary10Percent5Minutes) · pre-traffic hook function check running · alarms: 1 OK',
         '[traffic] api: 10% on version 5, 90% on version 2 (Canary10Percent5Minutes) · step 1/2 · 100% at HH:MM:SS UTC · pre-traffic hook function check passed · alarms: 1 OK',
+        '[traffic] api: 100% on version 5 · pre-traffic hook function check passed · alarms: 1 OK',
         '[traffic] api: done, 100% on version 5 (Canary10Percent5Minutes, <duration>)',
       ].join('\n'),
     );

@@ -44,7 +44,11 @@ export class VirtualClock {
   }
 }
 
-/** Deterministic ids: the same sequence in every run, so transcripts keep their ids (mulberry32). */
+/**
+ * Deterministic ids, so transcripts keep their ids from run to run: a seeded sequence (mulberry32) for what is made in
+ * the order of the scenarios (deployments, stacks, events), and `named` for what CloudFormation names after a logical
+ * id (the same suffix whatever the order of the template's resources).
+ */
 export class IdSource {
   private state: number;
 
@@ -65,6 +69,13 @@ export class IdSource {
     let out = '';
     for (let i = 0; i < length; i++) out += alphabet[Math.floor(this.next() * alphabet.length)];
     return out;
+  }
+
+  /** `length` characters derived from `key` alone. */
+  static named(key: string, length: number, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'): string {
+    let hash = 0x811c9dc5;
+    for (const char of key) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+    return new IdSource(hash).text(length, alphabet);
   }
 
   uuid(): string {

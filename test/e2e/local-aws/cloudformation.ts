@@ -28,7 +28,7 @@ import {
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import type { IdSource, VirtualClock } from './clock';
+import { IdSource, type VirtualClock } from './clock';
 import type { CodeDeployStandIn, Routing } from './codedeploy';
 
 type Json = Record<string, unknown>;
@@ -427,7 +427,7 @@ export class LocalCloudFormation {
   private generatedName(s: Stack, logicalId: string, max = 64): string {
     return (
       `${s.name}-${logicalId}`.slice(0, max - 13) +
-      `-${this.o.ids.text(12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')}`
+      `-${IdSource.named(`${s.name}/${logicalId}`, 12, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')}`
     );
   }
 

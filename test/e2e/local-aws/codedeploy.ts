@@ -8,7 +8,7 @@
  * A deployment runs on the virtual clock: `Created` for CREATED_HOLD, then the BeforeAllowTraffic hook (invoked
  * through `invokeHook`; it must report with PutLifecycleEventHookExecutionStatus, and the event lasts at least
  * HOOK_MIN), AllowTraffic moving the alias weights in moto along the configuration's canary/linear timeline, the
- * AfterAllowTraffic hook, `Succeeded`. What a read answers is a function of the virtual time of the read and of the
+ * AfterAllowTraffic hook (without one, AFTER_HOLD), `Succeeded`. What a read answers is a function of the virtual time of the read and of the
  * facts recorded so far (when a hook reported, when an alarm fired, when a stop was asked for), so a poller sees
  * each step at the time the schedule gives it (and the end a little early: FINISH_LEAD, see `allowEnd`). The weights
  * are written to moto a moment (LEAD) before they are due.
@@ -21,11 +21,13 @@
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
-import type { IdSource, VirtualClock } from './clock';
+import { IdSource, type VirtualClock } from './clock';
 
 export const CREATED_HOLD_MS = 60000;
 export const HOOK_MIN_MS = 60000;
 export const ROLLBACK_MIN_MS = 30000;
+/** From the end of AllowTraffic to the end of a deployment without an AfterAllowTraffic hook. */
+export const AFTER_HOLD_MS = 30000;
 export const ALARM_POLL_MS = 10000;
 const LEAD_MS = 2000;
 const FINISH_LEAD_MS = 15000;
@@ -205,7 +207,10 @@ export class CodeDeployStandIn {
   // --- What the local CloudFormation creates -------------------------------------------------------------------
 
   createApplication(name: string): void {
-    this.applications.set(name, { applicationId: this.options.ids.uuid(), createTime: this.nowSeconds() });
+    this.applications.set(name, {
+      applicationId: IdSource.named(name, 32).toLowerCase(),
+      createTime: this.nowSeconds(),
+    });
   }
 
   deleteApplication(name: string): void {
@@ -223,14 +228,14 @@ export class CodeDeployStandIn {
     this.groups.set(key, {
       ...existing,
       ...spec,
-      deploymentGroupId: existing?.deploymentGroupId ?? this.options.ids.uuid(),
+      deploymentGroupId: existing?.deploymentGroupId ?? IdSource.named(key, 32).toLowerCase(),
     });
   }
 
   createConfig(name: string, routing: Routing): void {
     this.configs.set(name, {
       deploymentConfigName: name,
-      deploymentConfigId: this.options.ids.uuid(),
+      deploymentConfigId: IdSource.named(name, 32).toLowerCase(),
       computePlatform: 'Lambda',
       createTime: this.nowSeconds(),
       trafficRoutingConfig: routing,
@@ -491,7 +496,7 @@ export class CodeDeployStandIn {
     if (d.stop) return d.stop.at;
     const allowEnd = this.allowEnd(d);
     if (allowEnd === undefined) return undefined;
-    if (!d.request.afterHook) return allowEnd;
+    if (!d.request.afterHook) return allowEnd + AFTER_HOLD_MS;
     return d.after?.reported?.status === 'Succeeded' ? this.hookEnd(d.after) : undefined;
   }
 

@@ -62,7 +62,7 @@ export interface LocalAws {
 export async function startLocalAws(options: { speed: number; seed?: number }): Promise<LocalAws> {
   const moto: MotoServer = await startMoto();
   const clock = new VirtualClock(options.speed);
-  const ids = new IdSource(options.seed ?? 20261128);
+  const seed = options.seed ?? 20261128;
   const config = { region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS };
   const lambda = new LambdaClient(config);
   const cloudWatch = new CloudWatchClient(config);
@@ -92,7 +92,7 @@ export async function startLocalAws(options: { speed: number; seed?: number }): 
   };
   const codeDeploy = new CodeDeployStandIn({
     clock,
-    ids,
+    ids: new IdSource(seed),
     lambda,
     cloudWatch,
     invokeHook,
@@ -101,7 +101,7 @@ export async function startLocalAws(options: { speed: number; seed?: number }): 
   });
   const cloudFormation = new LocalCloudFormation({
     clock,
-    ids,
+    ids: new IdSource(seed + 1),
     region: REGION,
     account: ACCOUNT,
     s3,
