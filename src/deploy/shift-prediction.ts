@@ -3,7 +3,6 @@
  * deployment only when an existing alias with an UpdatePolicy moves to a new version; the framework names versions
  * by a hash of code and configuration, so a version logical id the stack already has means nothing changed. Pure.
  */
-import { naming } from '../naming';
 import type { CfnTemplate } from '../types/cloudformation';
 import { getAttTarget } from '../transform/intrinsics';
 import type { ServiceFunction, StackResource } from './stack-discovery';
