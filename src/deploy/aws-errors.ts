@@ -163,8 +163,9 @@ export function awsFailure(error: unknown, scope: AwsScope, debug = false): Serv
     TRAFFIC_SHIFT_AWS_ERROR: [`${head}: ${cause(e)}.`, ''],
   } as Record<ErrorCode, [string, string]>;
   const [first, second] = lines[code];
-  const trace = debug && e.stack ? `\n\n${e.stack}` : '';
-  const failure = new ServerlessError([first, second].filter(Boolean).join('\n') + trace, code);
+  const failure = new ServerlessError([first, second].filter(Boolean).join('\n'), code);
+  // After the code, which ends the message: the trace of the cause, when debugging.
+  if (debug && e.stack) failure.message += `\n\n${e.stack}`;
   Object.defineProperty(failure, 'cause', { value: error, enumerable: false });
   return failure;
 }

@@ -270,7 +270,7 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         '  - worker: alias "live" serves version 2 (75%), version 1 (25%)',
         '      finish it: serverless traffic promote --function worker --stage prod --region us-east-1',
         '      undo it:   serverless traffic rollback --function worker --stage prod --region us-east-1',
-        'Then run the deploy again.',
+        'Then run the deploy again. [TRAFFIC_SHIFT_MANUAL_WEIGHT]',
       ].join('\n'),
     );
     expect(aws.cloudFormation.changeSetLog).toHaveLength(changeSets);
@@ -293,7 +293,7 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
     expect(errorBlock(nothing)).toBe(
       [
         'Error:',
-        'Alias "live" of svc-prod-worker serves version 2 only: there is no weighted version to promote. Start with "serverless traffic shift --function <name> --weight <percent>".',
+        'Alias "live" of svc-prod-worker serves version 2 only: there is no weighted version to promote. Start with "serverless traffic shift --function <name> --weight <percent>". [TRAFFIC_SHIFT_ALIAS_STATE]',
       ].join('\n'),
     );
     expect((await sls(['traffic', 'shift', '-f', 'worker', '--weight', '20', '--to-version', '1'])).status).toBe(0);
@@ -409,7 +409,7 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         [
           'Error:',
           `CodeDeploy is shifting api right now (deployment ${id}, InProgress), so traffic ${command} would fight it. ` +
-            'Follow it with "serverless traffic watch --function api --stage prod --region us-east-1" or stop it with "serverless traffic rollback --function api --stage prod --region us-east-1".',
+            'Follow it with "serverless traffic watch --function api --stage prod --region us-east-1" or stop it with "serverless traffic rollback --function api --stage prod --region us-east-1". [TRAFFIC_SHIFT_ROLLOUT_IN_PROGRESS]',
         ].join('\n'),
       );
     }
@@ -473,14 +473,14 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
       expect(run.status).toBe(1);
       const expected = [
         'cloudformation:ListStackResources failed for stack svc-prod in us-east-1: AWS could not be reached (getaddrinfo ENOTFOUND cloudformation.us-east-1.amazonaws.invalid).',
-        'Check the network connection (and proxy settings) and the region (--region). A request gives up after 5s without a connection or 15s without an answer, 3 attempts.',
+        'Check the network connection (and proxy settings) and the region (--region). A request gives up after 5s without a connection or 15s without an answer, 3 attempts. [TRAFFIC_SHIFT_AWS_UNREACHABLE]',
       ].join('\n');
       expect(record('error-unreachable', errorBlock(run))).toBe(`Error:\n${expected}`);
       expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
       expect(json.status).toBe(1);
       expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'TRAFFIC_SHIFT_AWS_UNREACHABLE', message: expected } });
       expect(errorBlock(nope)).toBe(
-        'Error:\nFunction "nope" is not managed by serverless-traffic-shift in this stage; managed: api, worker.',
+        'Error:\nFunction "nope" is not managed by serverless-traffic-shift in this stage; managed: api, worker. [TRAFFIC_SHIFT_INVALID_OPTION]',
       );
     });
 
@@ -495,21 +495,21 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         [
           'Error:',
           'cloudformation:ListStackResources failed for stack svc-prod in us-east-1: AWS did not accept the credentials (ExpiredToken: The security token included in the request is expired).',
-          'Renew them (a new session, aws sso login) or choose others with --aws-profile or the AWS_* variables.',
+          'Renew them (a new session, aws sso login) or choose others with --aws-profile or the AWS_* variables. [TRAFFIC_SHIFT_AWS_CREDENTIALS]',
         ].join('\n'),
       );
       expect(record('error-denied', errorBlock(denied))).toBe(
         [
           'Error:',
           'lambda:UpdateAlias failed for stack svc-prod in us-east-1: the identity is not allowed to call it (AccessDeniedException: User: arn:aws:iam::123456789012:user/read-only is not authorized to perform: lambda:UpdateAlias on resource: arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api because no identity-based policy allows the lambda:UpdateAlias action).',
-          'Allow lambda:UpdateAlias to the identity that runs the command (docs/commands.md lists every action the traffic commands use).',
+          'Allow lambda:UpdateAlias to the identity that runs the command (docs/commands.md lists every action the traffic commands use). [TRAFFIC_SHIFT_AWS_DENIED]',
         ].join('\n'),
       );
       expect(errorBlock(racing)).toBe(
         [
           'Error:',
           'lambda:UpdateAlias failed for stack svc-prod in us-east-1: the resource changed while the command ran (PreconditionFailedException: The Revision Id provided does not match the latest Revision Id. Call the GetAlias API to retrieve the latest Revision Id).',
-          'Something else (a deploy, CodeDeploy, another traffic command) changed it at the same time: check with "serverless traffic status" and run the command again.',
+          'Something else (a deploy, CodeDeploy, another traffic command) changed it at the same time: check with "serverless traffic status" and run the command again. [TRAFFIC_SHIFT_CONCURRENT_CHANGE]',
         ].join('\n'),
       );
       expect(await alias('api')).toEqual({ version: '5', weights: {} });

@@ -70,7 +70,7 @@ describe('awsFailure', () => {
     expect(expired?.code).toBe('TRAFFIC_SHIFT_AWS_CREDENTIALS');
     expect(expired?.message).toBe(
       'lambda:GetAlias failed for stack svc-prod in eu-west-1: AWS did not accept the credentials (ExpiredTokenException: The security token included in the request is expired).\n' +
-        'Renew them (a new session, aws sso login) or choose others with --aws-profile or the AWS_* variables.',
+        'Renew them (a new session, aws sso login) or choose others with --aws-profile or the AWS_* variables. [TRAFFIC_SHIFT_AWS_CREDENTIALS]',
     );
     const denied = awsFailure(
       tagged(
@@ -84,7 +84,7 @@ describe('awsFailure', () => {
       scope,
     );
     expect(denied?.message.split('\n')[1]).toBe(
-      'Allow codedeploy:StopDeployment to the identity that runs the command (docs/commands.md lists every action the traffic commands use).',
+      'Allow codedeploy:StopDeployment to the identity that runs the command (docs/commands.md lists every action the traffic commands use). [TRAFFIC_SHIFT_AWS_DENIED]',
     );
     const offline = awsFailure(
       tagged(
@@ -95,7 +95,7 @@ describe('awsFailure', () => {
     );
     expect(offline?.message).toBe(
       'cloudformation:ListStackResources failed for stack svc-prod in eu-west-1: AWS could not be reached (getaddrinfo ENOTFOUND cloudformation.eu-west-1.amazonaws.com).\n' +
-        'Check the network connection (and proxy settings) and the region (--region). A request gives up after 5s without a connection or 15s without an answer, 3 attempts.',
+        'Check the network connection (and proxy settings) and the region (--region). A request gives up after 5s without a connection or 15s without an answer, 3 attempts. [TRAFFIC_SHIFT_AWS_UNREACHABLE]',
     );
     const stale = awsFailure(
       tagged(
@@ -111,9 +111,11 @@ describe('awsFailure', () => {
   it('keeps the stack trace of the cause only when debugging', () => {
     const error = tagged(awsError('ServiceException', 'Internal error', 500), 'lambda:GetAlias');
     expect(awsFailure(error, scope)?.message).toBe(
-      'lambda:GetAlias failed for stack svc-prod in eu-west-1: ServiceException: Internal error.',
+      'lambda:GetAlias failed for stack svc-prod in eu-west-1: ServiceException: Internal error. [TRAFFIC_SHIFT_AWS_ERROR]',
     );
-    expect(awsFailure(error, scope, true)?.message).toContain('\n\nServiceException: Internal error\n    at ');
+    expect(awsFailure(error, scope, true)?.message).toContain(
+      'Internal error. [TRAFFIC_SHIFT_AWS_ERROR]\n\nServiceException: Internal error\n    at ',
+    );
   });
 
   it('operationName is the IAM action of the command', () => {
