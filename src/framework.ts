@@ -1,7 +1,8 @@
 /**
  * The one typed slice of the Serverless Framework object the plugin uses, and what every part of the plugin is
  * handed: the framework, the command's options, its logging utilities and the resolved settings. Serverless v3
- * (lib/serverless.js, lib/plugins/aws/provider.js); nothing else in the plugin names the framework's types.
+ * (lib/serverless.js, lib/plugins/aws/provider.js), where v4 differs said so; nothing else in the plugin names the
+ * framework's types.
  */
 import type { ResolvedSettings } from './config/resolve';
 import type { FrameworkUtils } from './log';
@@ -18,13 +19,25 @@ export interface FunctionObject {
   events?: unknown[];
 }
 
+/** What v4's `provider.getCredentials()` resolves to (lib/plugins/aws/provider.js). */
+export interface V4Credentials {
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  accountId?: string;
+}
+
 export interface AwsProvider {
   getStage(): string;
   getRegion(): string;
   /** The deploying account (STS GetCallerIdentity, memoized: `sls deploy` asks for it anyway). */
   getAccountId?(): Promise<string>;
-  /** v3: `{ credentials?: AWS.Credentials }` (SDK v2), resolved from profiles, environment and --aws-profile. */
-  getCredentials(): { credentials?: unknown } | undefined;
+  /**
+   * v3 (and osls): `{ credentials?: AWS.Credentials }` (SDK v2), synchronously, resolved from profiles, environment
+   * and --aws-profile. v4: a promise of flat credentials (`{ accessKeyId, secretAccessKey, sessionToken, accountId }`,
+   * no expiry), resolved by the framework's core, also from its dashboard. deploy/credentials.ts takes both.
+   */
+  getCredentials(): { credentials?: unknown } | undefined | Promise<V4Credentials>;
   naming: {
     getStackName(): string;
     getLambdaLogicalId(functionName: string): string;

@@ -4,15 +4,14 @@
  * command options, and its logging and progress API. Everything else in src/deploy receives a `TrafficContext`,
  * built here from the plugin's input (../framework.ts).
  *
- * The framework's provider (serverless 3.x, lib/plugins/aws/provider.js) resolves credentials with the AWS SDK v2:
- * `getCredentials()` returns `{ credentials?: AWS.Credentials }` from the default profile, `provider.profile`, the
- * AWS_* / AWS_<STAGE>_* environment variables or `--aws-profile`, in that order of precedence. They are handed to the
- * SDK v3 clients as a credential provider; without them, the SDK v3 default chain applies.
+ * The credentials are the framework's (`provider.getCredentials()`, v3's or v4's shape), handed to the SDK v3 clients
+ * as a credential provider by credentials.ts; without them (v3 resolved none), the SDK v3 default chain applies.
  */
 import type { PluginInput } from '../framework';
 import { createLogger, type FrameworkProgress, type Logger } from '../log';
 import type { CfnTemplate } from '../types/cloudformation';
-import { createClients, type AwsClients, type Credentials } from './aws';
+import { createClients, type AwsClients } from './aws';
+import { credentialsFromProvider } from './credentials';
 import { serviceFunctions, type ServiceFunction } from './stack-discovery';
 import { isInteractive } from './live-view';
 import { systemClock, type Clock } from './clock';
@@ -80,7 +79,7 @@ export function frameworkContext(input: PluginInput): TrafficContext {
     // Credentials are resolved on first use, so a hook that needs no AWS call never fails on them.
     get clients(): AwsClients {
       if (!clients) {
-        const credentials = credentialsFromFramework(provider.getCredentials()?.credentials);
+        const credentials = credentialsFromProvider(provider);
         clients = createClients({ region, ...(credentials && { credentials }) });
       }
       return clients;
@@ -95,34 +94,5 @@ export function frameworkContext(input: PluginInput): TrafficContext {
     ...(input.utils?.progress && { progress: input.utils.progress }),
     interactive: isInteractive(),
     clock: systemClock,
-  };
-}
-
-interface V2Credentials {
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  sessionToken?: string;
-  expireTime?: Date | null;
-  getPromise?: () => Promise<void>;
-}
-
-/**
- * The framework's SDK v2 credentials as an SDK v3 credential provider. `getPromise()` refreshes them when they
- * expire (assumed roles, SSO, MFA sessions), so the v3 clients see the same identity as the framework.
- */
-export function credentialsFromFramework(credentials: unknown): Credentials | undefined {
-  if (!credentials || typeof credentials !== 'object') return undefined;
-  const v2 = credentials as V2Credentials;
-  return async () => {
-    if (typeof v2.getPromise === 'function') await v2.getPromise();
-    if (!v2.accessKeyId || !v2.secretAccessKey) {
-      throw new Error('The AWS credentials resolved by the Serverless Framework have no access key.');
-    }
-    return {
-      accessKeyId: v2.accessKeyId,
-      secretAccessKey: v2.secretAccessKey,
-      ...(v2.sessionToken && { sessionToken: v2.sessionToken }),
-      ...(v2.expireTime && { expiration: v2.expireTime }),
-    };
   };
 }

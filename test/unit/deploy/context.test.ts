@@ -1,9 +1,11 @@
 /** What the deploy-time features take from the framework: credentials, region, stage, stack name, options. */
-import { credentialsFromFramework, frameworkContext } from '../../../src/deploy/context';
+import { frameworkContext } from '../../../src/deploy/context';
 import type { Serverless } from '../../../src/framework';
 import { settings } from './test-context';
 
-function fakeServerless(over: { credentials?: unknown; region?: string; stage?: string } = {}): {
+function fakeServerless(
+  over: { credentials?: unknown; v4Credentials?: Record<string, string>; region?: string; stage?: string } = {},
+): {
   calls: string[];
   serverless: Serverless;
 } {
@@ -22,6 +24,8 @@ function fakeServerless(over: { credentials?: unknown; region?: string; stage?: 
         getRegion: () => over.region ?? 'us-east-1',
         getCredentials: () => {
           calls.push('getCredentials');
+          // v4: a promise of flat credentials; v3: { credentials } (SDK v2), synchronously.
+          if (over.v4Credentials) return Promise.resolve(over.v4Credentials);
           return over.credentials === undefined ? {} : { credentials: over.credentials };
         },
         naming: {
@@ -63,31 +67,15 @@ describe('frameworkContext', () => {
     expect(calls).toEqual(['getCredentials']);
     await expect(provider()).resolves.toMatchObject({ accessKeyId: 'AKID', secretAccessKey: 's' });
   });
-});
 
-describe('credentialsFromFramework', () => {
-  it('refreshes SDK v2 credentials (profiles, assumed roles) before handing them to SDK v3', async () => {
-    const v2 = {
-      accessKeyId: 'old',
-      secretAccessKey: 'old-secret',
-      expireTime: new Date('2030-01-01T00:00:00Z'),
-      getPromise: jest.fn(async function (this: void) {
-        v2.accessKeyId = 'AKIDFRESH';
-        v2.secretAccessKey = 'fresh-secret';
-        Object.assign(v2, { sessionToken: 'token' });
-      }),
-    };
-    const provider = credentialsFromFramework(v2) as () => Promise<unknown>;
-    await expect(provider()).resolves.toEqual({
-      accessKeyId: 'AKIDFRESH',
-      secretAccessKey: 'fresh-secret',
-      sessionToken: 'token',
-      expiration: new Date('2030-01-01T00:00:00Z'),
+  it('v4: the clients use the credentials the framework resolves asynchronously, not the default chain', async () => {
+    const { serverless, calls } = fakeServerless({
+      v4Credentials: { accessKeyId: 'AKIADASHBOARD', secretAccessKey: 's', accountId: '210987654321' },
     });
-    expect(v2.getPromise).toHaveBeenCalledTimes(1);
-  });
-
-  it('no framework credentials: the SDK v3 default chain', () => {
-    expect(credentialsFromFramework(undefined)).toBeUndefined();
+    const ctx = frameworkContext({ serverless, options: {}, settings: () => settings });
+    expect(calls).toEqual([]);
+    const provider = ctx.clients.lambda.config.credentials;
+    expect(calls).toEqual(['getCredentials']);
+    await expect(provider()).resolves.toMatchObject({ accessKeyId: 'AKIADASHBOARD', accountId: '210987654321' });
   });
 });
