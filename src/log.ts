@@ -1,6 +1,6 @@
 /**
- * The framework's v3 logging (`log`, `writeText`, passed to plugins as `utils`) behind a small facade, with a
- * console fallback for frameworks that do not pass it.
+ * The framework's logging (`log`, `writeText`, `progress`, passed to plugins as `utils`; v3's shape, which v4 keeps
+ * for `log` and `writeText`) behind a small facade, with a console fallback for frameworks that do not pass it.
  */
 export interface Logger {
   notice(message: string): void;
@@ -26,9 +26,15 @@ export interface ProgressLine {
   remove(): void;
 }
 
-/** The framework's v3 progress API for plugins; it draws only in interactive terminals. */
+/**
+ * The framework's progress API for plugins; it draws only in interactive terminals. v3: a factory of lines, each
+ * redrawn in a footer. v4: `utils.progress` is itself a line (the framework's "main" one, with `notice`), and its
+ * `get` returns others, but only one spinner shows: the first line's text and "(and N more tasks)".
+ */
 export interface FrameworkProgress {
   get(name: string): ProgressLine;
+  /** Present on v4's progress object only. */
+  notice?: (text: string) => void;
 }
 
 export interface FrameworkUtils {

@@ -127,7 +127,8 @@ export async function refuseHandWeights(ctx: TrafficContext, session: DeploySess
       );
     }
   } catch (error) {
-    if (error instanceof ServerlessError) throw error;
+    // The refusal stops the deploy; credentials that cannot be had are one more thing that could not be read.
+    if (error instanceof ServerlessError && error.code !== 'TRAFFIC_SHIFT_CREDENTIALS') throw error;
     session.readFailed = true;
     warn(
       ctx,
@@ -268,10 +269,24 @@ export async function explainFailure(ctx: TrafficContext, session: DeploySession
   }
 }
 
-/** The framework prints `decoratedMessage` when there is one, else `message` (lib/cli/handle-error.js). */
-function prependToError(error: unknown, text: string): void {
+/**
+ * v3 prints `decoratedMessage` when there is one, else `message` (lib/cli/handle-error.js); v4 prints `error.stack`,
+ * whose first line is `<name>: <message>`: each gets the cause in front.
+ */
+export function prependToError(error: unknown, text: string): void {
   if (!error || typeof error !== 'object') return;
-  const e = error as { message?: unknown; decoratedMessage?: unknown };
+  const e = error as { name?: unknown; message?: unknown; decoratedMessage?: unknown; stack?: unknown };
+  // Read first: V8 writes the stack's first line from the message when the stack is first read.
+  const stack = e.stack;
+  const original = e.message;
   if (typeof e.message === 'string') e.message = `${text}\n\nCloudFormation: ${e.message}`;
   if (typeof e.decoratedMessage === 'string') e.decoratedMessage = `${text}\n\nCloudFormation: ${e.decoratedMessage}`;
+  if (typeof stack === 'string') {
+    const name = String(e.name ?? 'Error');
+    const head = typeof original === 'string' ? `${name}: ${original}` : undefined;
+    e.stack =
+      head !== undefined && stack.startsWith(head)
+        ? `${name}: ${String(e.message)}${stack.slice(head.length)}`
+        : `${text}\n\nCloudFormation: ${stack}`;
+  }
 }

@@ -3,6 +3,12 @@
  * progress API (`utils.progress`), redrawn at each poll with a countdown. Elsewhere (CI, pipes), plain log lines,
  * printed only when a function's line changes. Both end with the closing report: per function whose rollout ended,
  * the new version against the previous one over the rollout.
+ *
+ * Serverless Framework v4 gets plain lines everywhere: its progress API draws one spinner line, showing the first
+ * task's text and "(and N more tasks)" for the others, and during a deploy the first task is the framework's own
+ * ("Updating AWS CloudFormation stack"), so redrawn lines of ours would never show. (Its rule for an interactive
+ * terminal also differs: `CI` set to anything, even empty, means not interactive.) Its log lines are written above
+ * the spinner, so plain lines read well there. Should the progress API throw, the view goes on in plain lines.
  */
 import type { FrameworkProgress, ProgressLine } from '../log';
 import { closingReport, progressLine } from './live-view-text';
@@ -68,10 +74,41 @@ export function interactiveSink(progress: FrameworkProgress, print: (line: strin
   };
 }
 
+/** v4's progress object is itself a line (it has `notice`); v3's is a factory of lines (see ../log.ts). */
+export function drawsOneLine(progress: FrameworkProgress): boolean {
+  return typeof progress.notice === 'function';
+}
+
 export function chooseSink(
   progress: FrameworkProgress | undefined,
   print: (line: string) => void,
   interactive: boolean,
 ): ProgressSink {
-  return progress && interactive ? interactiveSink(progress, print) : plainSink(print);
+  if (!progress || !interactive || drawsOneLine(progress)) return plainSink(print);
+  return withFallback(interactiveSink(progress, print), plainSink(print), print);
+}
+
+/** `primary` until it throws; then, after one line saying so, `fallback` for the rest of the view. */
+export function withFallback(
+  primary: ProgressSink,
+  fallback: ProgressSink,
+  print: (line: string) => void,
+): ProgressSink {
+  let current = primary;
+  const run = (call: (sink: ProgressSink) => void): void => {
+    if (current === fallback) return call(fallback);
+    try {
+      call(primary);
+    } catch (error) {
+      current = fallback;
+      print(
+        `${LINE_PREFIX}the progress display failed (${error instanceof Error ? error.message : String(error)}); plain lines from here on.`,
+      );
+      call(fallback);
+    }
+  };
+  return {
+    update: (views, now) => run((sink) => sink.update(views, now)),
+    close: (views, now) => run((sink) => sink.close(views, now)),
+  };
 }

@@ -199,7 +199,11 @@ export class RolloutWatcher {
     // The view is reckoned at the end of the poll, after every read: a weight read late in the poll must not be
     // shown against the schedule step of the poll's start (it would show the next step's share at this step).
     const shown = this.clock.now();
-    this.options.sink.update(this.views(shown), shown);
+    try {
+      this.options.sink.update(this.views(shown), shown);
+    } catch (error) {
+      this.warnOnce('sink', `The progress view could not be drawn (${errorText(error)}); it carries on.`);
+    }
   }
 
   /** Polls in the background until `finish`. */

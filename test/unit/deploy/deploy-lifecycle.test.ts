@@ -6,11 +6,12 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { ServerlessError } from '../../../src/errors';
-import { deployHooks } from '../../../src/deploy/deploy-lifecycle';
+import { deployHooks, prependToError } from '../../../src/deploy/deploy-lifecycle';
 
 import type { TrafficContext } from '../../../src/deploy/context';
 import { compiledTemplate, deployedStack, stackSummaries, testContext, API_GROUP } from './test-context';
 import { alarmRollback, ALARM_REASON, canarySuccess } from './scenarios';
+import { v4Progress } from './v4-progress';
 import {
   FakeClock,
   GetAliasCommand,
@@ -103,6 +104,18 @@ describe('before the deploy: an alias weighted by hand', () => {
     expect(out.warnings[1]).toBe(
       'serverless-traffic-shift: the rollout view could not start (AccessDenied: Access denied); the deploy carries on without it.',
     );
+  });
+  it('credentials that cannot be had (TRAFFIC_SHIFT_CREDENTIALS from a client): warns and deploys anyway', async () => {
+    m.cloudFormation
+      .on(ListStackResourcesCommand)
+      .rejects(
+        new ServerlessError('could not get the AWS credentials: SSO session expired', 'TRAFFIC_SHIFT_CREDENTIALS'),
+      );
+    const { ctx, out } = testContext();
+    await expect(runHooks(ctx, ['before:deploy:deploy'])).resolves.toBeDefined();
+    expect(out.warnings).toEqual([
+      'serverless-traffic-shift: could not check the aliases before deploying (ServerlessError: could not get the AWS credentials: SSO session expired); deploying anyway.',
+    ]);
   });
 });
 
@@ -287,6 +300,54 @@ describe('during the stack update', () => {
     );
   });
 
+  it("v4 prints the error's stack: the cause goes in front of it as well, the trace kept", async () => {
+    // v4's ServerlessError (lib/serverless-error.js) keeps its stack, and v4's CLI prints `error.stack`.
+    class ServerlessErrorV4 extends Error {}
+    Object.defineProperty(ServerlessErrorV4.prototype, 'name', { value: 'ServerlessError', writable: true });
+    const { ctx, clock } = deploy({
+      deployments: alarmRollback(),
+      alarms: [
+        {
+          name: 'svc-dev-api-errors',
+          states: [
+            { at: 0, state: 'OK' },
+            { at: 95, state: 'ALARM', reason: ALARM_REASON },
+          ],
+        },
+      ],
+    });
+    const hooks = await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
+    await clock.reach(105);
+    const error = new ServerlessErrorV4('An error occurred: ApiTrafficShiftAlias - Deployment d-ALARM1 failed.');
+    await hooks.error!(error);
+    const printed = error.stack ?? error.message;
+    expect(printed).toMatch(
+      /^ServerlessError: Traffic shift failed for api:\n {2}api: rolled back \(deployment d-ALARM1\): alarm "svc-dev-api-errors" fired: .* Alias "live" now serves version 6 \(100%\)\.\n\nCloudFormation: An error occurred: ApiTrafficShiftAlias - Deployment d-ALARM1 failed\.\n {4}at /,
+    );
+    expect(printed.split('\n').filter((line) => line.startsWith('    at ')).length).toBeGreaterThan(0);
+  });
+
+  it('v4 (a progress API of one spinner line): plain lines in an interactive terminal, the spinner left alone', async () => {
+    const v4 = v4Progress();
+    v4.progress.notice?.('Updating AWS CloudFormation stack');
+    const { ctx, out, clock } = deploy({ deployments: [canarySuccess()] });
+    const hooks = await runHooks({ ...ctx, interactive: true, progress: v4.progress }, [
+      'before:deploy:deploy',
+      'before:aws:deploy:deploy:updateStack',
+    ]);
+    await clock.reach(360);
+    await hooks['after:aws:deploy:deploy:updateStack']!();
+    expect(out.notices.filter((n) => n.startsWith('[traffic] api: '))).toEqual([
+      '[traffic] api: waiting for CloudFormation to start the CodeDeploy deployment',
+      '[traffic] api: deployment d-CANARY1 created (Canary10Percent5Minutes) · pre-traffic hook function check pending · alarms: 1 OK',
+      '[traffic] api: 0% on version 7, 100% on version 6, checks before any traffic moves (Canary10Percent5Minutes) · pre-traffic hook function check running · alarms: 1 OK',
+      '[traffic] api: 10% on version 7, 90% on version 6 (Canary10Percent5Minutes) · step 1/2 · 100% at 08:45:40 UTC · pre-traffic hook function check passed · alarms: 1 OK',
+      '[traffic] api: 100% on version 7 (Canary10Percent5Minutes) · step 2/2 · pre-traffic hook function check passed · alarms: 1 OK',
+      '[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, 5m 25s)',
+    ]);
+    expect(v4.spinner).toEqual(['Updating AWS CloudFormation stack']);
+  });
+
   it('an error of another command, or before the view started, is left alone', async () => {
     const error = new Error('boom');
     await deployHooks(() => {
@@ -374,5 +435,23 @@ describe('serverless deploy function', () => {
     expect(out.warnings).toEqual([
       'serverless-traffic-shift: could not read deploymentSettings (functions.api.deploymentSettings.type must be ...); if api is shifted, its alias still serves the version it served before.',
     ]);
+  });
+});
+
+describe('prependToError', () => {
+  it('a stack already read (the error was logged) gets the cause on its first line, the trace kept', () => {
+    const error = new Error('Stack update failed');
+    const frames = (error.stack as string).split('\n').slice(1);
+    prependToError(error, 'Traffic shift failed for api');
+    expect(error.message).toBe('Traffic shift failed for api\n\nCloudFormation: Stack update failed');
+    expect(error.stack).toBe(
+      ['Error: Traffic shift failed for api', '', 'CloudFormation: Stack update failed', ...frames].join('\n'),
+    );
+  });
+
+  it('a stack that does not begin with the message gets the cause in front of it', () => {
+    const error = Object.assign(new Error('x'), { stack: 'custom trace' });
+    prependToError(error, 'Traffic shift failed for api');
+    expect(error.stack).toBe('Traffic shift failed for api\n\nCloudFormation: custom trace');
   });
 });

@@ -270,6 +270,37 @@ describe('a deployment that cannot be read', () => {
     expect(view?.phase).toBe('waiting');
   });
 
+  it('a sink that throws while drawing costs one warning; the polls go on and never throw', async () => {
+    const clock = new FakeClock();
+    const warnings: string[] = [];
+    play(m, clock, { deployments: [canarySuccess()] });
+    let draws = 0;
+    const watcher = new RolloutWatcher({
+      codeDeploy: new CodeDeployClient({ region: 'us-east-1' }),
+      cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+      functions: [API],
+      since: clock.now(),
+      sink: {
+        update: () => {
+          draws += 1;
+          throw new TypeError("Cannot read properties of undefined (reading 'notice')");
+        },
+        close: () => undefined,
+      },
+      warn: (w) => warnings.push(w),
+      clock,
+    });
+    for (let second = 0; second < 120; second += 5) {
+      await expect(watcher.poll()).resolves.toBeUndefined();
+      await clock.sleep(5000);
+    }
+    expect(draws).toBe(24);
+    expect(warnings).toEqual([
+      "The progress view could not be drawn (TypeError: Cannot read properties of undefined (reading 'notice')); it carries on.",
+    ]);
+    expect(watcher.hasDeployment('api')).toBe(true);
+  });
+
   it('ignores deployments of other stacks and those that had ended before the deploy', async () => {
     const { lines, runUntil } = setup([API], {
       deployments: [
