@@ -1,7 +1,8 @@
 /**
  * Every logical id the plugin adds, in one place. All start from the framework's normalised function name, use a
  * `TrafficShift` infix, and so never meet the framework's own ids (it reserves `CodeDeployApplication`,
- * `CodeDeployDeploymentGroup`, `CodeDeployRole`, `<Fn>ProvConcLambdaAlias`, `<Fn>SnapStartLambdaAlias`).
+ * `CodeDeployDeploymentGroup`, `CodeDeployRole`, `<Fn>ProvConcLambdaAlias`, `<Fn>ProvConc<Name>LambdaAlias`,
+ * `<Fn>SnapStartLambdaAlias`, `<Fn>DurableLambdaAlias`).
  */
 import type { GeneratedAlarmKind } from './config/health-checks';
 import { shortName, type Strategy } from './config/strategy';
@@ -30,9 +31,21 @@ export const naming = {
   existingSource: (frameworkLogicalId: string): string => `${frameworkLogicalId}TrafficShift`,
   existingSourcesHandler: (): string => 'TrafficShiftExistingSourcesHandler',
   existingSourcesRole: (): string => 'TrafficShiftExistingSourcesRole',
-  /** The aliases the framework itself adds for provisioned concurrency and SnapStart, which the plugin's alias replaces. */
+  /**
+   * The aliases the framework itself adds for provisioned concurrency, SnapStart and (v4) durable functions, which
+   * the plugin's alias replaces.
+   */
   frameworkAliases: (normalizedName: string): { logicalId: string; name: string }[] => [
     { logicalId: `${normalizedName}ProvConcLambdaAlias`, name: 'provisioned' },
     { logicalId: `${normalizedName}SnapStartLambdaAlias`, name: 'snapstart' },
+    { logicalId: `${normalizedName}DurableLambdaAlias`, name: 'durable' },
   ],
+  /**
+   * v4's provisioned-concurrency alias under a name the user chose (`provisionedConcurrency: { alias }`):
+   * `<Fn>ProvConc<Name>LambdaAlias`.
+   */
+  isNamedProvisionedAlias: (normalizedName: string, logicalId: string): boolean =>
+    logicalId.startsWith(`${normalizedName}ProvConc`) &&
+    logicalId.endsWith('LambdaAlias') &&
+    logicalId.length > `${normalizedName}ProvConcLambdaAlias`.length,
 };

@@ -3,7 +3,7 @@
  * shifts it, `UpdatePolicy.CodeDeployLambdaAliasUpdate` names the application and deployment group.
  */
 import type { ShiftedFunction } from '../config/resolve';
-import { ServerlessError } from '../errors';
+import { describeValue, ServerlessError } from '../errors';
 import { naming } from '../naming';
 import { getAtt, ref, type CfnResource, type CfnTemplate } from '../types/cloudformation';
 import { refTarget } from './intrinsics';
@@ -64,20 +64,39 @@ export function findVersion(versionsOf: Map<string, string[]>, fn: ShiftedFuncti
 }
 
 /**
- * Removes the aliases the framework adds for provisioned concurrency and SnapStart: two aliases on one function
- * would keep serving the old version beside the canary. Their settings move to the plugin's alias.
+ * Removes the aliases the framework adds for provisioned concurrency, SnapStart and durable functions: two aliases on
+ * one function would keep serving a version beside the canary (and the framework sends the function's events through
+ * its own). Their settings move to the plugin's alias. v4's provisioned-concurrency alias under a name of the user's
+ * is absorbed when that name is the shifted alias's; under another name it is refused: the user chose that alias,
+ * and every event would go through it, past the rollout.
  */
 export function absorbFrameworkAliases(
   resources: Record<string, CfnResource>,
   fn: ShiftedFunction,
 ): Record<string, unknown> {
   const moved: Record<string, unknown> = {};
-  for (const { logicalId } of naming.frameworkAliases(fn.normalizedName)) {
-    const alias = resources[logicalId];
-    if (!alias) continue;
-    const config = alias.Properties?.ProvisionedConcurrencyConfig;
+  const absorb = (logicalId: string): void => {
+    const config = resources[logicalId]?.Properties?.ProvisionedConcurrencyConfig;
     if (config !== undefined) moved.ProvisionedConcurrencyConfig = config;
     delete resources[logicalId];
+  };
+  for (const { logicalId } of naming.frameworkAliases(fn.normalizedName)) if (resources[logicalId]) absorb(logicalId);
+  for (const logicalId in resources) {
+    const alias = resources[logicalId] as CfnResource;
+    if (alias.Type !== 'AWS::Lambda::Alias' || !naming.isNamedProvisionedAlias(fn.normalizedName, logicalId)) continue;
+    if (refTarget(alias.Properties?.FunctionName) !== fn.logicalId) continue;
+    const name = alias.Properties?.Name;
+    if (name !== fn.alias) {
+      throw new ServerlessError(
+        `Function "${fn.name}" has its provisioned concurrency on an alias of its own, ${describeValue(name)} ` +
+          `(functions.${fn.name}.provisionedConcurrency.alias, ${logicalId}): the framework sends the function's events ` +
+          'through that alias, which serves each new version at once, past the rollout. The provisioned concurrency of a ' +
+          `shifted function goes on the alias that carries its traffic, "${fn.alias}": remove provisionedConcurrency.alias ` +
+          `(the plugin moves the concurrency to "${fn.alias}") or set it to "${fn.alias}".`,
+        'TRAFFIC_SHIFT_BYPASS',
+      );
+    }
+    absorb(logicalId);
   }
   return moved;
 }

@@ -1,7 +1,10 @@
 /**
- * The bypass check: after the transform, nothing in the template may invoke, or allow invoking, the unqualified
- * function of a shifted function. Traffic sent there skips the alias: it reaches the new code at once and no alarm
- * on the alias sees it. Pure; returns findings, the caller decides how to report them.
+ * The bypass check: after the transform, nothing in the template may invoke, or allow invoking, a shifted function
+ * other than through its alias: not the unqualified function, not one of its versions, not another alias of it (one
+ * written in `resources:`, or one the framework added under a name of the user's). Traffic sent there skips the
+ * rollout: it reaches the new code at once (or code the rollout does not watch) and no alarm on the alias sees it.
+ * A qualifier counts as the alias only when it is the alias's name, written out. Pure; returns findings, the caller
+ * decides how to report them.
  */
 import type { ShiftedFunction } from '../config/resolve';
 import type { CfnResource, CfnTemplate } from '../types/cloudformation';
@@ -16,6 +19,8 @@ export interface BypassFinding {
   path: string;
   /** What to do instead, when pointing at the alias is not the answer. */
   hint?: string;
+  /** What it invokes instead of the alias (`alias "warm"`, `version 3`), when not the unqualified function. */
+  through?: string;
 }
 
 /**
@@ -43,6 +48,9 @@ interface Watched {
   physicalName?: string;
 }
 
+/** How a reference to a function is qualified: not at all, by a name or number written out, or by an expression. */
+type Qualifier = { kind: 'none' } | { kind: 'text'; text: string } | { kind: 'expression'; node: unknown };
+
 export function findBypasses(
   template: CfnTemplate,
   functions: readonly ShiftedFunction[],
@@ -61,28 +69,43 @@ export function findBypasses(
       withPhysicalName.set(watched.physicalName, [...(withPhysicalName.get(watched.physicalName) ?? []), watched]);
     }
   }
-  // A published version is as direct as the function itself: it runs the new code for all of its traffic.
+  // A published version is as direct as the function itself: it runs the new code for all of its traffic. Another
+  // alias of the function serves whatever version it names, beside the rollout.
   const versions = new Map<string, Watched>();
+  const otherAliases = new Map<string, { watched: Watched; through: string }>();
   for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Version' && resource.Type !== 'AWS::Lambda::Alias') continue;
+    const named = resource.Properties?.FunctionName;
     const owner =
-      resource.Type === 'AWS::Lambda::Version'
-        ? byLogicalId.get(refTarget(resource.Properties?.FunctionName) ?? '')
-        : undefined;
-    if (owner) versions.set(id, owner);
+      byLogicalId.get(refTarget(named) ?? getAttTarget(named, 'Arn') ?? '') ??
+      (typeof named === 'string' ? withPhysicalName.get(named)?.[0] : undefined);
+    if (!owner) continue;
+    if (resource.Type === 'AWS::Lambda::Version') {
+      versions.set(id, owner);
+      continue;
+    }
+    const name = resource.Properties?.Name;
+    if (name !== owner.fn.alias) {
+      otherAliases.set(id, {
+        watched: owner,
+        through: typeof name === 'string' ? `alias "${name}" (${id})` : `alias ${id}`,
+      });
+    }
   }
+  const versionThrough = (id: string): string => `version ${id}`;
 
   const findings: BypassFinding[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (NOT_INVOKERS.has(resource.Type)) continue;
-    // A function URL or async config on the alias names the function and its qualifier apart: that one property is fine.
-    const qualifiedProperty = hasQualifier(resource) ? QUALIFIED_TARGET_PROPERTY[resource.Type] : undefined;
+    // A function URL or async config names the function and its qualifier in two properties.
+    const qualifiedProperty = QUALIFIED_TARGET_PROPERTY[resource.Type];
     const moduleHint = eventSourceModule(resource.Type)?.bypassHint;
     const hint =
       (typeof moduleHint === 'function' ? moduleHint(resource) : moduleHint) ??
       (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource'
         ? CUSTOM_RESOURCE_HINT
         : undefined);
-    const report = (watched: Watched, path: string): void => {
+    const report = (watched: Watched, path: string, through?: string): void => {
       if (allowed(watched.fn, logicalId)) return;
       findings.push({
         functionName: watched.fn.name,
@@ -90,38 +113,89 @@ export function findBypasses(
         resourceType: resource.Type,
         path,
         ...(hint && { hint }),
+        ...(through && { through }),
       });
     };
+    /** A reference to `watched` followed by `qualifier`: fine when that is its alias's name. */
+    const check = (watched: Watched, path: string, qualifier: Qualifier): void => {
+      if (qualifier.kind === 'none') return report(watched, path);
+      if (qualifier.kind === 'text') {
+        if (qualifier.text !== watched.fn.alias) report(watched, path, describeQualifier(qualifier.text));
+        return;
+      }
+      const version = getAttTarget(qualifier.node, 'Version');
+      if (version !== undefined && versions.get(version) === watched)
+        return report(watched, path, versionThrough(version));
+      const how = isObject(qualifier.node) ? Object.keys(qualifier.node)[0] : 'an expression';
+      report(
+        watched,
+        path,
+        `a qualifier computed by ${how}, which the check cannot read as alias "${watched.fn.alias}",`,
+      );
+    };
+    /**
+     * `${Fn}` / `${Fn.Arn}` in a Fn::Sub text, unless followed by `:<alias>`; `${Version}` or `${OtherAlias}`. Each
+     * reported once per resource named, in function order.
+     */
+    const reportSub = (text: string, path: string): void => {
+      const found = new Map<string, string | undefined>();
+      for (const m of text.matchAll(/\$\{([A-Za-z0-9]+)(?:\.Arn)?\}(?::([A-Za-z0-9_$-]+))?/g)) {
+        const id = m[1] as string;
+        if (found.has(id)) continue;
+        const watched = byLogicalId.get(id);
+        if (watched) {
+          const qualifier = textQualifier(m[2] ?? '');
+          if (qualifier.kind === 'text' && qualifier.text === watched.fn.alias) continue;
+          found.set(id, qualifier.kind === 'text' ? describeQualifier(qualifier.text) : undefined);
+        } else if (versions.has(id) || otherAliases.has(id)) {
+          found.set(id, undefined);
+        }
+      }
+      if (found.size === 0) return;
+      for (const [id, watched] of byLogicalId) if (found.has(id)) report(watched, path, found.get(id));
+      for (const [id, owner] of versions) if (found.has(id)) report(owner, path, versionThrough(id));
+      for (const [id, other] of otherAliases) if (found.has(id)) report(other.watched, path, other.through);
+    };
     walk(resource, 'Resource', (node, path, next) => {
-      if (qualifiedProperty !== undefined && path === `Resource.Properties.${qualifiedProperty}`) return true;
+      if (qualifiedProperty !== undefined && path === `Resource.Properties.${qualifiedProperty}`) {
+        const watched =
+          functionReference(node, byLogicalId) ??
+          (typeof node === 'string' ? withPhysicalName.get(node)?.[0] : undefined);
+        if (watched) {
+          check(watched, path, propertyQualifier(resource));
+          return true;
+        }
+      }
       // Join parts: `[Fn.Arn, ":live"]` or `[Fn.Arn, ":", "live"]` is qualified; a bare ARN is not.
       const fnRef = functionReference(node, byLogicalId);
       if (fnRef) {
-        if (!isQualifiedBy(next)) report(fnRef, path);
+        check(fnRef, path, joinQualifier(next));
         return true;
       }
-      const version = versions.get(refTarget(node) ?? '');
+      const target = refTarget(node) ?? getAttTarget(node, 'AliasArn');
+      const version = versions.get(target ?? '');
       if (version) {
-        report(version, path);
+        report(version, path, versionThrough(target as string));
+        return true;
+      }
+      const other = otherAliases.get(target ?? '');
+      if (other) {
+        report(other.watched, path, other.through);
         return true;
       }
       if (isObject(node) && node['Fn::Sub'] !== undefined) {
         const text = Array.isArray(node['Fn::Sub']) ? node['Fn::Sub'][0] : node['Fn::Sub'];
-        if (typeof text === 'string') {
-          // `${Fn}` or `${Fn.Arn}` not followed by a qualifier, reported once per function, in function order.
-          const unqualified = new Set(
-            [...text.matchAll(/\$\{([A-Za-z0-9]+)(\.Arn)?\}(?!:[A-Za-z0-9_-])/g)].map((m) => m[1] as string),
-          );
-          if (unqualified.size > 0) {
-            for (const [id, watched] of byLogicalId) if (unqualified.has(id)) report(watched, path);
-          }
-        }
+        if (typeof text === 'string') reportSub(text, path);
       }
       if (typeof node === 'string') {
         if (node.includes(':function:')) {
           for (const watched of byPhysicalName) {
-            if (node === watched.physicalName || mentionsUnqualified(node, watched.physicalName as string, next))
+            if (node === watched.physicalName) {
               report(watched, path);
+              continue;
+            }
+            const qualifier = arnQualifier(node, watched.physicalName as string, watched.fn.alias, next);
+            if (qualifier) check(watched, path, qualifier);
           }
         } else {
           for (const watched of withPhysicalName.get(node) ?? []) report(watched, path);
@@ -148,11 +222,10 @@ const QUALIFIED_TARGET_PROPERTY: Record<string, string> = {
   'AWS::Lambda::Url': 'TargetFunctionArn',
 };
 
-function hasQualifier(resource: CfnResource): boolean {
-  const property = QUALIFIED_BY_PROPERTY[resource.Type];
-  if (property === undefined) return false;
-  const qualifier = resource.Properties?.[property];
-  return typeof qualifier === 'string' ? isQualifier(qualifier) : isObject(qualifier);
+function propertyQualifier(resource: CfnResource): Qualifier {
+  const qualifier = resource.Properties?.[QUALIFIED_BY_PROPERTY[resource.Type] as string];
+  if (typeof qualifier === 'string') return textQualifier(qualifier);
+  return isObject(qualifier) ? { kind: 'expression', node: qualifier } : { kind: 'none' };
 }
 
 function functionReference(node: unknown, watched: Map<string, Watched>): Watched | undefined {
@@ -160,38 +233,55 @@ function functionReference(node: unknown, watched: Map<string, Watched>): Watche
   return id === undefined ? undefined : watched.get(id);
 }
 
+/** The qualifier at the start of `text` (an alias name or a version number); `$LATEST` is the unqualified function. */
+function textQualifier(text: string): Qualifier {
+  const name = /^[A-Za-z0-9_-]+/.exec(text)?.[0];
+  return name === undefined ? { kind: 'none' } : { kind: 'text', text: name };
+}
+
 /** `next` is what follows the reference inside the same Fn::Join (with its delimiter first), if anything. */
-function isQualifiedBy(next: unknown[] | undefined): boolean {
-  if (!next || next.length < 2) return false;
+function joinQualifier(next: unknown[] | undefined): Qualifier {
+  if (!next || next.length < 2) return { kind: 'none' };
   const [delimiter, following] = next;
-  if (delimiter === ':' && isObject(following)) return true;
-  const text = typeof following === 'string' ? `${delimiter}${following}` : undefined;
-  if (text === undefined) return false;
-  if (text === ':') {
-    const qualifier = next[2];
-    return typeof qualifier === 'string' ? isQualifier(qualifier) : isObject(qualifier);
-  }
-  return text.startsWith(':') && isQualifier(text.slice(1));
+  const qualifierAt = (value: unknown): Qualifier =>
+    typeof value === 'string'
+      ? textQualifier(value)
+      : isObject(value)
+        ? { kind: 'expression', node: value }
+        : { kind: 'none' };
+  if (delimiter === ':') return qualifierAt(following);
+  if (typeof following !== 'string') return { kind: 'none' };
+  const text = `${String(delimiter)}${following}`;
+  if (text === ':') return qualifierAt(next[2]);
+  return text.startsWith(':') ? textQualifier(text.slice(1)) : { kind: 'none' };
 }
 
-function isQualifier(text: string): boolean {
-  return /^[A-Za-z0-9_-]/.test(text) && !text.startsWith('$LATEST');
-}
-
-function mentionsUnqualified(text: string, physicalName: string, next: unknown[] | undefined): boolean {
+/**
+ * How each mention of `arn:…:function:<physicalName>` in `text` is qualified: the first that is not the alias, or
+ * undefined when every mention is (or names another function whose name merely begins the same).
+ */
+function arnQualifier(
+  text: string,
+  physicalName: string,
+  alias: string,
+  next: unknown[] | undefined,
+): Qualifier | undefined {
   const marker = `:function:${physicalName}`;
   for (let index = text.indexOf(marker); index !== -1; index = text.indexOf(marker, index + 1)) {
     const rest = text.slice(index + marker.length);
-    if (rest === '') {
-      if (!isQualifiedBy(next)) return true;
-    } else if (rest.startsWith(':')) {
-      if (!isQualifier(rest.slice(1))) return true;
-    } else if (!/^[A-Za-z0-9_-]/.test(rest)) {
-      // Not the prefix of a longer function name, and no qualifier: the bare function.
-      return true;
-    }
+    let qualifier: Qualifier;
+    if (rest === '') qualifier = joinQualifier(next);
+    else if (rest === ':' && next?.[0] === '') qualifier = joinQualifier([':', ...next.slice(1)]);
+    else if (rest.startsWith(':')) qualifier = textQualifier(rest.slice(1));
+    else if (/^[A-Za-z0-9_-]/.test(rest)) continue;
+    else qualifier = { kind: 'none' };
+    if (qualifier.kind !== 'text' || qualifier.text !== alias) return qualifier;
   }
-  return false;
+  return undefined;
+}
+
+function describeQualifier(text: string): string {
+  return /^[0-9]+$/.test(text) ? `version ${text}` : `alias "${text}"`;
 }
 
 /**
@@ -226,5 +316,6 @@ function walk(
 }
 
 export function describeFinding(f: BypassFinding): string {
-  return `${f.resource} (${f.resourceType}) at ${f.path} invokes function "${f.functionName}" without its alias${f.hint ? ` — ${f.hint}` : ''}`;
+  const how = f.through ? `through ${f.through} instead of its shifted alias` : 'without its alias';
+  return `${f.resource} (${f.resourceType}) at ${f.path} invokes function "${f.functionName}" ${how}${f.hint ? ` — ${f.hint}` : ''}`;
 }

@@ -2,7 +2,7 @@
  * Points what the framework wired to an alias at the plugin's alias. The plugin asks the framework to wire each
  * shifted function's events to its alias (the framework's `targetAlias`, the mechanism it uses for provisioned
  * concurrency), which emits `Fn::Join [":", [Fn.Arn, "<alias>"]]` and a `DependsOn` on the alias id. This pass turns
- * those, and anything aimed at the framework's own provisioned/SnapStart aliases, into a `Ref` of the plugin's alias
+ * those, and anything aimed at the framework's own provisioned/SnapStart/durable aliases (alias.ts absorbs them), into a `Ref` of the plugin's alias
  * (`Ref` of an AWS::Lambda::Alias is its ARN): one walk over the template for all functions.
  */
 import type { ShiftedFunction } from '../config/resolve';
@@ -33,6 +33,17 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
     for (const alias of frameworkAliases) byReplacedAlias.set(alias.logicalId, aliasLogicalId);
   }
 
+  // v4's provisioned-concurrency alias under the shifted alias's own name (`<Fn>ProvConc<Name>LambdaAlias`), absorbed
+  // by then (alias.ts): found by its id, looked for only when an id has its shape.
+  const replacedAlias = (id: string | undefined): string | undefined => {
+    if (id === undefined) return undefined;
+    const known = byReplacedAlias.get(id);
+    if (known !== undefined || !id.endsWith('LambdaAlias') || !id.includes('ProvConc')) return known;
+    const owner = functions
+      .filter((fn) => naming.isNamedProvisionedAlias(fn.normalizedName, id))
+      .sort((a, b) => b.normalizedName.length - a.normalizedName.length)[0];
+    return owner && naming.alias(owner.normalizedName);
+  };
   const aliasOf = (arn: unknown, qualifier: unknown): string | undefined => {
     const target = byFunction.get(getAttTarget(arn, 'Arn') ?? '');
     return target && typeof qualifier === 'string' && target.qualifiers.has(qualifier)
@@ -68,7 +79,7 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
         if (rewritten !== parts) return { 'Fn::Join': ['', rewritten.map((part) => mapValue(part, replace))] };
       }
     }
-    const aliasRef = byReplacedAlias.get(refTarget(node) ?? '');
+    const aliasRef = replacedAlias(refTarget(node));
     if (aliasRef !== undefined) return { Ref: aliasRef };
     return undefined;
   };
@@ -78,12 +89,12 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     let next = mapValue(resource, replace) as CfnResource;
     const original = dependsOnList(next.DependsOn);
-    if (original.some((id) => byReplacedAlias.has(id))) {
+    if (original.some((id) => replacedAlias(id) !== undefined)) {
       // The framework's DependsOn on the alias is redundant once the resource holds a Ref of it.
       const { DependsOn: _old, ...rest } = next;
       const { Properties } = rest;
       const referenced = (id: string): boolean => JSON.stringify(Properties ?? {}).includes(`{"Ref":"${id}"}`);
-      const kept = [...new Set(original.map((id) => byReplacedAlias.get(id) ?? id))].filter(
+      const kept = [...new Set(original.map((id) => replacedAlias(id) ?? id))].filter(
         (id) => !(aliasIds.has(id) && referenced(id)),
       );
       const unchanged = kept.length === original.length && kept.every((id, i) => id === original[i]);

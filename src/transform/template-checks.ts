@@ -100,7 +100,7 @@ export function checkNoBypass(template: CfnTemplate, shifted: readonly ShiftedFu
   throw new ServerlessError(
     [
       `Traffic would bypass the alias of ${[...new Set(findings.map((f) => `"${f.functionName}"`))].join(', ')}: these invoke the function itself, ` +
-        'so they would reach new code at once, unseen by the rollout:',
+        'a version or another alias of it, so they would reach code unseen by the rollout:',
       ...lines,
       'Fix: point them at the alias instead (Ref: <Function>TrafficShiftAlias, or the function ARN followed by ":<alias>"), ' +
         'or, for a deliberate exception, list the resource in deploymentSettings.allowBypass of that function.',

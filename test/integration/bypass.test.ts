@@ -1,7 +1,7 @@
 /**
  * The bypass check fires on what the user wrote in `resources:` (fixtures `bypass-*`): each fixture has a shifted
  * function `worker` (and a second shifted function, `other`) and one hand-written resource that invokes `worker`
- * without its alias. Packaged in stage `dev`, the build must stop with TRAFFIC_SHIFT_BYPASS, naming the resource, the
+ * without its alias: the bare function, or through another alias of it or a version. Packaged in stage `dev`, the build must stop with TRAFFIC_SHIFT_BYPASS, naming the resource, the
  * property path and the fix, and write no template. In stage `allowed` the fixture lists that resource in
  * `functions.worker.deploymentSettings.allowBypass` (through `${self:custom.bypassExceptions.${sls:stage}}`), and the
  * same service packages, the resource left as written.
@@ -30,6 +30,8 @@ interface BypassCase {
   /** The value at that property, unchanged when the resource is allowed. */
   property: string;
   value: unknown;
+  /** What it invokes instead of the alias, when not the bare function. */
+  through?: string;
 }
 
 const CASES: BypassCase[] = [
@@ -93,9 +95,29 @@ const CASES: BypassCase[] = [
       },
     ],
   },
+  {
+    fixture: 'bypass-other-alias',
+    what: 'an SNS subscription on another alias of the function, written in resources: (Ref of the alias)',
+    resource: 'HandSubscription',
+    type: 'AWS::SNS::Subscription',
+    at: 'Properties.Endpoint',
+    property: 'Endpoint',
+    value: { Ref: 'WarmAlias' },
+    through: 'alias "warm" (WarmAlias)',
+  },
+  {
+    fixture: 'bypass-version-qualifier',
+    what: "an EventBridge target whose ARN is the function's, qualified by a version number",
+    resource: 'HandRule',
+    type: 'AWS::Events::Rule',
+    at: 'Properties.Targets[0].Arn.Fn::Join[1][0]',
+    property: 'Targets',
+    value: [{ Id: 'worker', Arn: { 'Fn::Join': [':', [{ 'Fn::GetAtt': ['WorkerLambdaFunction', 'Arn'] }, '3']] } }],
+    through: 'version 3',
+  },
 ];
 
-describe.each(CASES)('$fixture: $what', ({ fixture, resource, type, at, property, value }) => {
+describe.each(CASES)('$fixture: $what', ({ fixture, resource, type, at, property, value, through }) => {
   let failure: PackagingFailure;
 
   beforeAll(async () => {
@@ -110,7 +132,8 @@ describe.each(CASES)('$fixture: $what', ({ fixture, resource, type, at, property
 
   it('names the function, the resource, its type and the property path, and nothing else', () => {
     const findings = failure.error.message.split('\n').filter((line) => line.startsWith('  - '));
-    expect(findings).toEqual([`  - ${resource} (${type}) at ${at} invokes function "worker" without its alias`]);
+    const how = through ? `through ${through} instead of its shifted alias` : 'without its alias';
+    expect(findings).toEqual([`  - ${resource} (${type}) at ${at} invokes function "worker" ${how}`]);
     expect(failure.error.message).toMatch(/^Traffic would bypass the alias of "worker": /);
   });
 

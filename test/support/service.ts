@@ -33,13 +33,19 @@ export function service(
  */
 export function compiledTemplate(
   functionNames: string[],
-  options: { alias?: string; provisioned?: string[] } = {},
+  /** `provisionedAlias`: the alias name v4 gives the provisioned functions' alias (`provisionedConcurrency.alias`). */
+  options: { alias?: string; provisioned?: string[]; provisionedAlias?: string } = {},
 ): CfnTemplate {
   const resources: CfnTemplate['Resources'] = {};
   for (const name of functionNames) {
     const fn = upperFirst(name);
-    const qualifier = options.provisioned?.includes(name) ? 'provisioned' : (options.alias ?? 'live');
-    const aliasId = options.provisioned?.includes(name) ? `${fn}ProvConcLambdaAlias` : `${fn}TrafficShiftAlias`;
+    const provisionedName = options.provisionedAlias ?? 'provisioned';
+    const qualifier = options.provisioned?.includes(name) ? provisionedName : (options.alias ?? 'live');
+    const aliasId = !options.provisioned?.includes(name)
+      ? `${fn}TrafficShiftAlias`
+      : options.provisionedAlias === undefined
+        ? `${fn}ProvConcLambdaAlias`
+        : `${fn}ProvConc${upperFirst(options.provisionedAlias)}LambdaAlias`;
     resources[`${fn}LambdaFunction`] = {
       Type: 'AWS::Lambda::Function',
       Properties: {
@@ -59,7 +65,7 @@ export function compiledTemplate(
         Properties: {
           FunctionName: { Ref: `${fn}LambdaFunction` },
           FunctionVersion: { 'Fn::GetAtt': [`${fn}LambdaVersionAbc123`, 'Version'] },
-          Name: 'provisioned',
+          Name: provisionedName,
           ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 3 },
         },
         DependsOn: `${fn}LambdaFunction`,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import { resolveSettings, type ShiftedFunction } from '../../../src/config/resolve';
 import { applyTrafficShift } from '../../../src/transform';
 import { findBypasses } from '../../../src/transform/bypass-check';
@@ -150,6 +152,140 @@ describe('findBypasses', () => {
     ['DependsOn only', { Type: 'AWS::SNS::Topic', DependsOn: 'ApiLambdaFunction' }],
   ])('accepts %s', (_name, resource) => {
     expect(findBypasses(templateWith({ Fine: resource }), shifted())).toEqual([]);
+  });
+});
+
+describe('any qualifier other than the alias name is a bypass', () => {
+  const warmAlias: CfnResource = {
+    Type: 'AWS::Lambda::Alias',
+    Properties: { FunctionName: { Ref: 'ApiLambdaFunction' }, FunctionVersion: '3', Name: 'warm' },
+  };
+  const version: CfnResource = {
+    Type: 'AWS::Lambda::Version',
+    Properties: { FunctionName: { Ref: 'ApiLambdaFunction' } },
+  };
+  const subscription = (endpoint: unknown): CfnResource => ({
+    Type: 'AWS::SNS::Subscription',
+    Properties: { Protocol: 'lambda', Endpoint: endpoint },
+  });
+
+  it.each<[string, CfnResource, string, string]>([
+    [
+      'ARN joined with another alias',
+      subscription({ 'Fn::Join': [':', [arn, 'warm']] }),
+      'Properties.Endpoint.Fn::Join[1][0]',
+      'alias "warm"',
+    ],
+    [
+      'ARN joined with a version number',
+      subscription({ 'Fn::Join': ['', [arn, ':', '3']] }),
+      'Properties.Endpoint.Fn::Join[1][0]',
+      'version 3',
+    ],
+    [
+      'ARN inside a URI, qualified by another alias',
+      {
+        Type: 'AWS::ApiGateway::Method',
+        Properties: { Uri: { 'Fn::Join': ['', ['x/', arn, ':provisioned/invocations']] } },
+      },
+      'Properties.Uri.Fn::Join[1][1]',
+      'alias "provisioned"',
+    ],
+    [
+      'Fn::Sub with another alias',
+      subscription({ 'Fn::Sub': '${ApiLambdaFunction.Arn}:warm' }),
+      'Properties.Endpoint',
+      'alias "warm"',
+    ],
+    [
+      'literal ARN with a version',
+      subscription('arn:aws:lambda:us-east-1:123456789012:function:svc-prod-api:7'),
+      'Properties.Endpoint',
+      'version 7',
+    ],
+    [
+      'Ref of an alias written in resources:',
+      subscription({ Ref: 'WarmAlias' }),
+      'Properties.Endpoint',
+      'alias "warm" (WarmAlias)',
+    ],
+    [
+      'Fn::Sub of that alias',
+      subscription({ 'Fn::Sub': '${WarmAlias}' }),
+      'Properties.Endpoint',
+      'alias "warm" (WarmAlias)',
+    ],
+    [
+      'a function URL on another alias',
+      { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: arn, Qualifier: 'warm', AuthType: 'NONE' } },
+      'Properties.TargetFunctionArn',
+      'alias "warm"',
+    ],
+    [
+      'a function URL on a version resource',
+      { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: { Ref: 'ApiVersion' }, AuthType: 'NONE' } },
+      'Properties.TargetFunctionArn',
+      'version ApiVersion',
+    ],
+    [
+      'async settings qualified by a version resource',
+      {
+        Type: 'AWS::Lambda::EventInvokeConfig',
+        Properties: {
+          FunctionName: { Ref: 'ApiLambdaFunction' },
+          Qualifier: { 'Fn::GetAtt': ['ApiVersion', 'Version'] },
+        },
+      },
+      'Properties.FunctionName',
+      'version ApiVersion',
+    ],
+    [
+      'a qualifier the check cannot read',
+      subscription({ 'Fn::Join': [':', [arn, { Ref: 'AliasName' }]] }),
+      'Properties.Endpoint.Fn::Join[1][0]',
+      'a qualifier computed by Ref, which the check cannot read as alias "live",',
+    ],
+  ])('finds %s', (_name, resource, path, through) => {
+    const template = templateWith({ Invoker: resource, WarmAlias: warmAlias, ApiVersion: version });
+    expect(findBypasses(template, shifted())).toEqual([
+      { functionName: 'api', resource: 'Invoker', resourceType: resource.Type, path, through },
+    ]);
+  });
+
+  it('says what it goes through in the error, and allowBypass lets it through', () => {
+    const template = templateWith({ Hand: subscription({ Ref: 'WarmAlias' }), WarmAlias: warmAlias });
+    const run = (allowBypass: string[]) =>
+      applyTrafficShift(resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass } })), template);
+    expect(() => run([])).toThrow(
+      'Hand (AWS::SNS::Subscription) at Properties.Endpoint invokes function "api" through alias "warm" (WarmAlias) instead of its shifted alias',
+    );
+    expect(run(['Hand']).template.Resources.Hand).toEqual(subscription({ Ref: 'WarmAlias' }));
+  });
+
+  it('fails the build with the message docs/event-sources.md shows', () => {
+    const docs = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'event-sources.md'), 'utf8');
+    const shown = /```\n(Traffic would bypass[^`]*)\n```/.exec(docs)?.[1];
+    const template = templateWith({
+      MySubscription: subscription(arn),
+      WarmAlias: warmAlias,
+      WarmRule: { Type: 'AWS::Events::Rule', Properties: { Targets: [{ Id: 'warm', Arn: { Ref: 'WarmAlias' } }] } },
+    });
+    expect(() =>
+      applyTrafficShift(resolveSettings(service({ api: { type: 'Canary10Percent5Minutes' } })), template),
+    ).toThrow(shown);
+    expect(shown).toContain('through alias "warm" (WarmAlias)');
+  });
+
+  it('the alias resource itself, and a URL or async settings on the alias name, are no bypass', () => {
+    const template = templateWith({
+      WarmAlias: warmAlias,
+      Url: { Type: 'AWS::Lambda::Url', Properties: { TargetFunctionArn: arn, Qualifier: 'live', AuthType: 'NONE' } },
+      Async: {
+        Type: 'AWS::Lambda::EventInvokeConfig',
+        Properties: { FunctionName: 'svc-prod-api', Qualifier: 'live' },
+      },
+    });
+    expect(findBypasses(template, shifted())).toEqual([]);
   });
 });
 

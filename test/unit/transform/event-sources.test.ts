@@ -334,7 +334,7 @@ describe('the bypass check and the event list', () => {
       },
     };
     expect(() => applyTrafficShift(settings(), withResources({ CloudFrontDistribution: distribution }))).toThrow(
-      /CloudFrontDistribution \(AWS::CloudFront::Distribution\) at Properties\.DistributionConfig\.DefaultCacheBehavior\.LambdaFunctionAssociations\[0\]\.LambdaFunctionARN invokes function "api" without its alias — Lambda@Edge runs a published version.*enabled: false/,
+      /CloudFrontDistribution \(AWS::CloudFront::Distribution\) at Properties\.DistributionConfig\.DefaultCacheBehavior\.LambdaFunctionAssociations\[0\]\.LambdaFunctionARN invokes function "api" through version ApiLambdaVersionAbc123 instead of its shifted alias — Lambda@Edge runs a published version.*enabled: false/,
     );
   });
 
@@ -530,13 +530,17 @@ describe('AppSync data sources and Lambda authorizers', () => {
     expect((template.Resources.Data?.Properties as any).LambdaConfig).toEqual({ LambdaFunctionArn: alias });
   });
 
-  it('a data source already qualified with another alias or a version is left as it is', () => {
+  it('a data source already qualified with another alias is left as it is: a bypass, unless allowed', () => {
     const qualified = { 'Fn::Join': [':', [arn, 'blue']] };
     const data = {
       Type: 'AWS::AppSync::DataSource',
       Properties: { Name: 'items', Type: 'AWS_LAMBDA', LambdaConfig: { LambdaFunctionArn: qualified } },
     };
-    const { template } = applyTrafficShift(settings(), withResources({ Data: data }));
+    expect(() => applyTrafficShift(settings(), withResources({ Data: data }))).toThrow(
+      'Data (AWS::AppSync::DataSource) at Properties.LambdaConfig.LambdaFunctionArn.Fn::Join[1][0] invokes function "api" through alias "blue" instead of its shifted alias',
+    );
+    const allowed = resolveSettings(service({ api: { type: 'Canary10Percent5Minutes', allowBypass: ['Data'] } }));
+    const { template } = applyTrafficShift(allowed, withResources({ Data: data }));
     expect((template.Resources.Data?.Properties as any).LambdaConfig).toEqual({ LambdaFunctionArn: qualified });
   });
 

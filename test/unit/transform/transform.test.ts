@@ -102,6 +102,56 @@ describe('applyTrafficShift', () => {
     expect(JSON.stringify(template)).not.toContain('provisioned');
   });
 
+  it("absorbs v4's provisioned-concurrency alias named as the shifted alias (provisionedConcurrency.alias: live)", () => {
+    const input = compiledTemplate(['api'], { provisioned: ['api'], provisionedAlias: 'live' });
+    expect(input.Resources.ApiProvConcLiveLambdaAlias?.Properties?.Name).toBe('live');
+    const { template } = transform({ api: canary }, input);
+    expect(Object.keys(template.Resources).filter((id) => id.includes('ProvConc'))).toEqual([]);
+    expect(template.Resources.ApiTrafficShiftAlias?.Properties?.ProvisionedConcurrencyConfig).toEqual({
+      ProvisionedConcurrentExecutions: 3,
+    });
+    expect(template.Resources.ApiLambdaPermissionApiGateway?.Properties?.FunctionName).toEqual({
+      Ref: 'ApiTrafficShiftAlias',
+    });
+    expect(template.Resources.ApiGatewayMethodApiGet?.DependsOn).toBe('ApiLambdaPermissionApiGateway');
+    expect(JSON.stringify(template)).not.toContain('ProvConc');
+  });
+
+  it("refuses v4's provisioned-concurrency alias under another name: every event would go through it, past the rollout", () => {
+    const input = compiledTemplate(['api'], { provisioned: ['api'], provisionedAlias: 'warm' });
+    const run = () => transform({ api: canary }, input);
+    expect(run).toThrow(expect.objectContaining({ code: 'TRAFFIC_SHIFT_BYPASS' }));
+    expect(run).toThrow(
+      'Function "api" has its provisioned concurrency on an alias of its own, "warm" (functions.api.provisionedConcurrency.alias, ApiProvConcWarmLambdaAlias): ' +
+        "the framework sends the function's events through that alias, which serves each new version at once, past the rollout. " +
+        'The provisioned concurrency of a shifted function goes on the alias that carries its traffic, "live": remove provisionedConcurrency.alias ' +
+        '(the plugin moves the concurrency to "live") or set it to "live".',
+    );
+  });
+
+  it("absorbs v4's durable-function alias like the provisioned and SnapStart ones", () => {
+    const input = compiledTemplate(['api']);
+    input.Resources.ApiDurableLambdaAlias = {
+      Type: 'AWS::Lambda::Alias',
+      Properties: {
+        FunctionName: { Ref: 'ApiLambdaFunction' },
+        FunctionVersion: { 'Fn::GetAtt': ['ApiLambdaVersionAbc123', 'Version'] },
+        Name: 'durable',
+      },
+    };
+    input.Resources.Invoker = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { Protocol: 'lambda', Endpoint: { Ref: 'ApiDurableLambdaAlias' } },
+      DependsOn: 'ApiDurableLambdaAlias',
+    };
+    const { template } = transform({ api: canary }, input);
+    expect(template.Resources.ApiDurableLambdaAlias).toBeUndefined();
+    expect(template.Resources.Invoker).toEqual({
+      Type: 'AWS::SNS::Subscription',
+      Properties: { Protocol: 'lambda', Endpoint: { Ref: 'ApiTrafficShiftAlias' } },
+    });
+  });
+
   it('creates one custom deployment config per distinct shape, shared by the functions that use it', () => {
     const custom = { type: 'Canary25Percent7Minutes', newVersionAlarms: false };
     const { template, plan } = transform(
