@@ -3,7 +3,9 @@
  * `npm run check:packed` (run by .ci/run): installs the package as users get it — `npm pack`, then `npm install` of
  * the tarball into a fresh service outside the repository — and packages that service with the Serverless Framework
  * of this repository. Fails when the tarball lacks a file the plugin loads, ships a source map or a source file, or
- * the installed plugin does not shift the service's function.
+ * the installed plugin does not shift the service's function. Then, for a Serverless Framework v4 user, resolves the
+ * same install beside `serverless@^4` (`npm install --dry-run`: npm builds the dependency tree, downloads nothing and
+ * runs nothing); fails when npm refuses it (ERESOLVE on the peer dependency).
  */
 'use strict';
 
@@ -81,6 +83,23 @@ try {
     fail('the installed plugin did not add ApiTrafficShiftAlias with its CodeDeploy update policy');
   }
   console.log('check-packed: the packed plugin installs into a fresh service and shifts its function');
+
+  const v4Service = path.join(work, 'service-v4');
+  fs.mkdirSync(v4Service);
+  fs.writeFileSync(
+    path.join(v4Service, 'package.json'),
+    JSON.stringify({ name: 'packed-check-v4', private: true, devDependencies: { serverless: '^4' } }, null, 2),
+  );
+  try {
+    execFileSync(
+      'npm',
+      ['install', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund', path.join(work, packed.filename)],
+      { cwd: v4Service, encoding: 'utf8', stdio: 'pipe' },
+    );
+  } catch (error) {
+    fail(`npm refuses to install the plugin beside serverless@^4:\n${error.stderr || error.message}`);
+  }
+  console.log('check-packed: npm resolves the packed plugin beside serverless@^4 (Serverless Framework v4)');
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
