@@ -18,7 +18,8 @@ class TrafficShiftPlugin {
       usage: 'Traffic shifting of Lambda aliases (serverless-traffic-shift)',
       commands: {
         plan: {
-          usage: 'Package the service and show, per function, how its next deploy shifts traffic (no AWS calls)',
+          usage:
+            'Package the service and show, per function, how its next deploy shifts traffic (no AWS calls; Serverless Framework v4 looks up the deployment bucket when it has credentials)',
           lifecycleEvents: ['plan'],
           options: {
             json: { usage: 'Print the plan as JSON on standard output, for scripts', type: 'boolean' },
@@ -57,7 +58,8 @@ class TrafficShiftPlugin {
 
   private async showPlan(input: PluginInput): Promise<void> {
     this.fullPlan = true;
-    await input.serverless.pluginManager.spawn('package');
+    const { packageForPlan } = require('./plan/package-for-plan') as typeof import('./plan/package-for-plan');
+    await packageForPlan(input.serverless, createLogger(this.utils));
     const plan = this.packagingPart?.plan;
     if (!plan) return;
     const { renderPlan } = require('./plan/plan-text') as typeof import('./plan/plan-text');

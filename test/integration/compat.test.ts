@@ -1,9 +1,14 @@
 /**
- * Compatibility matrix (issue 6): the same services packaged by a spawned `serverless package` of
+ * Compatibility matrix: the same services packaged by a spawned `serverless package` of
  * - serverless 3.40.0 (the root devDependency: the reference),
  * - osls 3.x (compat/osls3) and osls 4.x (compat/osls4), each installed in a directory of its own because its
  *   `serverless` bin would replace serverless@3.40.0's at the root (`npm ci --prefix compat/osls3`, as .ci/run does),
- * must give the plugin's resources and wiring exactly as serverless 3.40.0 does. The services: the example service
+ * - the Serverless Framework v4.9.1 engine (lib/ of its repository at tag v4.9.1, MIT), kept beside the repository in
+ *   ../shared/frameworks/serverless-v4.9.1 and run by compat/v4/run.mjs in place of v4's CLI (which cannot run here:
+ *   it downloads the framework and needs a licence), with its npm dependencies from compat/v4 (`npm ci --prefix
+ *   compat/v4`) and stand-ins for its private core (compat/v4/sf-core: no login, no licence, no AWS); all its own
+ *   package lifecycle runs, from package:cleanup through package:compileFunctions to aws:package:finalize,
+ * must give the plugin's resources and wiring, and its summary, exactly as serverless 3.40.0 does. The services: the example service
  * (stage prod, serverless-offline loaded), the fixtures `strategies` (every strategy kind but BlueGreen),
  * `health-generated` (BlueGreen, generated hooks, triggers), `health-hooks` (hooks of the service, their roles),
  * `health-alerts` (serverless-plugin-aws-alerts) and compat/services/bundled (serverless-esbuild bundling TypeScript
@@ -14,7 +19,11 @@
  * files package the fixtures in parallel), where the plugin is listed by its package name, as users list it, and
  * resolves through a stub node_modules/serverless-traffic-shift that loads this repository: osls 4 accepts only
  * package names and `./` paths inside the service in `plugins`, not `../../..`. `frameworkVersion` is set to the
- * framework's major version (osls 4 refuses `frameworkVersion: '3'`). Nothing reaches the network.
+ * framework's major version (osls 4 refuses `frameworkVersion: '3'`). Under v4 a service loading serverless-esbuild
+ * sets `build.esbuild: false`, as v4 requires for that plugin. Nothing reaches the network.
+ *
+ * `serverless traffic plan` of the example service, without AWS credentials, prints the same plan on v4 as on
+ * serverless 3.40.0 (v4 looks up the deployment bucket while packaging; the plugin skips that for the plan).
  */
 import { execFile } from 'child_process';
 import { existsSync, promises as fs, readFileSync } from 'fs';
@@ -45,6 +54,9 @@ interface Framework {
   id: string;
   label: string;
   bin: string;
+  /** Arguments before the command (the v4 runner's script). */
+  args?: string[];
+  env?: Record<string, string>;
   major: 3 | 4;
   /** Why it cannot run here, when it cannot. */
   missing?: string;
@@ -69,13 +81,37 @@ function osls(major: 3 | 4): Framework {
   };
 }
 
+/** Where the v4.9.1 engine is kept: beside the repository, never in it. */
+const V4_ENGINE = path.resolve(REPO_ROOT, '..', 'shared', 'frameworks', 'serverless-v4.9.1');
+
+function v4(): Framework {
+  const dir = path.join(REPO_ROOT, 'compat', 'v4');
+  const missing = !existsSync(path.join(V4_ENGINE, 'lib', 'serverless.js'))
+    ? `${path.relative(REPO_ROOT, V4_ENGINE)} is missing (the Serverless Framework v4.9.1 engine: lib/ of its repository at tag v4.9.1, kept beside this repository)`
+    : !existsSync(path.join(dir, 'node_modules', 'ajv'))
+      ? `${path.relative(REPO_ROOT, path.join(dir, 'node_modules'))} is missing (run "npm ci --prefix compat/v4")`
+      : undefined;
+  return {
+    id: 'v4',
+    label: 'serverless 4.9.1 engine',
+    bin: process.execPath,
+    args: [path.join(dir, 'run.mjs')],
+    // Its schema validators are cached under this directory instead of the home directory.
+    env: { SERVERLESS_V4_ENGINE: V4_ENGINE, SLS_SCHEMA_CACHE_BASE_DIR: path.join(WORK_DIR, 'v4-schema-cache') },
+    major: 4,
+    ...(missing !== undefined && { missing }),
+  };
+}
+
 const REFERENCE: Framework = {
   id: 'serverless3',
   label: 'serverless 3.40.0',
   bin: path.join(REPO_ROOT, 'node_modules', '.bin', 'serverless'),
   major: 3,
 };
-const OSLS: Framework[] = [osls(3), osls(4)];
+const V4 = v4();
+/** Each compared with the reference. */
+const OSLS: Framework[] = [osls(3), osls(4), V4];
 const FRAMEWORKS = [REFERENCE, ...OSLS.filter((f) => f.missing === undefined)];
 
 interface Service {
@@ -142,15 +178,20 @@ const FAILING: Service = {
 interface Run {
   exitCode: number;
   output: string;
+  stdout: string;
   ms: number;
   template?: CfnTemplate;
   /** The .zip files the framework wrote, by name. */
   artifacts: Map<string, Buffer>;
 }
 
-/** A copy of the service for one framework, listing the plugin by its package name. */
-async function prepare(service: Service, framework: Framework): Promise<string> {
-  const dir = path.join(WORK_DIR, framework.id, service.name);
+/** A copy of the service for one framework and command, listing the plugin by its package name. */
+async function prepare(service: Service, framework: Framework, command: string[]): Promise<string> {
+  const dir = path.join(
+    WORK_DIR,
+    framework.id,
+    [service.name, ...command.filter((word) => word !== 'package')].join('-'),
+  );
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
   for (const entry of await fs.readdir(service.source)) {
@@ -167,6 +208,10 @@ async function prepare(service: Service, framework: Framework): Promise<string> 
   configuration.plugins = plugins.map((entry) => (isThisPlugin(entry) ? PLUGIN_NAME : entry));
   configuration.frameworkVersion = String(framework.major);
   service.edit?.(configuration);
+  // v4 bundles TypeScript itself and refuses serverless-esbuild unless its own build is off.
+  if (framework.id === 'v4' && plugins.includes('serverless-esbuild')) {
+    configuration.build = { ...(configuration.build as object | undefined), esbuild: false };
+  }
   // JSON is valid YAML; the framework resolves the ${...} variables it kept as strings.
   await fs.writeFile(path.join(dir, 'serverless.yml'), JSON.stringify(configuration, null, 2));
   const stub = path.join(dir, 'node_modules', PLUGIN_NAME);
@@ -179,10 +224,11 @@ async function prepare(service: Service, framework: Framework): Promise<string> 
   return dir;
 }
 
-async function packageWith(service: Service, framework: Framework): Promise<Run> {
-  const cwd = await prepare(service, framework);
+async function packageWith(service: Service, framework: Framework, command = ['package']): Promise<Run> {
+  const cwd = await prepare(service, framework, command);
   const env = {
     ...process.env,
+    ...framework.env,
     SLS_TELEMETRY_DISABLED: '1',
     SLS_TRACKING_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
@@ -190,18 +236,20 @@ async function packageWith(service: Service, framework: Framework): Promise<Run>
     NO_COLOR: '1',
   };
   const started = Date.now();
-  const { exitCode, output } = await new Promise<{ exitCode: number; output: string }>((resolve, reject) => {
-    execFile(
-      framework.bin,
-      ['package', '--stage', service.stage],
-      { cwd, env, timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number')
-          reject(new Error(`${framework.label} in ${cwd}: ${error.message}\n${stdout}\n${stderr}`));
-        else resolve({ exitCode: error ? (error.code as number) : 0, output: `${stdout}\n${stderr}` });
-      },
-    );
-  });
+  const { exitCode, output, stdout } = await new Promise<{ exitCode: number; output: string; stdout: string }>(
+    (resolve, reject) => {
+      execFile(
+        framework.bin,
+        [...(framework.args ?? []), ...command, '--stage', service.stage],
+        { cwd, env, timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number')
+            reject(new Error(`${framework.label} in ${cwd}: ${error.message}\n${stdout}\n${stderr}`));
+          else resolve({ exitCode: error ? (error.code as number) : 0, output: `${stdout}\n${stderr}`, stdout });
+        },
+      );
+    },
+  );
   const ms = Date.now() - started;
   const artifacts = new Map<string, Buffer>();
   const outputDir = path.join(cwd, '.serverless');
@@ -213,7 +261,7 @@ async function packageWith(service: Service, framework: Framework): Promise<Run>
   const template = existsSync(templateFile)
     ? (JSON.parse(await fs.readFile(templateFile, 'utf8')) as CfnTemplate)
     : undefined;
-  return { exitCode, output, ms, artifacts, ...(template && { template }) };
+  return { exitCode, output, stdout, ms, artifacts, ...(template && { template }) };
 }
 
 /**
@@ -248,7 +296,12 @@ function footprint(template: CfnTemplate): {
 }
 
 const runs = new Map<string, Promise<Run>>();
-const key = (service: Service, framework: Framework): string => `${framework.id}/${service.name}`;
+const key = (service: Service, framework: Framework, command = PACKAGE): string =>
+  `${framework.id}/${service.name}/${command.join(' ')}`;
+const PACKAGE = ['package'];
+const PLAN = ['traffic', 'plan'];
+/** `traffic plan` without credentials: on the reference and on v4, whose packaging looks up the bucket in AWS. */
+const PLANNED = SERVICES[0] as Service;
 
 /** At most `concurrency` tasks at once. */
 function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
@@ -270,16 +323,23 @@ function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T>
 function startAll(): void {
   const limit = limiter(CONCURRENCY);
   const started = Date.now();
-  const all = [...SERVICES, FAILING].flatMap((service) =>
-    FRAMEWORKS.map((framework) => {
-      const run = limit(() => packageWith(service, framework));
-      runs.set(key(service, framework), run);
-      return run.then(
-        (r) => `${framework.label.padEnd(18)} ${service.name.padEnd(28)} exit ${r.exitCode} ${r.ms} ms`,
-        (error: Error) => `${framework.label.padEnd(18)} ${service.name.padEnd(28)} ${error.message.split('\n')[0]}`,
-      );
-    }),
-  );
+  const jobs = [
+    ...[...SERVICES, FAILING].flatMap((service) =>
+      FRAMEWORKS.map((framework) => ({ service, framework, command: PACKAGE })),
+    ),
+    ...[REFERENCE, V4]
+      .filter((framework) => framework.missing === undefined)
+      .map((framework) => ({ service: PLANNED, framework, command: PLAN })),
+  ];
+  const all = jobs.map(({ service, framework, command }) => {
+    const run = limit(() => packageWith(service, framework, command));
+    runs.set(key(service, framework, command), run);
+    const what = `${service.name} (${command.join(' ')})`;
+    return run.then(
+      (r) => `${framework.label.padEnd(24)} ${what.padEnd(40)} exit ${r.exitCode} ${r.ms} ms`,
+      (error: Error) => `${framework.label.padEnd(24)} ${what.padEnd(40)} ${error.message.split('\n')[0]}`,
+    );
+  });
   void Promise.all(all).then((lines) =>
     console.log(
       `compat: ${lines.length} packagings in ${Date.now() - started} ms, ${CONCURRENCY} at a time\n${lines.join('\n')}`,
@@ -287,14 +347,18 @@ function startAll(): void {
   );
 }
 
-async function result(service: Service, framework: Framework): Promise<Run> {
-  const run = runs.get(key(service, framework));
-  if (!run) throw new Error(`No packaging of ${service.name} with ${framework.label} was started`);
+async function result(service: Service, framework: Framework, command = PACKAGE): Promise<Run> {
+  const run = runs.get(key(service, framework, command));
+  if (!run) throw new Error(`No ${command.join(' ')} of ${service.name} with ${framework.label} was started`);
   return run;
 }
 
-async function packaged(service: Service, framework: Framework): Promise<Run & { template: CfnTemplate }> {
-  const run = await result(service, framework);
+async function packaged(
+  service: Service,
+  framework: Framework,
+  command = PACKAGE,
+): Promise<Run & { template: CfnTemplate }> {
+  const run = await result(service, framework, command);
   if (run.exitCode !== 0 || !run.template)
     throw new Error(`${framework.label} failed to package ${service.name} (exit ${run.exitCode}):\n${run.output}`);
   return run as Run & { template: CfnTemplate };
@@ -316,7 +380,8 @@ for (const framework of OSLS) {
 describe.each(SERVICES)('$name', (service) => {
   it(`${REFERENCE.label} packages it with the plugin and the other plugins loaded (the reference)`, async () => {
     const { template, output, artifacts } = await packaged(service, REFERENCE);
-    expect(output).toContain('serverless-traffic-shift:');
+    expect(summary(output)[0]).toBe('serverless-traffic-shift:');
+    expect(summary(output).length).toBeGreaterThan(1);
     const { resources, references } = footprint(template);
     expect(Object.keys(resources)).toEqual(expect.arrayContaining([expect.stringMatching(/TrafficShiftAlias$/)]));
     expect([...new Set(Object.keys(references).map((at) => at.split('.')[0]))].sort()).toEqual(service.wiredFrom);
@@ -332,9 +397,36 @@ describe.each(SERVICES)('$name', (service) => {
     it(title, async () => {
       const reference = await packaged(service, REFERENCE);
       const run = await packaged(service, framework);
-      expect(run.output).toContain('serverless-traffic-shift:');
+      expect(summary(run.output)).toEqual(summary(reference.output));
       expect(footprint(run.template)).toEqual(footprint(reference.template));
       service.check?.(run.template, run.artifacts);
+    });
+  }
+});
+
+/** The plugin's summary after packaging: "serverless-traffic-shift:" and its indented lines. */
+function summary(output: string): string[] {
+  const lines = output.split('\n');
+  const start = lines.indexOf('serverless-traffic-shift:');
+  if (start < 0) return [];
+  const end = lines.findIndex((line, i) => i > start && !line.startsWith('  '));
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+describe(`traffic plan without AWS credentials (${PLANNED.name})`, () => {
+  const title = `${V4.label}: plans without the deployment bucket lookup, says so, and prints the plan ${REFERENCE.label} prints`;
+  if (V4.missing !== undefined) {
+    it.skip(`${title} [SKIPPED: ${V4.missing}]`, () => undefined);
+  } else {
+    it(title, async () => {
+      const reference = await packaged(PLANNED, REFERENCE, PLAN);
+      const run = await packaged(PLANNED, V4, PLAN);
+      expect(reference.stdout).toMatch(/^Traffic plan for stage "prod"\n\napi: /);
+      expect(run.stdout).toBe(reference.stdout);
+      expect(run.output).toContain(
+        'serverless-traffic-shift: no AWS credentials: planned without the deployment bucket lookup that Serverless Framework v4 makes while packaging.',
+      );
+      expect(reference.output).not.toContain('no AWS credentials');
     });
   }
 });
