@@ -6,10 +6,10 @@
  * The engine is used from where it is kept, `../shared/frameworks/serverless-v4.9.1` beside the repository (or
  * SERVERLESS_V4_ENGINE): loader.mjs resolves its npm dependencies from this directory and its imports of v4's private
  * core (@serverlessinc/sf-core) from ./sf-core, stand-ins with no login or licence code. What v4's core does before
- * the engine runs, the runner does with serverless 3.40 from the repository's node_modules: it reads serverless.yml
- * and resolves its variables (${opt:…}, ${sls:…}, ${self:…}, ${env:…}). Then, as v4's core does, it constructs the
- * engine's Serverless with the service, the command, its options and an AWS credential provider, and runs init() and
- * run(): every lifecycle event with the engine's own plugins and the service's.
+ * the engine runs, the runner does with serverless 3.40 from the repository's node_modules: it reads
+ * serverless.yml and resolves its variables (${opt:…}, ${sls:…}, ${self:…}, ${env:…}). Then, as v4's core does, it
+ * constructs the engine's Serverless with the service, the command, its options and an AWS credential provider, and
+ * runs init() and run(): every lifecycle event with the engine's own plugins and the service's.
  *
  * No AWS: the credential provider fails, as it does for a user without credentials. For `package`, v4's
  * package:initialize looks the deployment bucket up in AWS first; the runner gives the engine's package plugin a

@@ -12,14 +12,14 @@
  *   an unhandled rejection). Temporary credentials (those with a session token) are given an expiry of
  *   `V4_SESSION_REFRESH_MS`, so a rollout that outlasts a role session asks the framework again (v4.9.1 hands back
  *   the credentials it cached; later v4 resolves them again, renewing the session).
- * Whatever fails — a rejected promise, a throw, credentials without a key — becomes `TRAFFIC_SHIFT_AWS_CREDENTIALS`, naming
- * the cause.
+ * Whatever fails — a rejected promise, a throw, credentials without a key — becomes `TRAFFIC_SHIFT_AWS_CREDENTIALS`
+ * (the code of AWS refusing the credentials, ./aws-errors.ts), naming the cause.
  */
 import { ServerlessError } from '../errors';
 import type { AwsProvider } from '../framework';
 import { errorText, type Credentials } from './aws';
 
-/** How long v4's temporary credentials are used before the framework is asked again (the SDK renews 5 minutes early). */
+/** How long v4's temporary credentials serve before the framework is asked again (the SDK renews 5 minutes early). */
 export const V4_SESSION_REFRESH_MS = 15 * 60_000;
 
 interface Identity {

@@ -2,8 +2,9 @@
  * Points what the framework wired to an alias at the plugin's alias. The plugin asks the framework to wire each
  * shifted function's events to its alias (the framework's `targetAlias`, the mechanism it uses for provisioned
  * concurrency), which emits `Fn::Join [":", [Fn.Arn, "<alias>"]]` and a `DependsOn` on the alias id. This pass turns
- * those, and anything aimed at the framework's own provisioned/SnapStart/durable aliases (alias.ts absorbs them), into a `Ref` of the plugin's alias
- * (`Ref` of an AWS::Lambda::Alias is its ARN): one walk over the template for all functions.
+ * those, and anything aimed at the framework's own provisioned/SnapStart/durable aliases (alias.ts absorbs them), into
+ * a `Ref` of the plugin's alias (`Ref` of an AWS::Lambda::Alias is its ARN): one walk over the template for all
+ * functions.
  */
 import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';

@@ -81,8 +81,10 @@ function osls(major: 3 | 4): Framework {
   };
 }
 
-/** Where the v4.9.1 engine is kept: beside the repository, never in it. */
-const V4_ENGINE = path.resolve(REPO_ROOT, '..', 'shared', 'frameworks', 'serverless-v4.9.1');
+/** Where the v4.9.1 engine is kept: beside the repository, never in it (SERVERLESS_V4_ENGINE names another copy). */
+const V4_ENGINE = path.resolve(
+  process.env.SERVERLESS_V4_ENGINE ?? path.join(REPO_ROOT, '..', 'shared', 'frameworks', 'serverless-v4.9.1'),
+);
 
 function v4(): Framework {
   const dir = path.join(REPO_ROOT, 'compat', 'v4');
