@@ -2,8 +2,9 @@
  * A Lambda alias name is unique per function, and CloudFormation creates a resource before it deletes the one it
  * replaces: two aliases of one function with the same name can never both be created. This check stops the build when
  * the template already holds an alias of a shifted function with the name the plugin gives its own (one written in
- * `resources:`, or added by another plugin). The framework's provisioned-concurrency and SnapStart aliases are not
- * in its way: the plugin's alias takes their place (alias.ts). An alias of that name that the deployed stack holds
+ * `resources:`, or added by another plugin). The framework's provisioned-concurrency, SnapStart and (v4) durable
+ * aliases are not in its way, nor v4's provisioned-concurrency alias named as the plugin's: the plugin's alias takes
+ * their place (alias.ts). An alias of that name that the deployed stack holds
  * under another logical id is a deploy-time matter (deploy/alias-takeover.ts). Pure.
  */
 import type { ShiftedFunction } from '../config/resolve';
