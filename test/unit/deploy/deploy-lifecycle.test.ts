@@ -115,7 +115,7 @@ describe('before the deploy: an alias weighted by hand', () => {
     await expect(runHooks(ctx, ['before:deploy:deploy'])).resolves.toBeDefined();
     expect(out.warnings).toEqual([
       expect.stringMatching(
-        /^serverless-traffic-shift: could not check the aliases before deploying \(ServerlessError: could not get the AWS credentials: SSO session expired\); deploying anyway/,
+        /^serverless-traffic-shift: could not check the aliases before deploying \(ServerlessError: could not get the AWS credentials: SSO session expired \[TRAFFIC_SHIFT_CREDENTIALS\]\); deploying anyway/,
       ),
     ]);
   });
