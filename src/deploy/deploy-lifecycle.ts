@@ -128,7 +128,7 @@ export async function refuseHandWeights(ctx: TrafficContext, session: DeploySess
     }
   } catch (error) {
     // The refusal stops the deploy; credentials that cannot be had are one more thing that could not be read.
-    if (error instanceof ServerlessError && error.code !== 'TRAFFIC_SHIFT_CREDENTIALS') throw error;
+    if (error instanceof ServerlessError && error.code !== 'TRAFFIC_SHIFT_AWS_CREDENTIALS') throw error;
     session.readFailed = true;
     warn(
       ctx,

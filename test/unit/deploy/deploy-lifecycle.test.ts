@@ -105,17 +105,17 @@ describe('before the deploy: an alias weighted by hand', () => {
       'serverless-traffic-shift: the rollout view could not start (AccessDenied: Access denied); the deploy carries on without it.',
     );
   });
-  it('credentials that cannot be had (TRAFFIC_SHIFT_CREDENTIALS from a client): warns and deploys anyway', async () => {
+  it('credentials that cannot be had (TRAFFIC_SHIFT_AWS_CREDENTIALS from a client): warns and deploys anyway', async () => {
     m.cloudFormation
       .on(ListStackResourcesCommand)
       .rejects(
-        new ServerlessError('could not get the AWS credentials: SSO session expired', 'TRAFFIC_SHIFT_CREDENTIALS'),
+        new ServerlessError('could not get the AWS credentials: SSO session expired', 'TRAFFIC_SHIFT_AWS_CREDENTIALS'),
       );
     const { ctx, out } = testContext();
     await expect(runHooks(ctx, ['before:deploy:deploy'])).resolves.toBeDefined();
     expect(out.warnings).toEqual([
       expect.stringMatching(
-        /^serverless-traffic-shift: could not check the aliases before deploying \(ServerlessError: could not get the AWS credentials: SSO session expired \[TRAFFIC_SHIFT_CREDENTIALS\]\); deploying anyway/,
+        /^serverless-traffic-shift: could not check the aliases before deploying \(ServerlessError: could not get the AWS credentials: SSO session expired \[TRAFFIC_SHIFT_AWS_CREDENTIALS\]\); deploying anyway/,
       ),
     ]);
   });
