@@ -34,7 +34,8 @@ for (const file of fs.readdirSync(lambdaSource).filter((f) => f.endsWith('.js'))
     banner: `// serverless-traffic-shift: ${file}, comments and layout removed`,
   });
   fs.writeFileSync(path.join(dist, 'lambda', file), code);
-  console.log(`dist/lambda/${file}: ${source.length} → ${code.length} bytes`);
+  // Standard error: `npm pack --json` runs this build (prepare) and its standard output must stay JSON.
+  console.error(`dist/lambda/${file}: ${source.length} → ${code.length} bytes`);
 }
 require('./settings-validator');
-console.log('dist/config/settings-validator.js: the settings schema, compiled');
+console.error('dist/config/settings-validator.js: the settings schema, compiled');
