@@ -1,21 +1,25 @@
 /**
- * A bench-only Serverless plugin, listed after serverless-traffic-shift: it wraps that plugin's entries in the
- * framework's hook table with timers, so the bench measures exactly the plugin's own hooks inside a real
- * `serverless package`, including a hook that throws. Timings go to the file in TRAFFIC_SHIFT_BENCH_OUT when the
- * process exits. With TRAFFIC_SHIFT_BENCH_CAPTURE set, it also writes what the plugin receives (outside the timed
- * part): the service description as the plugin builds it, and the compiled template its transform hook gets.
+ * A bench-only Serverless plugin, listed after the plugin under test (the class named in TRAFFIC_SHIFT_BENCH_PLUGIN,
+ * serverless-traffic-shift's by default): it wraps each of that plugin's entries in the framework's hook table with a
+ * timer, so the bench measures exactly the plugin's own hooks inside a real `serverless package`, every event it
+ * handles (including a hook that throws). When the process exits it writes to the file in TRAFFIC_SHIFT_BENCH_OUT the
+ * time of each hook and what load-timer.js measured (require and constructor). With TRAFFIC_SHIFT_BENCH_CAPTURE set,
+ * it also writes what serverless-traffic-shift receives (outside the timed part): the service description as the
+ * plugin builds it, and the compiled template its transform hook gets.
  */
 'use strict';
 
 const fs = require('fs');
 
-const PLUGIN = 'TrafficShiftPlugin';
-const HOOKS = {
-  prepare: 'before:package:compileFunctions',
-  transform: 'after:aws:package:finalize:mergeCustomProviderResources',
+const PLUGIN = process.env.TRAFFIC_SHIFT_BENCH_PLUGIN || 'TrafficShiftPlugin';
+const LOAD = Symbol.for('serverless-traffic-shift.bench.load');
+/** serverless-traffic-shift's hooks whose input the capture writes. */
+const CAPTURED = {
+  'before:package:compileFunctions': 'service',
+  'after:aws:package:finalize:mergeCustomProviderResources': 'template',
 };
 
-/** What the plugin's describeService() reads from the framework (src/index.ts), from the framework's public API. */
+/** What serverless-traffic-shift's describeService() reads from the framework (src/packaging.ts), from its public API. */
 function describeService(serverless) {
   const { service } = serverless;
   const provider = serverless.getProvider('aws');
@@ -40,34 +44,33 @@ class TrafficShiftBenchProbe {
   constructor(serverless) {
     const out = process.env.TRAFFIC_SHIFT_BENCH_OUT;
     const capture = process.env.TRAFFIC_SHIFT_BENCH_CAPTURE;
-    const timings = {};
+    const hooks = {};
     const captures = {
-      prepare: () => fs.writeFileSync(`${capture}.service.json`, JSON.stringify(describeService(serverless))),
-      transform: () =>
+      service: () => fs.writeFileSync(`${capture}.service.json`, JSON.stringify(describeService(serverless))),
+      template: () =>
         fs.writeFileSync(
           `${capture}.template.json`,
           JSON.stringify(serverless.service.provider.compiledCloudFormationTemplate),
         ),
     };
-    for (const [name, event] of Object.entries(HOOKS)) {
-      const entries = (serverless.pluginManager.hooks[event] ?? []).filter((entry) => entry.pluginName === PLUGIN);
-      if (entries.length !== 1)
-        throw new Error(
-          `bench probe: expected one ${PLUGIN} hook for ${event}, found ${entries.length}; list the probe after the plugin`,
-        );
-      const [entry] = entries;
-      const hook = entry.hook;
-      entry.hook = async (...args) => {
-        if (capture) captures[name]();
-        const start = process.hrtime.bigint();
-        try {
-          return await hook(...args);
-        } finally {
-          timings[`${name}Ms`] = Number(process.hrtime.bigint() - start) / 1e6;
-        }
-      };
+    let wrapped = 0;
+    for (const [event, entries] of Object.entries(serverless.pluginManager.hooks)) {
+      for (const entry of entries.filter((candidate) => candidate.pluginName === PLUGIN)) {
+        const hook = entry.hook;
+        wrapped += 1;
+        entry.hook = async (...args) => {
+          if (capture && CAPTURED[event]) captures[CAPTURED[event]]();
+          const start = process.hrtime.bigint();
+          try {
+            return await hook(...args);
+          } finally {
+            hooks[event] = (hooks[event] ?? 0) + Number(process.hrtime.bigint() - start) / 1e6;
+          }
+        };
+      }
     }
-    if (out) process.on('exit', () => fs.writeFileSync(out, JSON.stringify(timings)));
+    if (wrapped === 0) throw new Error(`bench probe: no hook of ${PLUGIN} found; list the probe after the plugin`);
+    if (out) process.on('exit', () => fs.writeFileSync(out, JSON.stringify({ hooks, load: globalThis[LOAD] ?? {} })));
     this.hooks = {};
   }
 }

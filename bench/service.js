@@ -1,6 +1,9 @@
 /**
- * Generates the bench services: `count` functions, each with one event of a different type in turn, all shifted by
- * `custom.deploymentSettings` with the default alarms. Written as JSON, which is valid YAML.
+ * Generates the bench services: `count` functions, each with one event of a different type in turn, in one of three
+ * variants: no shifting plugin; serverless-traffic-shift, every function shifted by `custom.deploymentSettings` with
+ * the default alarms; serverless-plugin-canary-deployments 0.8.0, every function shifted by its own settings shape
+ * (`deploymentSettings` with `type` and `alias` on each function, as its README asks). Written as JSON, which is
+ * valid YAML.
  */
 'use strict';
 
@@ -46,30 +49,34 @@ const EVENT_NAMES = [
   'alb',
 ];
 
+/** The shift both plugins are asked for. */
+const TYPE = 'Canary10Percent5Minutes';
+
 /**
  * @param {object} options
  * @param {number} options.count functions
- * @param {boolean} options.withPlugin list serverless-traffic-shift and its settings
- * @param {string} options.pluginPath absolute path of the plugin (the repository root)
- * @param {string} options.probe absolute path of the timing probe (probe.js), listed after the plugin
+ * @param {'none' | 'ours' | 'old'} options.variant which shifting plugin the service lists, with its settings
+ * @param {string} [options.pluginPath] absolute path of that plugin (ours: the repository root)
+ * @param {string} [options.probe] absolute path of the timing probe (probe.js), listed after the plugin
  */
-function serviceConfiguration({ count, withPlugin, pluginPath, probe }) {
+function serviceConfiguration({ count, variant, pluginPath, probe }) {
   const service = `ts-bench-${count}`;
   const functions = {};
   for (let i = 0; i < count; i += 1) {
     functions[`fn${String(i).padStart(3, '0')}`] = {
       handler: 'bootstrap',
       events: [EVENTS[i % EVENTS.length](i, service)],
+      ...(variant === 'old' && { deploymentSettings: { type: TYPE, alias: 'Live' } }),
     };
   }
   return {
     service,
     frameworkVersion: '3',
     configValidationMode: 'error',
-    ...(withPlugin && { plugins: [pluginPath, probe] }),
+    ...(variant !== 'none' && { plugins: [pluginPath, probe] }),
     provider: { name: 'aws', runtime: 'provided.al2023', region: 'us-east-1', stage: 'dev' },
     package: { patterns: ['!**', 'bootstrap'] },
-    ...(withPlugin && { custom: { deploymentSettings: { type: 'Canary10Percent5Minutes' } } }),
+    ...(variant === 'ours' && { custom: { deploymentSettings: { type: TYPE } } }),
     functions,
   };
 }
