@@ -14,8 +14,8 @@ import { customDeploymentConfig, deploymentConfigName } from './deployment-confi
 import { application, deploymentGroup } from './deployment-group';
 import { isShifting, type FunctionParts } from './function-parts';
 import type { HookWiring } from './traffic-hooks';
-import uniqWith from 'lodash/uniqWith';
-import isEqual from 'lodash/isEqual';
+// lodash's main file: the framework loads it too, so it is mostly loaded already (its per-method files are a hundred).
+import { isEqual, uniqWith } from 'lodash';
 
 /** Resources the plugin adds, in the order they are added; an id already taken is an error. */
 export class AddedResources {
