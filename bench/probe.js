@@ -3,13 +3,14 @@
  * serverless-traffic-shift's by default): it wraps each of that plugin's entries in the framework's hook table with a
  * timer, so the bench measures exactly the plugin's own hooks inside a real `serverless package`, every event it
  * handles (including a hook that throws). When the process exits it writes to the file in TRAFFIC_SHIFT_BENCH_OUT the
- * time of each hook and what load-timer.js measured (require and constructor). With TRAFFIC_SHIFT_BENCH_CAPTURE set,
+ * wall and CPU time of each hook (clock.js) and what load-timer.js measured (require and constructor). With TRAFFIC_SHIFT_BENCH_CAPTURE set,
  * it also writes what serverless-traffic-shift receives (outside the timed part): the service description as the
  * plugin builds it, and the compiled template its transform hook gets.
  */
 'use strict';
 
 const fs = require('fs');
+const { now, since } = require('./clock');
 
 const PLUGIN = process.env.TRAFFIC_SHIFT_BENCH_PLUGIN || 'TrafficShiftPlugin';
 const LOAD = Symbol.for('serverless-traffic-shift.bench.load');
@@ -60,11 +61,11 @@ class TrafficShiftBenchProbe {
         wrapped += 1;
         entry.hook = async (...args) => {
           if (capture && CAPTURED[event]) captures[CAPTURED[event]]();
-          const start = process.hrtime.bigint();
+          const start = now();
           try {
             return await hook(...args);
           } finally {
-            hooks[event] = (hooks[event] ?? 0) + Number(process.hrtime.bigint() - start) / 1e6;
+            hooks[event] = since(start, hooks[event]);
           }
         };
       }

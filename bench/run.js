@@ -9,17 +9,19 @@
  *    plugin (every function shifted by its own `deploymentSettings` with `type` and `alias`). Each is packaged by
  *    serverless 3.40.0 (from node_modules) RUNS times after one warm-up, the three in turn (rotating which goes
  *    first). Inside each package run a preload (load-timer.js) times require + constructor of the plugin and a probe
- *    plugin (probe.js) times every hook of it: what a user waits for (a fresh process each run, so the plugin's code
- *    runs cold). Whole cost = require + constructor + all hooks; the ratio ours/old is the median of the ratios of
- *    runs made one after the other.
+ *    plugin (probe.js) times every hook of it, in wall time (what a user waits for; a fresh process each run, so the
+ *    plugin's code runs cold) and in the process's CPU time (steadier on a busy machine). Whole cost = require +
+ *    constructor + all hooks; the ratio ours/old is the median of the ratios of runs made one after the other.
  *    Where the service passes CloudFormation's 500 resources (150 functions: 772 without a shifting plugin), ours
  *    stops with TRAFFIC_SHIFT_RESOURCE_LIMIT, as it must, after its whole transform (the check reads the finished
- *    template): its figures are until that error. Splitting the stack is no way out here: serverless-plugin-split-stacks
- *    reads the deployed stack from AWS while packaging.
+ *    template): its figures are until that error. No setting makes that service fit (it is over the limit alone), and
+ *    serverless-plugin-split-stacks reads the deployed stack from AWS while packaging, so it cannot run here.
  * 3. serverless-traffic-shift alone: resources and template bytes added (the written templates with and without it),
  *    and resolveSettings + applyTrafficShift timed in-process on the inputs it received in the warm-up runs, warm, in
  *    rounds that take each size in turn (no size gets a better-tuned JIT or a quieter machine); median per size. The
  *    transform is checked to leave its input unchanged.
+ *
+ * Targets: require + constructor ≤ 10 ms; whole cost at 150 functions ≤ 0.1× the old plugin's.
  *
  * Plain JavaScript on dist/ (`npm run bench` builds first), so it runs on a fresh clone after `npm ci`.
  * Environment: BENCH_SIZES=10,50,150  BENCH_RUNS=5  BENCH_LOAD_RUNS=21  BENCH_KEEP=1 (keep the temporary services).
@@ -61,6 +63,7 @@ const ROUNDS_BUDGET_MS = 4000;
 /** The targets: load cost of serverless-traffic-shift, and its whole cost in `sls package` against the old plugin's. */
 const LOAD_TARGET_MS = 10;
 const WHOLE_RATIO_TARGET = 0.1;
+const TARGET_SIZE = 150;
 
 function requireDist(relative) {
   const file = path.join(ROOT, 'dist', relative);
@@ -92,12 +95,14 @@ function loadOnce(plugin) {
       service: { custom: {}, provider: { name: 'aws' }, getAllFunctions: () => [], getFunction: () => ({}) },
       pluginManager: { spawn: async () => undefined, hooks: {}, plugins: [] },
     };
-    const t0 = process.hrtime.bigint();
+    const { now, since } = require(${JSON.stringify(path.join(__dirname, 'clock'))});
+    const start = now();
     const Plugin = require(${JSON.stringify(plugin.entry)});
-    const t1 = process.hrtime.bigint();
+    const required = since(start);
+    const constructing = now();
     new Plugin(serverless, {}, {});
-    const t2 = process.hrtime.bigint();
-    process.stdout.write(JSON.stringify({ requireMs: Number(t1 - t0) / 1e6, constructMs: Number(t2 - t1) / 1e6 }));
+    const constructed = since(constructing);
+    process.stdout.write(JSON.stringify({ require: required, construct: constructed }));
   `;
   const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`loading ${plugin.label} failed:\n${result.stderr}`);
@@ -111,13 +116,17 @@ function measureLoad() {
     const order = i % 2 ? ['old', 'ours'] : ['ours', 'old'];
     for (const key of order) samples[key].push(loadOnce(PLUGINS[key]));
   }
-  const summary = (runs) => ({
-    requireMs: median(runs.map((r) => r.requireMs)),
-    constructMs: median(runs.map((r) => r.constructMs)),
-    totalMs: median(runs.map((r) => r.requireMs + r.constructMs)),
-    minMs: Math.min(...runs.map((r) => r.requireMs + r.constructMs)),
-    maxMs: Math.max(...runs.map((r) => r.requireMs + r.constructMs)),
-  });
+  const summary = (runs) => {
+    const totals = runs.map((r) => r.require.wall + r.construct.wall);
+    return {
+      requireMs: median(runs.map((r) => r.require.wall)),
+      constructMs: median(runs.map((r) => r.construct.wall)),
+      totalMs: median(totals),
+      minMs: Math.min(...totals),
+      maxMs: Math.max(...totals),
+      totalCpuMs: median(runs.map((r) => r.require.cpu + r.construct.cpu)),
+    };
+  };
   return { ours: summary(samples.ours), old: summary(samples.old) };
 }
 
@@ -154,9 +163,11 @@ function packageOnce(dir, variant, { capture } = {}) {
     result.status === 0 && fs.existsSync(templateFile) ? fs.readFileSync(templateFile, 'utf8') : undefined;
   const probe = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : undefined;
   const output = `${result.stdout}\n${result.stderr}`;
+  const hooks = probe && Object.values(probe.hooks);
   const costs = probe && {
-    loadMs: probe.load.requireMs + probe.load.constructMs,
-    hookMs: sum(Object.values(probe.hooks)),
+    loadMs: probe.load.require.wall + probe.load.construct.wall,
+    hookMs: sum(hooks.map((h) => h.wall)),
+    wholeCpuMs: probe.load.require.cpu + probe.load.construct.cpu + sum(hooks.map((h) => h.cpu)),
     hooks: probe.hooks,
   };
   if (costs) costs.wholeMs = costs.loadMs + costs.hookMs;
@@ -227,9 +238,10 @@ function measure(size, workDir) {
   const addedByMessage = /serverless-traffic-shift adds (\d+)/.exec(warm.output);
   const cost = (variant) => {
     const of = (field) => median(runs[variant].map((r) => r.costs[field]));
-    return { loadMs: of('loadMs'), hookMs: of('hookMs'), wholeMs: of('wholeMs') };
+    return { loadMs: of('loadMs'), hookMs: of('hookMs'), wholeMs: of('wholeMs'), wholeCpuMs: of('wholeCpuMs') };
   };
-  const hookOf = (event) => median(runs.ours.map((r) => r.costs.hooks[event] ?? 0));
+  const hookOf = (event) => median(runs.ours.map((r) => r.costs.hooks[event]?.wall ?? 0));
+  const pairedRatio = (field) => median(runs.ours.map((r, i) => r.costs[field] / runs.old[i].costs[field]));
   const ours = cost('ours');
   const wallOurs = median(runs.ours.map((r) => r.wallMs));
   return {
@@ -243,7 +255,8 @@ function measure(size, workDir) {
     bytesAdded: overLimit ? undefined : Buffer.byteLength(last('ours')) - Buffer.byteLength(last('none')),
     ours,
     old: cost('old'),
-    ratio: median(runs.ours.map((r, i) => r.costs.wholeMs / runs.old[i].costs.wholeMs)),
+    ratio: pairedRatio('wholeMs'),
+    cpuRatio: pairedRatio('wholeCpuMs'),
     hooks: {
       prepare: hookOf('before:package:compileFunctions'),
       transform: hookOf('after:aws:package:finalize:mergeCustomProviderResources'),
@@ -266,12 +279,13 @@ function table(header, lines) {
 
 function loadTable(load) {
   return table(
-    ['plugin', 'require ms', 'constructor ms', 'require + constructor ms (min–max)'],
+    ['plugin', 'require ms', 'constructor ms', 'require + constructor ms (min–max)', 'CPU ms'],
     ['ours', 'old'].map((key) => [
       PLUGINS[key].label,
       fmt(load[key].requireMs, 2),
       fmt(load[key].constructMs, 2),
       `${fmt(load[key].totalMs, 2)} (${fmt(load[key].minMs, 2)}–${fmt(load[key].maxMs, 2)})`,
+      fmt(load[key].totalCpuMs, 2),
     ]),
   );
 }
@@ -282,7 +296,8 @@ function comparisonTable(rows) {
       'functions',
       'ours: load · hooks · whole ms',
       'old: load · hooks · whole ms',
-      'whole ours/old',
+      'whole CPU ms ours · old',
+      'whole ours/old (CPU)',
       'resources (+ours, +old)',
       'package none · ours · old s',
     ],
@@ -290,7 +305,8 @@ function comparisonTable(rows) {
       `${r.size}${r.overLimit ? ' †' : ''}`,
       `${fmt(r.ours.loadMs)} · ${fmt(r.ours.hookMs)} · ${fmt(r.ours.wholeMs)}`,
       `${fmt(r.old.loadMs)} · ${fmt(r.old.hookMs)} · ${fmt(r.old.wholeMs)}`,
-      fmt(r.ratio, 2),
+      `${fmt(r.ours.wholeCpuMs)} · ${fmt(r.old.wholeCpuMs)}`,
+      `${fmt(r.ratio, 3)} (${fmt(r.cpuRatio, 3)})`,
       `${r.resourcesBefore} (+${r.resourcesAdded.ours}, +${r.resourcesAdded.old})`,
       `${fmt(r.wall.none / 1000, 2)} · ${fmt(r.wall.ours / 1000, 2)} · ${fmt(r.wall.old / 1000, 2)}`,
     ]),
@@ -362,9 +378,10 @@ function main() {
   );
   console.log(comparisonTable(rows));
   console.log(
-    '\nload: require + constructor inside the package run; hooks: every hook of the plugin; whole: load + hooks. ' +
-      'whole ours/old: median of the ratios of runs made one after the other. resources: the service without a ' +
-      'shifting plugin, and what each plugin adds.',
+    '\nload: require + constructor inside the package run; hooks: every hook of the plugin; whole: load + hooks, wall ' +
+      'time, and the CPU time of the process over the same spans (steadier on a busy machine). whole ours/old: median ' +
+      'of the ratios of runs made one after the other. resources: the service without a shifting plugin, and what ' +
+      'each plugin adds.',
   );
   if (rows.some((r) => r.overLimit)) {
     console.log(
@@ -383,7 +400,7 @@ function main() {
       "turn; median (the steady-state cost). share: the plugin's whole cost as a part of `serverless package` wall time.\n",
   );
 
-  const largest = rows[rows.length - 1];
+  const target = rows.find((r) => r.size === TARGET_SIZE);
   const inPackageLoad = Math.max(...rows.map((r) => r.ours.loadMs));
   const checks = [
     [
@@ -392,15 +409,19 @@ function main() {
       load.ours.totalMs <= LOAD_TARGET_MS && inPackageLoad <= LOAD_TARGET_MS,
     ],
     [
-      `whole cost in serverless package at ${largest.size} functions ≤ ${WHOLE_RATIO_TARGET}× the old plugin's ` +
-        `(${fmt(largest.ours.wholeMs)} ms against ${fmt(largest.old.wholeMs)} ms: ${fmt(largest.ratio, 3)}×)`,
-      largest.ratio <= WHOLE_RATIO_TARGET,
-    ],
-    [
       `whole cost under 5 % of serverless package wall time (max ${Math.max(...rows.map((r) => r.sharePct)).toFixed(2)} %)`,
       rows.every((r) => r.sharePct < 5),
     ],
   ];
+  if (target) {
+    // Second, after the load target: the two targets first.
+    checks.splice(1, 0, [
+      `whole cost in serverless package at ${TARGET_SIZE} functions ≤ ${WHOLE_RATIO_TARGET}× the old plugin's ` +
+        `(${fmt(target.ours.wholeMs)} ms against ${fmt(target.old.wholeMs)} ms: ${fmt(target.ratio, 3)}×; ` +
+        `CPU time ${fmt(target.cpuRatio, 3)}×)`,
+      target.ratio <= WHOLE_RATIO_TARGET,
+    ]);
+  }
   if (rows.length > 1) {
     // Marginal cost of one more function between consecutive sizes: flat when linear; a quadratic term makes it grow
     // with the size (from the first to the last interval by the ratio of their mean sizes).
