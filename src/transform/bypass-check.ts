@@ -295,20 +295,19 @@ function walk(
   next?: unknown[],
 ): void {
   if (visit(node, path, next)) return;
+  // Plain loops: this runs once per node of the template, in a process where it has not run before.
   if (Array.isArray(node)) {
-    node.forEach((item, i) => walk(item, `${path}[${i}]`, visit));
+    for (let i = 0; i < node.length; i += 1) walk(node[i], `${path}[${i}]`, visit);
     return;
   }
   if (!isObject(node)) return;
-  for (const [key, value] of Object.entries(node)) {
+  for (const key of Object.keys(node)) {
     if (key === 'DependsOn' || key === 'Condition' || key === 'Metadata') continue;
-    const join =
-      key === 'Fn::Join' && Array.isArray(value) && Array.isArray(value[1])
-        ? (value as [unknown, unknown[]])
-        : undefined;
-    if (join) {
-      const [delimiter, parts] = join;
-      parts.forEach((part, i) => walk(part, `${path}.Fn::Join[1][${i}]`, visit, [delimiter, ...parts.slice(i + 1)]));
+    const value = node[key];
+    if (key === 'Fn::Join' && Array.isArray(value) && Array.isArray(value[1])) {
+      const [delimiter, parts] = value as [unknown, unknown[]];
+      for (let i = 0; i < parts.length; i += 1)
+        walk(parts[i], `${path}.Fn::Join[1][${i}]`, visit, [delimiter, ...parts.slice(i + 1)]);
       continue;
     }
     walk(value, `${path}.${key}`, visit);

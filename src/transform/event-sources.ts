@@ -21,7 +21,7 @@ function rewireModules(template: CfnTemplate, functions: readonly ShiftedFunctio
     if (!module?.rewire) continue;
     let current = resource;
     for (const fn of functions) current = module.rewire(current, { fn }, logicalId) ?? current;
-    if (current !== resource) (resources ??= { ...template.Resources })[logicalId] = current;
+    if (current !== resource) (resources ??= Object.assign({}, template.Resources))[logicalId] = current;
   }
   return resources ? { ...template, Resources: resources } : template;
 }
@@ -50,7 +50,7 @@ function permissionsFollowInvokers(template: CfnTemplate, functions: readonly Sh
     if (invokerId === undefined || !Object.prototype.hasOwnProperty.call(template.Resources, invokerId)) continue;
     const aliasId = naming.alias(fn.normalizedName);
     if (!JSON.stringify(template.Resources[invokerId]).includes(`{"Ref":"${aliasId}"}`)) continue;
-    (resources ??= { ...template.Resources })[logicalId] = {
+    (resources ??= Object.assign({}, template.Resources))[logicalId] = {
       ...resource,
       Properties: { ...properties, FunctionName: { Ref: aliasId } },
     };

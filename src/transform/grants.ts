@@ -31,7 +31,7 @@ export function grantAliases(template: CfnTemplate, functions: readonly ShiftedF
   let resources: Record<string, CfnResource> | undefined;
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const next = withAliasGrants(resource, variants);
-    if (next !== resource) (resources ??= { ...template.Resources })[logicalId] = next;
+    if (next !== resource) (resources ??= Object.assign({}, template.Resources))[logicalId] = next;
   }
   return resources ? { ...template, Resources: resources } : template;
 }

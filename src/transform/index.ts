@@ -39,7 +39,7 @@ export function applyTrafficShift(
 ): TransformResult {
   const shifted = settings.functions.filter((f): f is ShiftedFunction => f.kind === 'shifted');
   // This call's own copy of the resource map: phases remove and replace entries in it, never in `input`.
-  const resources: Record<string, CfnResource> = { ...input.Resources };
+  const resources: Record<string, CfnResource> = Object.assign({}, input.Resources);
 
   const parts = collectFunctionParts(shifted, input, resources);
   checkAliasNamesFree(resources, shifted);

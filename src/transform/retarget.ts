@@ -86,7 +86,8 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
   };
 
   const aliasIds = new Set(byReplacedAlias.values());
-  const resources: Record<string, CfnResource> = {};
+  // A copy whose changed entries are replaced: copying the map whole is far cheaper than building it key by key.
+  const resources: Record<string, CfnResource> = Object.assign({}, template.Resources);
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     let next = mapValue(resource, replace) as CfnResource;
     const original = dependsOnList(next.DependsOn);
@@ -105,7 +106,8 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
           ? rest
           : { ...rest, DependsOn: kept.length === 1 ? (kept[0] as string) : kept };
     }
-    resources[logicalId] = requalify(next, byFunction);
+    next = requalify(next, byFunction);
+    if (next !== resource) resources[logicalId] = next;
   }
   const outputs =
     template.Outputs === undefined ? undefined : (mapValue(template.Outputs, replace) as Record<string, unknown>);
