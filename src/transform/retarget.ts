@@ -9,7 +9,7 @@
 import type { ShiftedFunction } from '../config/resolve';
 import { naming } from '../naming';
 import type { CfnResource, CfnTemplate } from '../types/cloudformation';
-import { dependsOnList, getAttTarget, isObject, mapValue, refTarget } from './intrinsics';
+import { dependsOnList, getAttTarget, mapObjects, refTarget } from './intrinsics';
 
 interface Target {
   aliasLogicalId: string;
@@ -66,8 +66,7 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
     return out ?? parts;
   };
 
-  const replace = (node: unknown): unknown => {
-    if (!isObject(node)) return undefined;
+  const replace = (node: Record<string, unknown>): unknown => {
     const join = node['Fn::Join'];
     if (Array.isArray(join) && Array.isArray(join[1])) {
       const [delimiter, parts] = join as [unknown, unknown[]];
@@ -77,7 +76,7 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
       // `Fn::Join ["", [..., Fn.Arn, ":", "live", "/invocations"]]`: the alias ARN inside a longer string.
       if (delimiter === '') {
         const rewritten = replaceQualifiedRuns(parts);
-        if (rewritten !== parts) return { 'Fn::Join': ['', rewritten.map((part) => mapValue(part, replace))] };
+        if (rewritten !== parts) return { 'Fn::Join': ['', rewritten.map((part) => mapObjects(part, replace))] };
       }
     }
     const aliasRef = replacedAlias(refTarget(node));
@@ -89,7 +88,7 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
   // A copy whose changed entries are replaced: copying the map whole is far cheaper than building it key by key.
   const resources: Record<string, CfnResource> = Object.assign({}, template.Resources);
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    let next = mapValue(resource, replace) as CfnResource;
+    let next = mapObjects(resource, replace) as CfnResource;
     const original = dependsOnList(next.DependsOn);
     if (original.some((id) => replacedAlias(id) !== undefined)) {
       // The framework's DependsOn on the alias is redundant once the resource holds a Ref of it.
@@ -110,7 +109,7 @@ export function retargetToAliases(template: CfnTemplate, functions: readonly Shi
     if (next !== resource) resources[logicalId] = next;
   }
   const outputs =
-    template.Outputs === undefined ? undefined : (mapValue(template.Outputs, replace) as Record<string, unknown>);
+    template.Outputs === undefined ? undefined : (mapObjects(template.Outputs, replace) as Record<string, unknown>);
   return { ...template, Resources: resources, ...(outputs !== undefined && { Outputs: outputs }) };
 }
 
