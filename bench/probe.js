@@ -3,9 +3,9 @@
  * serverless-traffic-shift's by default): it wraps each of that plugin's entries in the framework's hook table with a
  * timer, so the bench measures exactly the plugin's own hooks inside a real `serverless package`, every event it
  * handles (including a hook that throws). When the process exits it writes to the file in TRAFFIC_SHIFT_BENCH_OUT the
- * wall and CPU time of each hook (clock.js) and what load-timer.js measured (require and constructor). With TRAFFIC_SHIFT_BENCH_CAPTURE set,
- * it also writes what serverless-traffic-shift receives (outside the timed part): the service description as the
- * plugin builds it, and the compiled template its transform hook gets.
+ * wall and CPU time of each hook (clock.js) and what load-timer.js measured (require and constructor). With
+ * TRAFFIC_SHIFT_BENCH_CAPTURE set, it also writes what serverless-traffic-shift's transform receives (outside the
+ * timed part): the service description as the plugin builds it, and the compiled template.
  */
 'use strict';
 
@@ -16,29 +16,19 @@ const PLUGIN = process.env.TRAFFIC_SHIFT_BENCH_PLUGIN || 'TrafficShiftPlugin';
 const LOAD = Symbol.for('serverless-traffic-shift.bench.load');
 /** serverless-traffic-shift's hooks whose input the capture writes. */
 const CAPTURED = {
-  'before:package:compileFunctions': 'service',
-  'after:aws:package:finalize:mergeCustomProviderResources': 'template',
+  'after:aws:package:finalize:mergeCustomProviderResources': ['service', 'template'],
 };
 
-/** What serverless-traffic-shift's describeService() reads from the framework (src/packaging.ts), from its public API. */
+/**
+ * What serverless-traffic-shift's packaging part builds from the framework and resolves its settings from: read
+ * through the plugin's own (private) describeService(), so the capture is exactly the plugin's input.
+ */
 function describeService(serverless) {
-  const { service } = serverless;
-  const provider = serverless.getProvider('aws');
-  const functions = {};
-  for (const name of service.getAllFunctions()) {
-    const fn = service.getFunction(name);
-    functions[name] = {
-      settings: fn.deploymentSettings,
-      logicalId: provider.naming.getLambdaLogicalId(name),
-      normalizedName: provider.naming.getNormalizedFunctionName(name),
-    };
-  }
-  return {
-    stage: provider.getStage(),
-    versionFunctions: service.provider.versionFunctions !== false,
-    defaults: service.custom?.deploymentSettings,
-    functions,
-  };
+  const plugin = serverless.pluginManager.plugins.find((candidate) => candidate.constructor.name === PLUGIN);
+  const packaging = plugin?.packagingPart;
+  if (typeof packaging?.describeService !== 'function')
+    throw new Error('bench probe: the plugin has no packaging part with describeService() to capture');
+  return packaging.describeService();
 }
 
 class TrafficShiftBenchProbe {
@@ -60,7 +50,7 @@ class TrafficShiftBenchProbe {
         const hook = entry.hook;
         wrapped += 1;
         entry.hook = async (...args) => {
-          if (capture && CAPTURED[event]) captures[CAPTURED[event]]();
+          if (capture) for (const what of CAPTURED[event] ?? []) captures[what]();
           const start = now();
           try {
             return await hook(...args);
