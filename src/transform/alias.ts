@@ -37,16 +37,25 @@ export function aliasResource(
 
 /** Function logical id → logical ids of its AWS::Lambda::Version resources: one pass over the template for all functions. */
 export function versionsByFunction(template: CfnTemplate): Map<string, string[]> {
-  const versions = new Map<string, string[]>();
-  for (const [id, resource] of Object.entries(template.Resources)) {
-    if (resource.Type !== 'AWS::Lambda::Version') continue;
+  return byFunction(template.Resources, 'AWS::Lambda::Version');
+}
+
+/** Function logical id → logical ids of the AWS::Lambda::Alias resources on it, in template order: one pass. */
+export function aliasesByFunction(resources: Readonly<Record<string, CfnResource>>): Map<string, string[]> {
+  return byFunction(resources, 'AWS::Lambda::Alias');
+}
+
+function byFunction(resources: Readonly<Record<string, CfnResource>>, type: string): Map<string, string[]> {
+  const byId = new Map<string, string[]>();
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== type) continue;
     const functionId = refTarget(resource.Properties?.FunctionName);
     if (functionId === undefined) continue;
-    const list = versions.get(functionId);
+    const list = byId.get(functionId);
     if (list) list.push(id);
-    else versions.set(functionId, [id]);
+    else byId.set(functionId, [id]);
   }
-  return versions;
+  return byId;
 }
 
 /** The version the framework publishes for the function (the plugin turns versioning on for shifted functions). */
@@ -73,6 +82,8 @@ export function findVersion(versionsOf: Map<string, string[]>, fn: ShiftedFuncti
 export function absorbFrameworkAliases(
   resources: Record<string, CfnResource>,
   fn: ShiftedFunction,
+  /** aliasesByFunction(resources), made once for all functions: a scan of the template per function is quadratic. */
+  aliasesOf: Map<string, string[]> = aliasesByFunction(resources),
 ): Record<string, unknown> {
   const moved: Record<string, unknown> = {};
   const absorb = (logicalId: string): void => {
@@ -81,10 +92,9 @@ export function absorbFrameworkAliases(
     delete resources[logicalId];
   };
   for (const { logicalId } of naming.frameworkAliases(fn.normalizedName)) if (resources[logicalId]) absorb(logicalId);
-  for (const logicalId in resources) {
-    const alias = resources[logicalId] as CfnResource;
-    if (alias.Type !== 'AWS::Lambda::Alias' || !naming.isNamedProvisionedAlias(fn.normalizedName, logicalId)) continue;
-    if (refTarget(alias.Properties?.FunctionName) !== fn.logicalId) continue;
+  for (const logicalId of aliasesOf.get(fn.logicalId) ?? []) {
+    const alias = resources[logicalId];
+    if (alias === undefined || !naming.isNamedProvisionedAlias(fn.normalizedName, logicalId)) continue;
     const name = alias.Properties?.Name;
     if (name !== fn.alias) {
       throw new ServerlessError(

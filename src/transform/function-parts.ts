@@ -9,7 +9,7 @@ import { accepted, didYouMean, invalidSetting, ServerlessError } from '../errors
 import { naming } from '../naming';
 import { ref, type CfnResource, type CfnTemplate } from '../types/cloudformation';
 import { generatedAlarms } from './alarms';
-import { absorbFrameworkAliases, findVersion, versionsByFunction } from './alias';
+import { absorbFrameworkAliases, aliasesByFunction, findVersion, versionsByFunction } from './alias';
 
 export interface FunctionParts {
   fn: ShiftedFunction;
@@ -40,6 +40,7 @@ export function collectFunctionParts(
   resources: Record<string, CfnResource>,
 ): FunctionParts[] {
   const versionsOf = versionsByFunction(input);
+  const aliasesOf = aliasesByFunction(resources);
   return functions.map((fn): FunctionParts => {
     if (!(fn.logicalId in resources)) {
       throw new ServerlessError(
@@ -52,7 +53,7 @@ export function collectFunctionParts(
       const { DeletionPolicy: _retain, ...version } = resources[versionLogicalId] as CfnResource;
       resources[versionLogicalId] = version;
     }
-    const aliasProperties = absorbFrameworkAliases(resources, fn);
+    const aliasProperties = absorbFrameworkAliases(resources, fn, aliasesOf);
     if (fn.strategy.kind === 'inPlace') return { fn, versionLogicalId, aliasProperties, alarms: [], alarmNames: [] };
 
     const alarms = generatedAlarms({ fn, versionLogicalId });
