@@ -1,7 +1,8 @@
 /**
  * The docs are the reference users read: every setting the plugin accepts is in the configuration table
  * (docs/configuration.md), every error code the plugin can throw in the errors table (docs/errors.md), every traffic
- * command is described (docs/commands.md), and every page the README links to exists.
+ * command is described (docs/commands.md), every page and section the docs link to exists, and every file they name
+ * in backquotes is in the repository.
  */
 import { readdirSync, readFileSync, statSync } from 'fs';
 import * as path from 'path';
@@ -74,5 +75,26 @@ describe('docs', () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it('names only files that exist', () => {
+    // Every file of the repository but the installed and built ones, by path from the root.
+    const tree = (dir: string): string[] =>
+      readdirSync(path.join(ROOT, dir)).flatMap((entry) => {
+        if (['node_modules', '.git', 'dist', 'coverage'].includes(entry)) return [];
+        const file = path.posix.join(dir, entry);
+        return statSync(path.join(ROOT, file)).isDirectory() ? tree(file) : [file];
+      });
+    const files = tree('.').map((f) => f.replace(/^\.\//, ''));
+    const names = new Set(files.map((f) => path.posix.basename(f)));
+    const pages = ['README.md', 'CHANGELOG.md', ...readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`)];
+    const missing: string[] = [];
+    for (const page of pages)
+      for (const [, name = ''] of doc(page).matchAll(/`([\w.@/-]+\.(?:ts|js|mjs|cjs|json|ya?ml|md|sh))`/g)) {
+        // A path names that file (or one ending in it); a bare name any file of that name.
+        const found = name.includes('/') ? files.some((f) => f === name || f.endsWith(`/${name}`)) : names.has(name);
+        if (!found) missing.push(`${page}: ${name}`);
+      }
+    expect(missing).toEqual([]);
   });
 });
