@@ -2,7 +2,8 @@
  * The docs are the reference users read: every setting the plugin accepts is in the configuration table
  * (docs/configuration.md), every error code the plugin can throw in the errors table (docs/errors.md), every traffic
  * command is described (docs/commands.md), every page and section the docs link to exists, and every file they name
- * in backquotes is in the repository.
+ * in backquotes is in the repository, and the README's permissions for the plugin's own calls are the calls
+ * src/deploy/aws.ts (the one module that calls AWS) makes.
  */
 import { readdirSync, readFileSync, statSync } from 'fs';
 import * as path from 'path';
@@ -75,6 +76,31 @@ describe('docs', () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it('asks in the README for exactly the permissions of the calls the plugin makes', () => {
+    // `service:Action` sets the service for the bare `Action`s after it, as the table writes them.
+    const actions = (cell: string): string[] => {
+      let service = '';
+      return [...cell.matchAll(/`([a-z0-9]+:)?([A-Z][A-Za-z]+)`/g)].map(([, prefix, action]) => {
+        if (prefix) service = prefix;
+        return `${service}${action}`;
+      });
+    };
+    const row = (start: string): string[] => {
+      const line = doc('README.md')
+        .split('\n')
+        .find((l) => l.startsWith(`| ${start}`));
+      return actions((line ?? '').split(' | ')[1] ?? '');
+    };
+    const asked = [...row('the live view'), ...row('`traffic shift`')];
+    const aws = readFileSync(path.join(ROOT, 'src', 'deploy', 'aws.ts'), 'utf8');
+    const made = [...aws.matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-([a-z]+)'/g)].flatMap(
+      ([, names = '', client]) =>
+        [...names.matchAll(/^\s*([A-Za-z]+)Command,$/gm)].map(([, action]) => `${client}:${action}`),
+    );
+    expect(made.length).toBeGreaterThan(10);
+    expect(new Set(asked)).toEqual(new Set(made));
   });
 
   it('names only files that exist', () => {
