@@ -14,7 +14,12 @@
 import { readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeAlarmsCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+  type MetricDatum,
+} from '@aws-sdk/client-cloudwatch';
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { describeWithMoto } from '../integration/moto-server';
 import { normalise, REPO_ROOT, serviceCopy, spawnSls, type Run } from './cli';
@@ -90,6 +95,61 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
     aws.hooks.set('svc-prod-check', new Promise<HookOutcome>((resolve) => (release = resolve)));
     return { release: (outcome = 'Succeeded') => release(outcome) };
   };
+  /** A deployment of api as the CodeDeploy stand-in answers for it: its times (virtual epoch ms) and versions. */
+  const rolloutOf = async (id: string) => {
+    const { deploymentInfo: d } = (await aws.codeDeploy.handle('GetDeployment', { deploymentId: id })) as {
+      deploymentInfo: { startTime: number; completeTime?: number };
+    };
+    const { deploymentTargets } = (await aws.codeDeploy.handle('BatchGetDeploymentTargets', {
+      deploymentId: id,
+      targetIds: ['svc-prod-api:live'],
+    })) as {
+      deploymentTargets: {
+        lambdaTarget: {
+          lifecycleEvents: { lifecycleEventName: string; startTime?: number }[];
+          lambdaFunctionInfo: { currentVersion: string; targetVersion: string };
+        };
+      }[];
+    };
+    const target = deploymentTargets[0]?.lambdaTarget;
+    const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : Math.round(seconds * 1000));
+    return {
+      start: ms(d.startTime) as number,
+      allowTraffic: ms(target?.lifecycleEvents.find((e) => e.lifecycleEventName === 'AllowTraffic')?.startTime),
+      end: ms(d.completeTime),
+      newVersion: target?.lambdaFunctionInfo.targetVersion as string,
+      previousVersion: target?.lambdaFunctionInfo.currentVersion as string,
+    };
+  };
+  /**
+   * One period of Lambda's figures for a version of api called through the alias, as PutMetricData data: what
+   * src/deploy/version-health.ts reads (namespace AWS/Lambda, dimensions FunctionName, Resource = function:alias,
+   * ExecutedVersion; the sums of Invocations, Errors and Duration).
+   */
+  const callsOf = (version: string, atMs: number, calls: number, errors: number, averageMs: number): MetricDatum[] => {
+    const Dimensions = [
+      { Name: 'FunctionName', Value: 'svc-prod-api' },
+      { Name: 'Resource', Value: 'svc-prod-api:live' },
+      { Name: 'ExecutedVersion', Value: version },
+    ];
+    const Timestamp = new Date(atMs);
+    return [
+      { MetricName: 'Invocations', Dimensions, Timestamp, Value: calls, Unit: 'Count' },
+      { MetricName: 'Errors', Dimensions, Timestamp, Value: errors, Unit: 'Count' },
+      {
+        MetricName: 'Duration',
+        Dimensions,
+        Timestamp,
+        StatisticValues: { SampleCount: calls, Sum: calls * averageMs, Minimum: averageMs / 2, Maximum: averageMs * 3 },
+        Unit: 'Milliseconds',
+      },
+    ];
+  };
+  const putMetrics = async (data: MetricDatum[]): Promise<void> => {
+    await aws.cloudWatch.send(new PutMetricDataCommand({ Namespace: 'AWS/Lambda', MetricData: data }));
+  };
+  const SECOND = 1000;
+  const MINUTE = 60 * SECOND;
 
   it('first deploy: the stack and aliases are created, nothing shifts and it says why', async () => {
     const run = await sls(['deploy']);
@@ -308,10 +368,69 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
     expect(await alias('worker')).toEqual({ version: '1', weights: {} });
   });
 
+  it("status after a completed canary: both versions' figures over the rollout, the new one against the previous one", async () => {
+    const canary = aws.codeDeploy.list()[0]?.id as string;
+    const rollout = await rolloutOf(canary);
+    expect(rollout).toMatchObject({ newVersion: '2', previousVersion: '1' });
+    expect((rollout.end as number) - rollout.start).toBe(6 * MINUTE + 15 * SECOND);
+    // The canary of api (version 1 to 2) as Lambda would have counted it, a data point a minute inside its window:
+    // version 1 alone during the pre-traffic hook's minute, then 90% of the calls, version 2 10% and more errors.
+    const data: MetricDatum[] = callsOf('1', rollout.start + 30 * SECOND, 1000, 1, 20);
+    for (let minute = 1; minute <= 5; minute += 1) {
+      const at = rollout.start + 30 * SECOND + minute * MINUTE;
+      data.push(...callsOf('1', at, 900, 1, 20), ...callsOf('2', at, 100, 3, 25));
+    }
+    await putMetrics(data);
+
+    // By hand: version 2: 5 × 100 = 500 calls, 5 × 3 = 15 errors (3%), 25 ms; version 1: 1,000 + 5 × 900 = 5,500
+    // calls, 6 errors (0.109…%, shown 0.11%), 20 ms. 3 − 0.109… = 2.89 points; 25 ms / 20 ms = 1.25×.
+    const [status, json] = await Promise.all([
+      sls(['traffic', 'status', '--function', 'api']),
+      sls(['traffic', 'status', '--json', '--function', 'api']),
+    ]);
+    expect(status.status).toBe(0);
+    expect(normalise(record('status-figures', status.stdout.trim()))).toBe(
+      [
+        'Traffic status of stage "prod" (stack svc-prod, us-east-1)',
+        '',
+        'api',
+        '  alias         live → version 2 (100%)',
+        '  strategy      Canary10Percent5Minutes',
+        `  last rollout  ${canary} Succeeded, Canary10Percent5Minutes, started by CloudFormation (stack update)`,
+        '                YYYY-MM-DD HH:MM:SS UTC → HH:MM:SS UTC (<duration>)',
+        '  versions      version 2: 500 calls, 15 errors (3%), avg 25 ms (new)',
+        '                version 1: 5,500 calls, 6 errors (0.11%), avg 20 ms (previous)',
+        '                new against previous over the rollout: error rate 3% against 0.11% (+2.89 points), average 25 ms against 20 ms (1.25×)',
+        '  in progress   no',
+      ].join('\n'),
+    );
+    expect(json.status).toBe(0);
+    const [api] = (JSON.parse(json.stdout) as { functions: { lastRollout: { versions: unknown } }[] }).functions;
+    expect(api?.lastRollout.versions).toEqual({
+      from: new Date(rollout.start).toISOString(),
+      to: new Date(rollout.end as number).toISOString(),
+      new: { version: '2', invocations: 500, errors: 15, errorRate: 3, averageMs: 25, p99Ms: null },
+      previous: { version: '1', invocations: 5500, errors: 6, errorRate: (100 * 6) / 5500, averageMs: 20, p99Ms: null },
+    });
+  });
+
   it('a rollout rolled back by an alarm: the deploy fails with the alarm, its reason and the version served', async () => {
     change('api', '3');
     const deploy = start(['deploy']);
-    await deploymentOf('api', (d) => d.step === 1);
+    const { id } = await deploymentOf('api', (d) => d.step === 1);
+    // Calls through the alias before the alarm fires: version 2 alone during the pre-traffic hook, then 90%; version
+    // 3 10%, and failing. Written 20 s into the canary step, at times before then, so that they fall in the rollout.
+    const rollout = await rolloutOf(id);
+    const shifted = rollout.allowTraffic as number;
+    await aws.clock.sleep(shifted + 20 * SECOND - aws.clock.nowMs());
+    await putMetrics([
+      ...callsOf('2', rollout.start + 10 * SECOND, 400, 0, 30),
+      ...callsOf('2', rollout.start + 40 * SECOND, 400, 1, 30),
+      ...callsOf('2', shifted + 5 * SECOND, 400, 0, 30),
+      ...callsOf('2', shifted + 15 * SECOND, 400, 0, 30),
+      ...callsOf('3', shifted + 5 * SECOND, 20, 1, 90),
+      ...callsOf('3', shifted + 15 * SECOND, 20, 2, 90),
+    ]);
     const alarm = await alarmOf('Api');
     const reason =
       'Threshold Crossed: 1 out of the last 1 datapoints [3.0 (28/11/26 09:21:00)] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).';
@@ -336,8 +455,18 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
     expect(rollback?.status).toBe('Succeeded');
     expect(await alias('api')).toEqual({ version: '2', weights: {} });
 
+    // By hand: version 3: 40 calls, 3 errors (7.5%), 90 ms; version 2: 4 × 400 = 1,600 calls, 1 error (0.0625%,
+    // shown 0.06%), 30 ms. 7.5 − 0.0625 = 7.4375, shown 7.44 points; 90 ms / 30 ms = 3×. Only the deploy's closing
+    // report is asserted: its lines during the canary step carry the figures or not depending on whether the view's
+    // once-a-minute read came before or after they were written; the closing report comes from a read after the
+    // stop, which finds them all.
+    const compared = 'error rate 7.5% against 0.06% (+7.44 points), average 90 ms against 30 ms (3×)';
+    expect(normalise(record('deploy-alarm-report', trafficLines(run).split('\n').slice(-1)[0] as string))).toBe(
+      `[traffic] api: version 3 against version 2 over the rollout (<duration>): ${compared}; 40 and 1,600 calls`,
+    );
+
     const status = await sls(['traffic', 'status', '--function', 'api']);
-    expect(normalise(status.stdout)).toBe(
+    expect(normalise(record('status-rolled-back', status.stdout.trim()))).toBe(
       [
         'Traffic status of stage "prod" (stack svc-prod, us-east-1)',
         '',
@@ -347,8 +476,10 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         `  last rollout  ${failed?.id} Stopped, Canary10Percent5Minutes, started by CloudFormation (stack update)`,
         '                YYYY-MM-DD HH:MM:SS UTC → HH:MM:SS UTC (<duration>)',
         `                cause: an alarm of the deployment group fired (CodeDeploy: ${activated})`,
+        '  versions      version 3: 40 calls, 3 errors (7.5%), avg 90 ms (new)',
+        '                version 2: 1,600 calls, 1 error (0.06%), avg 30 ms (previous)',
+        `                new against previous over the rollout: ${compared}`,
         '  in progress   no',
-        '',
       ].join('\n'),
     );
   });
@@ -514,6 +645,50 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
       );
       expect(await alias('api')).toEqual({ version: '5', weights: {} });
     });
+  });
+
+  it("a canary deploy with calls: the live view shows both versions' figures, the closing report compares them", async () => {
+    // Deterministic lines: the pre-traffic hook is held while the calls are written (at times in the rollout before
+    // any traffic moves) until the deploy has read the figures once; every later read finds the same figures, so the
+    // lines that show them (from the first step on) print them alike whatever the pace of the run.
+    const hook = hold();
+    change('api', '7');
+    const deploy = start(['deploy']);
+    await deploy.waitFor(/pre-traffic hook function check running/);
+    const { id } = await deploymentOf('api', (d) => d.status === 'InProgress');
+    const rollout = await rolloutOf(id);
+    const [next, previous] = [rollout.newVersion, rollout.previousVersion];
+    expect([next, previous]).toEqual(['7', '5']);
+    await aws.clock.sleep(rollout.start + 2 * MINUTE - aws.clock.nowMs());
+    await putMetrics([
+      ...callsOf(previous, rollout.start + 10 * SECOND, 1200, 2, 40),
+      ...callsOf(previous, rollout.start + 70 * SECOND, 1200, 2, 40),
+      ...callsOf(next, rollout.start + 10 * SECOND, 75, 1, 52),
+      ...callsOf(next, rollout.start + 70 * SECOND, 75, 1, 52),
+    ]);
+    await aws.nextMetricRead();
+    hook.release();
+    const run = await deploy.done;
+    expect(run.status).toBe(0);
+
+    // By hand: version 7: 150 calls, 2 errors (1.333…%, shown 1.33%), 52 ms; version 5: 2,400 calls, 4 errors
+    // (0.1666…%, shown 0.17%), 40 ms. 1.333… − 0.1666… = 1.1666…, shown 1.17 points; 52 ms / 40 ms = 1.3×.
+    const figures =
+      'version 7: 150 calls, 2 errors (1.33%), avg 52 ms; version 5: 2,400 calls, 4 errors (0.17%), avg 40 ms';
+    expect(normalise(record('deploy-figures', trafficLines(run)))).toBe(
+      [
+        '[traffic] worker: nothing shifts: its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift.',
+        '[traffic] following the rollout of api (CodeDeploy)',
+        '[traffic] api: waiting for CloudFormation to start the CodeDeploy deployment',
+        `[traffic] api: deployment ${id} created (Canary10Percent5Minutes) · pre-traffic hook function check pending · alarms: 1 OK`,
+        '[traffic] api: 0% on version 7, 100% on version 5, checks before any traffic moves (Canary10Percent5Minutes) · pre-traffic hook function check running · alarms: 1 OK',
+        `[traffic] api: 10% on version 7, 90% on version 5 (Canary10Percent5Minutes) · step 1/2 · 100% at HH:MM:SS UTC · pre-traffic hook function check passed · alarms: 1 OK · ${figures}`,
+        `[traffic] api: 100% on version 7 · pre-traffic hook function check passed · alarms: 1 OK · ${figures}`,
+        '[traffic] api: done, 100% on version 7 (Canary10Percent5Minutes, <duration>)',
+        '[traffic] api: version 7 against version 5 over the rollout (<duration>): error rate 1.33% against 0.17% (+1.17 points), average 52 ms against 40 ms (1.3×); 150 and 2,400 calls',
+      ].join('\n'),
+    );
+    expect(await alias('api')).toEqual({ version: '7', weights: {} });
   });
 
   it('the transcripts in docs/commands.md are what these tests printed', () => {

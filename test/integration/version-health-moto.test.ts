@@ -4,12 +4,10 @@
  * back by the plugin's GetMetricData requests — directly, and by the live view following a rollout whose CodeDeploy
  * side is scripted (moto never progresses a CodeDeploy deployment).
  *
- * moto computes Sum, Average, Minimum, Maximum and SampleCount but no percentile, and fails a whole GetMetricData
- * request that asks for one (HTTP 500). A small proxy in front of it takes the p99 queries out of the request and
- * answers them with no data point, so the rest is moto's own answer; the p99 itself is covered by the unit tests.
+ * moto computes no percentile and fails a whole GetMetricData request that asks for one: a proxy in front of it
+ * (./moto-server.ts, startPercentileProxy) answers the p99 queries with no data point, the rest is moto's own answer;
+ * the p99 itself is covered by the unit tests.
  */
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { readVersionHealth } from '../../src/deploy/aws';
@@ -17,60 +15,9 @@ import { plainSink } from '../../src/deploy/live-view';
 import { RolloutWatcher } from '../../src/deploy/rollout-watcher';
 import { canarySuccess } from '../unit/deploy/scenarios';
 import { APP, at, FakeClock, mocks, play } from '../unit/deploy/timeline';
-import { describeWithMoto, MOTO_CREDENTIALS, startMoto, type MotoServer } from './moto-server';
+import { describeWithMoto, MOTO_CREDENTIALS, startMoto, startPercentileProxy, type MotoServer } from './moto-server';
 
 const describeMoto = describeWithMoto('test/integration/version-health-moto.test.ts');
-
-/** Forwards to moto; GetMetricData's p99 queries are answered here with no data point. */
-async function percentileProxy(target: string): Promise<{ endpoint: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      const isGetMetricData = String(req.headers['x-amz-target'] ?? '').endsWith('.GetMetricData');
-      let removed: string[] = [];
-      if (isGetMetricData) {
-        const input = JSON.parse(body.toString('utf8')) as {
-          MetricDataQueries: { Id: string; MetricStat?: { Stat: string } }[];
-        };
-        removed = input.MetricDataQueries.filter((q) => q.MetricStat?.Stat === 'p99').map((q) => q.Id);
-        input.MetricDataQueries = input.MetricDataQueries.filter((q) => !removed.includes(q.Id));
-        body = Buffer.from(JSON.stringify(input));
-      }
-      const url = new URL(req.url ?? '/', target);
-      const forward = http.request(
-        url,
-        { method: req.method, headers: { ...req.headers, host: url.host, 'content-length': String(body.length) } },
-        (answer) => {
-          const parts: Buffer[] = [];
-          answer.on('data', (c: Buffer) => parts.push(c));
-          answer.on('end', () => {
-            let out = Buffer.concat(parts);
-            if (isGetMetricData && answer.statusCode === 200) {
-              const json = JSON.parse(out.toString('utf8')) as { MetricDataResults: unknown[] };
-              for (const id of removed)
-                json.MetricDataResults.push({ Id: id, Label: id, Timestamps: [], Values: [], StatusCode: 'Complete' });
-              out = Buffer.from(JSON.stringify(json));
-            }
-            res.writeHead(answer.statusCode ?? 500, { ...answer.headers, 'content-length': String(out.length) });
-            res.end(out);
-          });
-        },
-      );
-      forward.on('error', (error) => {
-        res.writeHead(502);
-        res.end(String(error));
-      });
-      forward.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** Lambda's per-minute figures of one version through the alias, as PutMetricData data. */
 function minuteOf(version: string, minute: number, calls: number, errors: number, averageMs: number): MetricDatum[] {
@@ -100,7 +47,7 @@ describeMoto('both versions through moto_server CloudWatch', () => {
 
   beforeAll(async () => {
     moto = await startMoto();
-    proxy = await percentileProxy(moto.endpoint);
+    proxy = await startPercentileProxy(moto.endpoint);
     cloudWatch = new CloudWatchClient({ region: 'us-east-1', endpoint: proxy.endpoint, credentials: MOTO_CREDENTIALS });
     // A canary from 08:40:25: version 6 serves 900 calls a minute (1 error), version 7 100 (4 errors) from 08:41.
     const data: MetricDatum[] = [];

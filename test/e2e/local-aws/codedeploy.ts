@@ -580,20 +580,21 @@ export class CodeDeployStandIn {
       } else {
         const hook = name === 'BeforeAllowTraffic' ? d.request.beforeHook : d.request.afterHook;
         const run = name === 'BeforeAllowTraffic' ? d.before : d.after;
+        const begins = name === 'BeforeAllowTraffic' ? d.startTime : this.allowEnd(d);
         if (!hook) {
-          const reached = name === 'BeforeAllowTraffic' ? now >= d.startTime : (this.allowEnd(d) ?? Infinity) <= now;
-          if (reached) state = 'Skipped';
-        } else if (run && run.start <= now) {
-          start = run.start;
+          if (begins !== undefined && begins <= now) state = 'Skipped';
+        } else if (begins !== undefined && begins <= now && (!d.stop || begins <= d.stop.at)) {
+          // From its time on, whether or not the engine has invoked the hook yet (it does so on its next tick).
+          start = begins;
           const hookEnd = this.hookEnd(run);
           if (hookEnd !== undefined && hookEnd <= now) {
-            state = run.reported?.status ?? 'InProgress';
+            state = run?.reported?.status ?? 'InProgress';
             end = hookEnd;
             if (state === 'Failed')
               diagnostics = {
                 errorCode: 'UnknownError',
                 scriptName: '',
-                message: `The function ${run.functionName} reported Failed for ${name} of deployment ${d.id}.`,
+                message: `The function ${hook} reported Failed for ${name} of deployment ${d.id}.`,
                 logTail: '',
               };
           } else state = 'InProgress';

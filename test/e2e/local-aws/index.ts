@@ -1,11 +1,18 @@
 /**
  * A local AWS for the end-to-end tests: moto_server (S3, IAM, Lambda with versions and weighted aliases, CloudWatch
- * alarms, STS) behind one HTTP endpoint on 127.0.0.1 that also answers CloudFormation (./cloudformation.ts) and
+ * alarms and metrics, STS) behind one HTTP endpoint on 127.0.0.1 that also answers CloudFormation (./cloudformation.ts) and
  * CodeDeploy (./codedeploy.ts) itself. Requests are told apart by the service in their signature's credential scope
  * (`Credential=<key>/<date>/<region>/<service>/aws4_request`), as AWS's own endpoints are by host name.
  *
  * The spawned CLI reaches it through preload.js (the framework's SDK v2 ignores AWS_ENDPOINT_URL) and
  * AWS_ENDPOINT_URL (the plugin's SDK v3 clients); `cliEnv()` gives both, with the accelerated clock.
+ *
+ * moto's percentile gap: CloudWatch answers GetMetricData with percentile statistics (the p99 the plugin reads with
+ * each version's figures); moto computes none and fails the whole request once data points are in its window. Here
+ * the percentile queries are answered with no data point and the rest is moto's own answer (motoAnswer of
+ * ../../integration/moto-server.ts, shared with the integration tests), so the p99 is covered by the unit tests
+ * only. `nextMetricRead()` resolves once a GetMetricData request that arrived after the call has been answered: a
+ * test knows then that a reader has seen the metrics it wrote.
  *
  * Beyond moto, as Lambda does: UpdateAlias with a RevisionId that is not the alias's current one fails with
  * PreconditionFailedException. Test-only failures, chosen by the access key of the request (FAULT_KEYS): expired
@@ -24,7 +31,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import * as path from 'path';
-import { startMoto, MOTO_CREDENTIALS, type MotoServer } from '../../integration/moto-server';
+import { motoAnswer, startMoto, MOTO_CREDENTIALS, type MotoServer } from '../../integration/moto-server';
 import { IdSource, VirtualClock } from './clock';
 import { CfnError, LocalCloudFormation } from './cloudformation';
 import { CodeDeployError, CodeDeployStandIn, type HookCall } from './codedeploy';
@@ -54,6 +61,8 @@ export interface LocalAws {
   s3: S3Client;
   /** The environment of a spawned CLI that uses this local AWS. */
   cliEnv(credentials?: { accessKeyId: string; secretAccessKey: string }): Record<string, string>;
+  /** Resolves once a GetMetricData request that arrives after this call has been answered. */
+  nextMetricRead(): Promise<void>;
   /** Errors of the background work (stack updates, deployments); a test asserts there are none. */
   problems(): string[];
   stop(): Promise<void>;
@@ -112,8 +121,16 @@ export async function startLocalAws(options: { speed: number; seed?: number }): 
   });
   codeDeploy.start();
 
+  // Who waits for the next GetMetricData: each arriving request takes the waiters registered before it.
+  let metricWaiters: (() => void)[] = [];
+  const metricRead = (): (() => void) => {
+    const waiting = metricWaiters;
+    metricWaiters = [];
+    return () => waiting.forEach((resolve) => resolve());
+  };
+
   const server = http.createServer((req, res) => {
-    void route(req, res, { moto: moto.endpoint, codeDeploy, cloudFormation }).catch((error: unknown) => {
+    void route(req, res, { moto: moto.endpoint, codeDeploy, cloudFormation, metricRead }).catch((error: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String((error as Error).stack ?? error));
     });
@@ -140,6 +157,7 @@ export async function startLocalAws(options: { speed: number; seed?: number }): 
       // The framework's stack monitor polls every 5 s by default: on the accelerated clock, far more often.
       SLS_AWS_MONITORING_FREQUENCY: String(Math.max(50, Math.round(5000 / options.speed))),
     }),
+    nextMetricRead: () => new Promise<void>((resolve) => metricWaiters.push(resolve)),
     problems: () => [...codeDeploy.problems, ...cloudFormation.problems, ...hookErrors],
     stop: async () => {
       codeDeploy.stop();
@@ -153,6 +171,8 @@ interface Backends {
   moto: string;
   codeDeploy: CodeDeployStandIn;
   cloudFormation: LocalCloudFormation;
+  /** Called as a GetMetricData request arrives; what it returns, once the request is answered. */
+  metricRead(): () => void;
 }
 
 async function body(req: http.IncomingMessage): Promise<Buffer> {
@@ -200,7 +220,7 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, b: Bac
         );
       const wanted = (JSON.parse(payload.toString() || '{}') as { RevisionId?: string }).RevisionId;
       if (wanted !== undefined) {
-        const current = await forward(
+        const current = await motoAnswer(
           b.moto,
           { method: 'GET', url: req.url ?? '', headers: req.headers },
           Buffer.alloc(0),
@@ -216,16 +236,17 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, b: Bac
       }
     }
     if (alias && req.method === 'GET' && key === FAULT_KEYS.racing) {
-      const answer = await forward(b.moto, req, payload);
+      const answer = await motoAnswer(b.moto, req, payload);
       const parsed = JSON.parse(answer.body.toString()) as { RevisionId?: string };
       const stale = Buffer.from(JSON.stringify({ ...parsed, RevisionId: `${parsed.RevisionId ?? ''}-stale` }));
       res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(stale.length) });
       return void res.end(stale);
     }
   }
-  const answer = await forward(b.moto, req, payload);
+  const answered = target.endsWith('.GetMetricData') ? b.metricRead() : undefined;
+  const answer = await motoAnswer(b.moto, req, payload);
   res.writeHead(answer.status, answer.headers);
-  res.end(answer.body);
+  res.end(answer.body, answered);
 }
 
 function denied(action: string, functionName?: string): string {
@@ -234,34 +255,6 @@ function denied(action: string, functionName?: string): string {
     (functionName ? ` on resource: arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}` : '') +
     ` because no identity-based policy allows the ${action} action`
   );
-}
-
-async function forward(
-  moto: string,
-  req: Pick<http.IncomingMessage, 'method' | 'url' | 'headers'>,
-  payload: Buffer,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  const url = new URL(req.url ?? '/', moto);
-  return new Promise((resolve, reject) => {
-    const out = http.request(
-      url,
-      { method: req.method, headers: { ...req.headers, host: url.host, 'content-length': String(payload.length) } },
-      (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (c: Buffer) => chunks.push(c));
-        answer.on('end', () => {
-          const headers = { ...answer.headers };
-          delete headers['transfer-encoding'];
-          const data = Buffer.concat(chunks);
-          headers['content-length'] = String(data.length);
-          resolve({ status: answer.statusCode ?? 500, headers, body: data });
-        });
-        answer.on('error', reject);
-      },
-    );
-    out.on('error', reject);
-    out.end(payload);
-  });
 }
 
 function json(res: http.ServerResponse, status: number, value: unknown): void {
