@@ -28,6 +28,11 @@ export interface DeploymentFacts {
   rollbackInfo?: { rollbackDeploymentId?: string; rollbackTriggeringDeploymentId?: string; rollbackMessage?: string };
 }
 
+/** A deployment CodeDeploy started to undo another (automatic rollback): it names the one it undoes. */
+export function isRollbackDeployment(d: DeploymentFacts): boolean {
+  return d.creator === 'codeDeployRollback' || d.rollbackInfo?.rollbackTriggeringDeploymentId !== undefined;
+}
+
 export interface LifecycleFacts {
   /** BeforeAllowTraffic, AllowTraffic, AfterAllowTraffic. */
   name: string;

@@ -36,6 +36,7 @@ import { duration } from './format';
 import type { HealthWindow } from './version-health';
 import {
   isFinished,
+  isRollbackDeployment,
   rolloutView,
   type DeploymentFacts,
   type HookLabels,
@@ -287,10 +288,7 @@ export class RolloutWatcher {
     this.known.set(d.id, d);
     const facts = this.facts.get(fn.name) as RolloutFacts;
     const main = facts.deployment;
-    const isRollback =
-      d.creator === 'codeDeployRollback' ||
-      d.rollbackInfo?.rollbackTriggeringDeploymentId !== undefined ||
-      main?.rollbackInfo?.rollbackDeploymentId === d.id;
+    const isRollback = isRollbackDeployment(d) || main?.rollbackInfo?.rollbackDeploymentId === d.id;
     if (isRollback && main && main.id !== d.id) {
       facts.rollback = d;
     } else if (!main || main.id === d.id || (d.createTime?.getTime() ?? 0) > (main.createTime?.getTime() ?? 0)) {

@@ -12,6 +12,8 @@ export interface FunctionStatus {
   /** Undefined: the alias does not exist (not deployed yet). */
   alias?: AliasState;
   last?: DeploymentFacts;
+  /** The deployment CodeDeploy started to undo the last rollout. */
+  rollback?: DeploymentFacts;
   inProgress?: DeploymentFacts;
   strategies: ReadonlyMap<string, Strategy | undefined>;
   /** What could not be read, in words. */
@@ -68,7 +70,7 @@ function functionLines(row: FunctionStatus, cliSuffix: string): string[] {
     if (!target.deploymentGroupName) field('last rollout', 'none: the deployment group is not deployed yet');
     else if (!row.last)
       field('last rollout', 'none yet (the first deploy creates the alias; the next one with new code shifts)');
-    else field('last rollout', ...deploymentLines(row.last, row.strategies));
+    else field('last rollout', ...deploymentLines(row.last, row.strategies), ...rollbackLines(row.rollback));
     if (row.last && hasCalls(row.health)) field('versions', ...healthLines(row.health, !isFinished(row.last.status)));
   }
   const running = runningDeployment(row);
@@ -103,6 +105,12 @@ function deploymentLines(d: DeploymentFacts, strategies: ReadonlyMap<string, Str
   const cause = deploymentCause(d);
   if (cause) lines.push(`cause: ${cause}`);
   return lines;
+}
+
+function rollbackLines(rollback: DeploymentFacts | undefined): string[] {
+  if (!rollback) return [];
+  const end = rollback.completeTime ? ` at ${clock(rollback.completeTime)}` : '';
+  return [`rolled back by ${rollback.id} (${rollback.status}${end})`];
 }
 
 /** Each version's figures over the rollout, then the new one against the previous one. */
@@ -152,7 +160,17 @@ export function statusJson(header: StatusHeader, rows: readonly FunctionStatus[]
         strategy: target.inPlace ? 'InPlace' : target.strategy,
         ...(target.inPlaceReason !== undefined && { inPlaceReason: target.inPlaceReason }),
         lastRollout: row.last
-          ? { ...deploymentJson(row.last, row.strategies), ...(row.health && { versions: healthJson(row.health) }) }
+          ? {
+              ...deploymentJson(row.last, row.strategies),
+              ...(row.rollback && {
+                rollback: {
+                  id: row.rollback.id,
+                  status: row.rollback.status,
+                  ...(row.rollback.completeTime && { end: row.rollback.completeTime.toISOString() }),
+                },
+              }),
+              ...(row.health && { versions: healthJson(row.health) }),
+            }
           : null,
         inProgress: running
           ? {

@@ -32,7 +32,13 @@ import { discoverTargets, selectTargets, type RolloutTarget, type ServiceFunctio
 import { userError } from './aws-errors';
 import { ServerlessError } from '../errors';
 import type { TrafficContext } from './context';
-import { failureSummary, isFinished, UNFINISHED_STATUSES, type DeploymentFacts } from './rollout-model';
+import {
+  failureSummary,
+  isFinished,
+  isRollbackDeployment,
+  UNFINISHED_STATUSES,
+  type DeploymentFacts,
+} from './rollout-model';
 import { chooseSink } from './live-view';
 import { renderStatus, statusJson, type FunctionStatus } from './status-text';
 import { addVersionHealth } from './status-health';
@@ -97,6 +103,7 @@ export async function statusCommand(ctx: TrafficContext): Promise<void> {
   const withGroups = grouped(targets);
   const last = new Map<string, DeploymentFacts>();
   const running = new Map<string, DeploymentFacts>();
+  const rollbacks = new Map<string, DeploymentFacts>();
   const strategies = new Map<string, Strategy | undefined>();
   const application = withGroups[0]?.applicationName;
   if (application) {
@@ -114,6 +121,7 @@ export async function statusCommand(ctx: TrafficContext): Promise<void> {
         if (lastIds.includes(d.id)) last.set(d.groupName, d);
         if (!isFinished(d.status)) running.set(d.groupName, d);
       }
+      await pairRollbacks(codeDeploy, last, rollbacks);
       for (const name of new Set([...last.values()].flatMap((d) => (d.configName ? [d.configName] : [])))) {
         strategies.set(name, await getStrategy(codeDeploy, name).catch(() => undefined));
       }
@@ -130,11 +138,13 @@ export async function statusCommand(ctx: TrafficContext): Promise<void> {
     const group = target.deploymentGroupName;
     const lastRollout = group ? last.get(group) : undefined;
     const inProgress = group ? running.get(group) : undefined;
+    const rollback = group ? rollbacks.get(group) : undefined;
     const problem = unreadable.get(target.name);
     return {
       target,
       ...(alias && { alias }),
       ...(lastRollout && { last: lastRollout }),
+      ...(rollback && { rollback }),
       ...(inProgress && { inProgress }),
       strategies,
       ...(problem && { unreadable: problem }),
@@ -142,6 +152,31 @@ export async function statusCommand(ctx: TrafficContext): Promise<void> {
   });
   await addVersionHealth(ctx.clients, rows, ctx.clock.now());
   ctx.logger.writeText(ctx.options.json ? JSON.stringify(statusJson(ctx, rows), null, 2) : renderStatus(ctx, rows));
+}
+
+/**
+ * A rollout rolled back and the deployment that undid it, by group. The group's last attempted deployment may be either
+ * (CodeDeploy's rollback is a deployment of the same group): the rollout is shown, with its cause and figures, and the
+ * rollback beside it. One more BatchGetDeployments, only when a rollback is involved.
+ */
+async function pairRollbacks(
+  codeDeploy: TrafficContext['clients']['codeDeploy'],
+  last: Map<string, DeploymentFacts>,
+  rollbacks: Map<string, DeploymentFacts>,
+): Promise<void> {
+  const other = (d: DeploymentFacts): string | undefined =>
+    isRollbackDeployment(d) ? d.rollbackInfo?.rollbackTriggeringDeploymentId : d.rollbackInfo?.rollbackDeploymentId;
+  const ids = [...last.values()].flatMap((d) => other(d) ?? []);
+  if (ids.length === 0) return;
+  const { found } = await getDeployments(codeDeploy, ids);
+  for (const [group, d] of last) {
+    const pair = found.find((f) => f.id === other(d));
+    if (!pair) continue;
+    if (isRollbackDeployment(d)) {
+      last.set(group, pair);
+      rollbacks.set(group, d);
+    } else rollbacks.set(group, pair);
+  }
 }
 
 export async function watchCommand(ctx: TrafficContext): Promise<void> {

@@ -477,6 +477,7 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
         `  last rollout  ${failed?.id} Stopped, Canary10Percent5Minutes, started by CloudFormation (stack update)`,
         '                YYYY-MM-DD HH:MM:SS UTC → HH:MM:SS UTC (<duration>)',
         `                cause: an alarm of the deployment group fired (CodeDeploy: ${activated})`,
+        `                rolled back by ${rollback?.id} (Succeeded at HH:MM:SS UTC)`,
         '  versions      version 3: 40 calls, 3 errors (7.5%), avg 90 ms (new)',
         '                version 2: 1,600 calls, 1 error (0.06%), avg 30 ms (previous)',
         `                new against previous over the rollout: ${compared}`,

@@ -14,7 +14,8 @@
  * are written to moto a moment (LEAD) before they are due.
  * The group's alarms are read in moto every ALARM_POLL; one in ALARM stops the deployment (`Stopped`,
  * ALARM_ACTIVE) and, with automatic rollback on, a rollback deployment (creator `codeDeployRollback`) moves the
- * alias back to the version it served.
+ * alias back to the version it served; being the group's latest deployment, it is its `lastAttemptedDeployment` (the
+ * API reference does not say; `traffic status` shows the rollout it undid either way).
  *
  * Not modelled: EC2/ECS deployments, deployment targets other than Lambda, triggers, the one-hour hook timeout,
  * more than one deployment per group at a time (a second one is refused, as CodeDeploy does).
@@ -765,6 +766,9 @@ export class CodeDeployStandIn {
     rollback.startTime = rollback.createTime;
     rollback.rollbackOf = d.id;
     d.rollbackId = rollback.id;
+    // The rollback is a deployment of the same group, and the latest one: read as the group's last attempted.
+    const group = this.groups.get(`${d.request.applicationName}/${d.request.deploymentGroupName}`);
+    if (group) group.lastAttempted = { id: rollback.id };
   }
 
   private async setAlias(d: Deployment, version: string, weights: Record<string, number>): Promise<void> {

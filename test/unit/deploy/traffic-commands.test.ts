@@ -257,6 +257,31 @@ describe('status', () => {
     );
   });
 
+  it('a rollout undone by CodeDeploy: the rollout with its cause, and the rollback beside it, whichever the group names last', async () => {
+    aliases({ 'svc-dev-api': ['6'], 'svc-dev-worker': ['4'], 'svc-dev-nightly': ['12'] });
+    // The group's last attempted deployment is the rollback (a deployment of the same group, created after the rollout).
+    const { ctx, out } = setup({ deployments: alarmRollback() }, 200);
+    await statusCommand({ ...ctx, options: { function: 'api' } });
+    const text = out.text.join('\n');
+    expect(text).toContain(
+      '  last rollout  d-ALARM1 Stopped, Canary10Percent5Minutes, started by CloudFormation (stack update)\n' +
+        '                2026-11-28 08:40:25 UTC → 08:41:40 UTC (1m 15s)\n' +
+        '                cause: an alarm of the deployment group fired (CodeDeploy: One or more alarms have been activated',
+    );
+    expect(text).toContain(
+      '                rolled back by d-ROLLBACK1 (Succeeded at 08:41:50 UTC)\n  in progress   no',
+    );
+    expect(text).not.toContain('started by CodeDeploy (automatic rollback)');
+    out.text.length = 0;
+    await statusCommand({ ...ctx, options: { json: true, function: 'api' } });
+    const json = JSON.parse(out.text.join('')) as { functions: { lastRollout: Record<string, unknown> }[] };
+    expect(json.functions[0]?.lastRollout).toMatchObject({
+      id: 'd-ALARM1',
+      status: 'Stopped',
+      rollback: { id: 'd-ROLLBACK1', status: 'Succeeded', end: '2026-11-28T08:41:50.000Z' },
+    });
+  });
+
   it("both versions' figures over the last rollout: so far while it runs, over the rollout once it ended", async () => {
     aliases({ 'svc-dev-api': ['6', { '7': 0.1 }], 'svc-dev-worker': ['4'], 'svc-dev-nightly': ['12'] });
     const { ctx, out } = setup(
