@@ -153,7 +153,7 @@ export async function startLocalAws(options: { speed: number; seed?: number }): 
       AWS_ENDPOINT_URL: endpoint,
       LOCAL_AWS_ENDPOINT: endpoint,
       ...clock.env(),
-      NODE_OPTIONS: `--require ${path.join(__dirname, 'preload.js')} --no-warnings`,
+      NODE_OPTIONS: `--require ${path.join(__dirname, 'preload.js')}`,
       // The framework's stack monitor polls every 5 s by default: on the accelerated clock, far more often.
       SLS_AWS_MONITORING_FREQUENCY: String(Math.max(50, Math.round(5000 / options.speed))),
     }),

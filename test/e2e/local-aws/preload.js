@@ -35,12 +35,14 @@ if (anchors) {
   const load = Module._load;
   Module._load = function (request, parent, isMain) {
     const loaded = load.call(this, request, parent, isMain);
+    // Only the clock module is looked into: reading a property another module (one still loading in a require
+    // cycle) lacks makes Node.js print a warning.
     if (
-      loaded &&
-      loaded.systemClock &&
       parent &&
       /[\\/]dist[\\/]deploy[\\/]/.test(parent.filename) &&
-      /(^|[\\/])clock(\.js)?$/.test(request)
+      /(^|[\\/])clock(\.js)?$/.test(request) &&
+      loaded &&
+      loaded.systemClock
     ) {
       loaded.systemClock.now = now;
       loaded.systemClock.sleep = sleep;
