@@ -21,24 +21,24 @@ export function expectShifts(
   const deployedIds = new Set((deployed ?? []).map((r) => r.logicalId));
   return functions.map((fn): Expectation => {
     const none = (reason: string): Expectation => ({ name: fn.name, shifts: false, reason });
+    const aliasId = aliasIdInTemplate(template, fn);
+    const aliasDeployed = deployed !== undefined && deployedIds.has(aliasId);
+    const version = versionLogicalId(template.Resources[aliasId]?.Properties?.FunctionVersion);
+    // In place or shifted alike: a version the stack has means nothing was published, so the alias stays.
+    if (aliasDeployed && version !== undefined && deployedIds.has(version)) {
+      return none(
+        'its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift',
+      );
+    }
     if (fn.inPlace) {
       return none(
         `it moves in place in this stage (${fn.inPlaceReason ?? 'type InPlace'}): the alias goes to the new version at once, without CodeDeploy`,
       );
     }
-    const aliasId = aliasIdInTemplate(template, fn);
-    if (deployed === undefined || !deployedIds.has(aliasId)) {
+    if (!aliasDeployed) {
       return none(
         `${deployed === undefined ? 'first deploy of the stack' : `first deploy of its alias "${fn.alias}"`}: CloudFormation creates the alias ` +
           'on the new version directly; gradual shifting starts with the next deploy that changes its code or configuration',
-      );
-    }
-    const alias = template.Resources[aliasId];
-    const version = versionLogicalId(alias?.Properties?.FunctionVersion);
-    if (version === undefined) return { name: fn.name, shifts: true };
-    if (deployedIds.has(version)) {
-      return none(
-        'its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift',
       );
     }
     return { name: fn.name, shifts: true };

@@ -174,6 +174,22 @@ describe('nothing shifts, and the deploy says why', () => {
     ]);
   });
 
+  it('a function that moves in place in this stage, unchanged: it publishes no version, so its alias stays', async () => {
+    stack();
+    aliases();
+    const { ctx, out } = testContext({
+      template: () => compiledTemplate({ Api: 'Old', Worker: 'Old', Nightly: 'Old' }),
+    });
+    await runHooks(ctx, ['before:deploy:deploy', 'before:aws:deploy:deploy:updateStack']);
+    const unchanged =
+      'its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift.';
+    expect(out.notices).toEqual([
+      `[traffic] api: nothing shifts: ${unchanged}`,
+      `[traffic] worker: nothing shifts: ${unchanged}`,
+      `[traffic] nightly: nothing shifts: ${unchanged}`,
+    ]);
+  });
+
   it('the framework skips the update: nothing changed at all', async () => {
     stack();
     aliases();
