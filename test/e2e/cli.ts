@@ -1,8 +1,8 @@
 /**
- * The real `serverless` CLI of node_modules (3.40.0), spawned as users run it, in a copy of test/fixtures/e2e that
- * installs the plugin as a package (node_modules/serverless-traffic-shift → this repository, whose dist/ must be
- * built). Output is captured as printed; `normalise` replaces only what varies from run to run: clock times and
- * durations (the local AWS runs on an accelerated clock started at test time).
+ * The real `serverless` CLI of node_modules (3.40.0), spawned as users run it, in a copy of a fixture (by default
+ * test/fixtures/e2e) that installs the plugin as a package (node_modules/serverless-traffic-shift → this repository,
+ * whose dist/ must be built). Output is captured as printed; `normalise` replaces only what varies from run to run:
+ * clock times and durations (the local AWS runs on an accelerated clock started at test time).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'fs';
@@ -18,13 +18,21 @@ export interface Run {
   stderr: string;
 }
 
-/** A copy of the e2e fixture service, with the plugin installed from this repository. */
-export function serviceCopy(): { dir: string; home: string; remove(): void } {
+/**
+ * A copy of a fixture service (test/fixtures/e2e unless told), with the plugin installed from this repository and
+ * the packages named in `packages` from this repository's node_modules (e.g. a plugin the service used before).
+ */
+export function serviceCopy(
+  fixture = 'e2e',
+  packages: readonly string[] = [],
+): { dir: string; home: string; remove(): void } {
   const root = mkdtempSync(path.join(os.tmpdir(), 'traffic-e2e-'));
   const dir = path.join(root, 'svc');
-  cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'e2e'), dir, { recursive: true });
+  cpSync(path.join(REPO_ROOT, 'test', 'fixtures', fixture), dir, { recursive: true });
   mkdirSync(path.join(dir, 'node_modules'));
   symlinkSync(REPO_ROOT, path.join(dir, 'node_modules', 'serverless-traffic-shift'), 'dir');
+  for (const name of packages)
+    symlinkSync(path.join(REPO_ROOT, 'node_modules', name), path.join(dir, 'node_modules', name), 'dir');
   const home = path.join(root, 'home');
   mkdirSync(home);
   return { dir, home, remove: () => rmSync(root, { recursive: true, force: true }) };

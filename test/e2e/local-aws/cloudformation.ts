@@ -113,6 +113,8 @@ export class LocalCloudFormation {
   readonly problems: string[] = [];
   /** Every change set created, for tests that check nothing was deployed. */
   readonly changeSetLog: string[] = [];
+  /** When each function's code or configuration was last changed (real time; moto keeps the creation time). */
+  private readonly functionsUpdated = new Map<string, Date>();
 
   constructor(private readonly o: CloudFormationOptions) {}
 
@@ -214,6 +216,15 @@ export class LocalCloudFormation {
       default:
         throw new CfnError('InvalidAction', `The local CloudFormation does not implement ${action}`);
     }
+  }
+
+  /**
+   * The function's LastModified as Lambda gives it ("the date and time that the function was last updated"): moto
+   * leaves it at the creation time through code and configuration updates, so the router puts this one in its
+   * answers. The framework compares it with its uploads' times to tell whether it may skip a deploy.
+   */
+  lastModified(functionName: string): Date | undefined {
+    return this.functionsUpdated.get(functionName.split(':')[6] ?? functionName);
   }
 
   private stack(name: string | null): Stack {
@@ -509,6 +520,7 @@ export class LocalCloudFormation {
             );
           await waitUntilFunctionUpdatedV2({ client: this.o.lambda, maxWaitTime: 30 }, { FunctionName: name });
           await this.o.lambda.send(new UpdateFunctionConfigurationCommand(config));
+          this.functionsUpdated.set(name, new Date());
         }
         return { physicalId: name, attributes: { Arn: arn('lambda', `function:${name}`) } };
       }

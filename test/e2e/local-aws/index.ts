@@ -209,6 +209,16 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, b: Bac
     }
   }
   if (service === 'lambda') {
+    // GetFunction and GetFunctionConfiguration of $LATEST: with the LastModified of the function's last update.
+    const url = new URL(req.url ?? '/', 'http://local');
+    const read = /^\/2015-03-31\/functions\/([^/]+)(\/configuration)?\/?$/.exec(url.pathname);
+    const latest = (url.searchParams.get('Qualifier') ?? '$LATEST') === '$LATEST';
+    const updated =
+      read && latest && req.method === 'GET' && b.cloudFormation.lastModified(decodeURIComponent(read[1] ?? ''));
+    if (updated) {
+      const answer = await motoAnswer(b.moto, req, payload);
+      return void res.end(withLastModified(res, answer, updated, Boolean(read[2])));
+    }
     const alias = /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/?]+)/.exec(req.url ?? '');
     if (alias && req.method === 'PUT') {
       if (key === FAULT_KEYS.readOnly)
@@ -247,6 +257,30 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, b: Bac
   const answer = await motoAnswer(b.moto, req, payload);
   res.writeHead(answer.status, answer.headers);
   res.end(answer.body, answered);
+}
+
+/** Writes the head of a Lambda function's answer and returns its body, LastModified set to `updated`. */
+function withLastModified(
+  res: http.ServerResponse,
+  answer: { status: number; headers: http.IncomingHttpHeaders; body: Buffer },
+  updated: Date,
+  configurationOnly: boolean,
+): Buffer {
+  if (answer.status !== 200) {
+    res.writeHead(answer.status, answer.headers);
+    return answer.body;
+  }
+  const parsed = JSON.parse(answer.body.toString()) as {
+    LastModified?: string;
+    Configuration?: { LastModified?: string };
+  };
+  // Lambda's own format: 2026-11-28T08:30:00.000+0000.
+  const stamp = updated.toISOString().replace('Z', '+0000');
+  if (configurationOnly) parsed.LastModified = stamp;
+  else if (parsed.Configuration) parsed.Configuration.LastModified = stamp;
+  const body = Buffer.from(JSON.stringify(parsed));
+  res.writeHead(200, { ...answer.headers, 'content-length': String(body.length) });
+  return body;
 }
 
 function denied(action: string, functionName?: string): string {
