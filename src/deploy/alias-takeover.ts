@@ -170,18 +170,20 @@ export function renameLogicalIds(template: CfnTemplate, renames: ReadonlyMap<str
   };
 }
 
-/** Resource types a deploy of this plugin names when it removes them: what carries or steers traffic. */
-const ANNOUNCED_TYPES = new Set([
+/** Resource types a deploy of this plugin names when it removes them, in the order it names them. */
+const ANNOUNCED_TYPES = [
   'AWS::Lambda::Alias',
   'AWS::CodeDeploy::Application',
   'AWS::CodeDeploy::DeploymentGroup',
   'AWS::CodeDeploy::DeploymentConfig',
   'AWS::IAM::Role',
-]);
+];
 
 /**
- * The resources of those types that the deployed stack has and the template does not. Undefined when the stack has
- * nested stacks: their resources are not in the root template, so what leaves cannot be told from it.
+ * The resources of those types that the deployed stack has and the template does not: aliases first (what callers
+ * lose), then the CodeDeploy resources and roles, each type by logical id, whatever order the stack lists them in.
+ * Undefined when the stack has nested stacks: their resources are not in the root template, so what leaves cannot be
+ * told from it.
  */
 export function removedResources(
   deployed: readonly StackResource[],
@@ -191,7 +193,10 @@ export function removedResources(
   if (deployed.some((r) => nested(r.type)) || Object.values(template.Resources).some((r) => nested(r.Type))) {
     return undefined;
   }
-  return deployed.filter((r) => ANNOUNCED_TYPES.has(r.type) && r.logicalId && !(r.logicalId in template.Resources));
+  const rank = (r: StackResource): number => ANNOUNCED_TYPES.indexOf(r.type);
+  return deployed
+    .filter((r) => rank(r) >= 0 && r.logicalId && !(r.logicalId in template.Resources))
+    .sort((a, b) => rank(a) - rank(b) || (a.logicalId < b.logicalId ? -1 : a.logicalId > b.logicalId ? 1 : 0));
 }
 
 /**

@@ -390,8 +390,8 @@ describe('from serverless-plugin-canary-deployments 0.8.0 (fixture migration)', 
       '[traffic] api: alias "live" keeps its deployed logical id ApiLambdaFunctionAliaslive (instead of ApiTrafficShiftAlias): CloudFormation updates it in place, with the same name and ARN.',
       '[traffic] worker: alias "live" keeps its deployed logical id WorkerLambdaFunctionAliaslive (instead of WorkerTrafficShiftAlias): CloudFormation updates it in place, with the same name and ARN.',
       '[traffic] this deploy removes from the stack: TsmigrationdevDeploymentApplication (AWS::CodeDeploy::Application), ' +
-        'CodeDeployServiceRole (AWS::IAM::Role), ApiLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup), ' +
-        'WorkerLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup).',
+        'ApiLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup), WorkerLambdaFunctionDeploymentGroup ' +
+        '(AWS::CodeDeploy::DeploymentGroup), CodeDeployServiceRole (AWS::IAM::Role).',
       `[traffic] api: nothing shifts: ${unchanged}`,
       `[traffic] worker: nothing shifts: ${unchanged}`,
       '',

@@ -258,21 +258,24 @@ describe('what the update removes, and the words', () => {
       r('ApiLambdaFunctionAliasstaging', 'AWS::Lambda::Alias', `${ARN}:svc-dev-api:staging`),
     ];
     const removed = removedResources(stack, template);
-    expect(removed?.map((res) => res.logicalId)).toEqual([
+    // Aliases first, then the application, its groups and the role, each by logical id, in any order of the stack.
+    const expected = [
+      'ApiLambdaFunctionAliasstaging',
       'SvcdevDeploymentApplication',
-      'CodeDeployServiceRole',
       'ApiLambdaFunctionDeploymentGroup',
       'WorkerLambdaFunctionDeploymentGroup',
-      'ApiLambdaFunctionAliasstaging',
-    ]);
+      'CodeDeployServiceRole',
+    ];
+    expect(removed?.map((res) => res.logicalId)).toEqual(expected);
+    expect(removedResources([...stack].reverse(), template)?.map((res) => res.logicalId)).toEqual(expected);
     const kept = takeOverDeployedAliases(packaged(), functions(), oldPluginStack()).kept;
     expect(takeoverLines(kept, removed ?? [])).toEqual({
       notices: [
         'api: alias "live" keeps its deployed logical id ApiLambdaFunctionAliaslive (instead of ApiTrafficShiftAlias): CloudFormation updates it in place, with the same name and ARN.',
         'worker: alias "live" keeps its deployed logical id WorkerLambdaFunctionAliaslive (instead of WorkerTrafficShiftAlias): CloudFormation updates it in place, with the same name and ARN.',
-        'this deploy removes from the stack: SvcdevDeploymentApplication (AWS::CodeDeploy::Application), CodeDeployServiceRole (AWS::IAM::Role), ' +
-          'ApiLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup), WorkerLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup), ' +
-          'ApiLambdaFunctionAliasstaging (alias "staging" of svc-dev-api: whatever calls it by that name fails once it is gone).',
+        'this deploy removes from the stack: ApiLambdaFunctionAliasstaging (alias "staging" of svc-dev-api: whatever calls it by that name fails once it is gone), ' +
+          'SvcdevDeploymentApplication (AWS::CodeDeploy::Application), ApiLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup), ' +
+          'WorkerLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup), CodeDeployServiceRole (AWS::IAM::Role).',
       ],
       info: [],
     });
@@ -339,8 +342,9 @@ describe('sls deploy over a stack of serverless-plugin-canary-deployments', () =
     expect(out.notices).toEqual([
       '[traffic] api: alias "live" keeps its deployed logical id ApiLambdaFunctionAliaslive (instead of ApiTrafficShiftAlias): CloudFormation updates it in place, with the same name and ARN.',
       '[traffic] worker: alias "live" keeps its deployed logical id WorkerLambdaFunctionAliaslive (instead of WorkerTrafficShiftAlias): CloudFormation updates it in place, with the same name and ARN.',
-      '[traffic] this deploy removes from the stack: SvcdevDeploymentApplication (AWS::CodeDeploy::Application), CodeDeployServiceRole (AWS::IAM::Role), ' +
-        'ApiLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup), WorkerLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup).',
+      '[traffic] this deploy removes from the stack: SvcdevDeploymentApplication (AWS::CodeDeploy::Application), ' +
+        'ApiLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup), WorkerLambdaFunctionDeploymentGroup (AWS::CodeDeploy::DeploymentGroup), ' +
+        'CodeDeployServiceRole (AWS::IAM::Role).',
       '[traffic] worker: nothing shifts: its code and configuration are unchanged since the last deploy, so Lambda publishes no new version and there is nothing to shift.',
       '[traffic] nightly: nothing shifts: it moves in place in this stage (stage "dev" is not in stages [prod]): the alias goes to the new version at once, without CodeDeploy.',
       '[traffic] api: shifts through a deployment group this deploy creates; its progress shows from the next deploy on.',
