@@ -30,7 +30,9 @@ export interface MotoServer {
 export async function startMoto(): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const moto = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  // AWS's managed policies, which roles attach by ARN (arn:aws:iam::aws:policy/…), are loaded only when asked for.
+  const env = { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' };
+  const moto = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env });
   await waitForMoto(endpoint, moto);
   return {
     endpoint,

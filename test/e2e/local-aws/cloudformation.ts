@@ -1,33 +1,68 @@
 /**
  * A small CloudFormation for the spawned `serverless deploy`: the query API the framework (SDK v2) and the plugin
  * (SDK v3) call, with stacks, change sets, events and resources, provisioning each resource through moto's own APIs
- * (S3, IAM, Lambda, CloudWatch) or the CodeDeploy stand-in. moto's own CloudFormation cannot take the plugin's
- * templates (it skips aliases, CodeDeploy resources and alarms, and fails on a policy that names a Lambda version),
- * so the tests do not use it.
+ * (S3, IAM, Lambda, CloudWatch; for event sources EventBridge, SNS and API Gateway) or the CodeDeploy stand-in.
+ * moto's own CloudFormation cannot take the plugin's templates (it skips aliases, CodeDeploy resources and alarms,
+ * and fails on a policy that names a Lambda version), so the tests do not use it.
  *
  * What it does as CloudFormation does: change sets (CREATE and UPDATE, with their list of changes), resources in
  * dependency order (Ref, Fn::GetAtt, Fn::Sub, DependsOn, the UpdatePolicy's references), updates only of resources
- * whose resolved properties changed, removal of those the template dropped (kept when `DeletionPolicy: Retain`), and
- * an alias with a `CodeDeployLambdaAliasUpdate` UpdatePolicy that moves to a new version in an update: the update
- * waits for the CodeDeploy deployment and fails with it (UPDATE_FAILED, UPDATE_ROLLBACK_COMPLETE; the functions get
- * their previous code and configuration back). Stack events, newest first, as the framework's monitor reads them.
+ * whose resolved properties changed, removal of those the template dropped after the update, dependents first (kept
+ * when `DeletionPolicy: Retain`; deleted in the stand-in for CodeDeploy applications and groups, in moto for IAM
+ * roles, their managed policies detached first; other types only leave the stack), and an alias with a
+ * `CodeDeployLambdaAliasUpdate` UpdatePolicy that moves to a new version in an update: the update waits for the
+ * CodeDeploy deployment and fails with it (UPDATE_FAILED, UPDATE_ROLLBACK_COMPLETE; the functions get their previous
+ * code and configuration back). Roles get their `ManagedPolicyArns` attached in moto. Stack events, newest first, as
+ * the framework's monitor reads them.
  *
  * Not modelled: parameters beyond their defaults, conditions, nested stacks, custom resources, drift, stack
- * policies, replacement of resources, resource types the e2e fixture does not use (an unknown type fails the update).
+ * policies, replacement of resources, inline IAM policies, Lambda permissions (moto keeps one policy per function
+ * whatever the qualifier, so they are recorded in the stack only), resource types the e2e fixtures do not use (an
+ * unknown type fails the update).
  */
 import { GetObjectCommand, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DetachRolePolicyCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
+import {
+  APIGatewayClient,
+  CreateDeploymentCommand,
+  CreateRestApiCommand,
+  PutIntegrationCommand,
+  PutMethodCommand,
+} from '@aws-sdk/client-api-gateway';
+import {
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  CreateTopicCommand,
+  ListSubscriptionsByTopicCommand,
+  SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
 import {
   CreateAliasCommand,
+  CreateEventSourceMappingCommand,
   CreateFunctionCommand,
   LambdaClient,
   PublishVersionCommand,
   UpdateAliasCommand,
+  UpdateEventSourceMappingCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { MOTO_CREDENTIALS } from '../../integration/moto-server';
 import { IdSource, type VirtualClock } from './clock';
 import type { CodeDeployStandIn, Routing } from './codedeploy';
 
@@ -43,6 +78,8 @@ export interface CloudFormationOptions {
   lambda: LambdaClient;
   cloudWatch: CloudWatchClient;
   codeDeploy: CodeDeployStandIn;
+  /** moto's endpoint, for the event sources' services (EventBridge, SNS, API Gateway). */
+  motoEndpoint?: string;
 }
 
 export class CfnError extends Error {
@@ -116,7 +153,17 @@ export class LocalCloudFormation {
   /** When each function's code or configuration was last changed (real time; moto keeps the creation time). */
   private readonly functionsUpdated = new Map<string, Date>();
 
-  constructor(private readonly o: CloudFormationOptions) {}
+  /** The event sources' services in moto. */
+  private readonly sources: { events: EventBridgeClient; sns: SNSClient; apiGateway: APIGatewayClient };
+
+  constructor(private readonly o: CloudFormationOptions) {
+    const config = { region: o.region, endpoint: o.motoEndpoint, credentials: MOTO_CREDENTIALS };
+    this.sources = {
+      events: new EventBridgeClient(config),
+      sns: new SNSClient(config),
+      apiGateway: new APIGatewayClient(config),
+    };
+  }
 
   async handle(action: string, p: URLSearchParams): Promise<Json> {
     switch (action) {
@@ -414,9 +461,14 @@ export class LocalCloudFormation {
       s.status = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
       this.event(s, s.name, 'AWS::CloudFormation::Stack', s.status, s.id);
     }
-    for (const [id, r] of [...s.resources]) {
-      if (id in resources) continue;
-      const retained = (s.template?.Resources as Record<string, Json> | undefined)?.[id]?.DeletionPolicy === 'Retain';
+    // What the template dropped, dependents first (a deployment group before its application and role).
+    const previous = (s.template?.Resources ?? {}) as Record<string, Json>;
+    const dropped = [...order(previous).reverse(), ...s.resources.keys()].filter((id) => !(id in resources));
+    for (const id of new Set(dropped)) {
+      const r = s.resources.get(id);
+      if (!r) continue;
+      const retained = previous[id]?.DeletionPolicy === 'Retain';
+      if (!retained) await this.remove(r);
       this.event(s, id, r.type, retained ? 'DELETE_SKIPPED' : 'DELETE_COMPLETE', r.physicalId);
       s.resources.delete(id);
     }
@@ -431,6 +483,28 @@ export class LocalCloudFormation {
         this.event(s, id, old.type, 'UPDATE_IN_PROGRESS', old.physicalId);
         await this.provision(s, id, old.type, old.properties, {}, now);
         this.event(s, id, old.type, 'UPDATE_COMPLETE', old.physicalId);
+      }
+    }
+  }
+
+  /**
+   * Deletes a resource the template dropped: CodeDeploy applications and deployment groups in the stand-in, IAM roles
+   * in moto (the managed policies detached first, as CloudFormation does). Other types only leave the stack.
+   */
+  private async remove(r: Resource): Promise<void> {
+    switch (r.type) {
+      case 'AWS::CodeDeploy::DeploymentGroup':
+        this.o.codeDeploy.deleteGroup(String(r.properties.ApplicationName), r.physicalId);
+        return;
+      case 'AWS::CodeDeploy::Application':
+        this.o.codeDeploy.deleteApplication(r.physicalId);
+        return;
+      case 'AWS::IAM::Role': {
+        const attached = await this.o.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: r.physicalId }));
+        for (const policy of attached.AttachedPolicies ?? [])
+          await this.o.iam.send(new DetachRolePolicyCommand({ RoleName: r.physicalId, PolicyArn: policy.PolicyArn }));
+        await this.o.iam.send(new DeleteRoleCommand({ RoleName: r.physicalId }));
+        return;
       }
     }
   }
@@ -471,8 +545,21 @@ export class LocalCloudFormation {
           }
         );
       case 'AWS::IAM::Role': {
-        if (existing) return existing;
-        const name = String(p.RoleName ?? this.generatedName(s, id));
+        // Managed policies: attached (and, in an update, detached) in moto; inline ones are not modelled.
+        const policies = (p.ManagedPolicyArns ?? []) as string[];
+        const before = (existing?.properties.ManagedPolicyArns ?? []) as string[];
+        const roleName = existing?.physicalId ?? String(p.RoleName ?? this.generatedName(s, id));
+        const attach = async (): Promise<void> => {
+          for (const arn of policies.filter((a) => !before.includes(a)))
+            await this.o.iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: arn }));
+          for (const arn of before.filter((a) => !policies.includes(a)))
+            await this.o.iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: arn }));
+        };
+        if (existing) {
+          await attach();
+          return existing;
+        }
+        const name = roleName;
         const made = await this.o.iam.send(
           new CreateRoleCommand({
             RoleName: name,
@@ -480,6 +567,7 @@ export class LocalCloudFormation {
             AssumeRolePolicyDocument: JSON.stringify(p.AssumeRolePolicyDocument),
           }),
         );
+        await attach();
         return {
           physicalId: name,
           attributes: {
@@ -621,6 +709,118 @@ export class LocalCloudFormation {
           autoRollback: { enabled: rollback.Enabled === true, events: (rollback.Events ?? []) as string[] },
         });
         return { physicalId: name };
+      }
+      case 'AWS::Events::Rule': {
+        const name = existing?.physicalId ?? String(p.Name ?? this.generatedName(s, id));
+        const rule = await this.sources.events.send(
+          new PutRuleCommand({
+            Name: name,
+            ...(p.ScheduleExpression !== undefined && { ScheduleExpression: String(p.ScheduleExpression) }),
+            ...(p.EventPattern !== undefined && { EventPattern: JSON.stringify(p.EventPattern) }),
+            ...(p.State !== undefined && { State: p.State as 'ENABLED' | 'DISABLED' }),
+            ...(p.Description !== undefined && { Description: String(p.Description) }),
+          }),
+        );
+        const targets = ((p.Targets ?? []) as Json[]).map((t) => ({
+          Id: String(t.Id),
+          Arn: String(t.Arn),
+          ...(t.Input !== undefined && { Input: String(t.Input) }),
+        }));
+        const gone = ((existing?.properties.Targets ?? []) as Json[])
+          .map((t) => String(t.Id))
+          .filter((targetId) => !targets.some((t) => t.Id === targetId));
+        if (gone.length > 0) await this.sources.events.send(new RemoveTargetsCommand({ Rule: name, Ids: gone }));
+        if (targets.length > 0) await this.sources.events.send(new PutTargetsCommand({ Rule: name, Targets: targets }));
+        return { physicalId: name, attributes: { Arn: rule.RuleArn ?? arn('events', `rule/${name}`) } };
+      }
+      case 'AWS::SNS::Topic': {
+        const name = String(p.TopicName ?? this.generatedName(s, id, 256));
+        const topicArn =
+          existing?.physicalId ??
+          String((await this.sources.sns.send(new CreateTopicCommand({ Name: name }))).TopicArn);
+        // The topic's `Subscription` property: subscribed and unsubscribed as it changes.
+        const key = (x: Json): string => `${String(x.Protocol)} ${String(x.Endpoint)}`;
+        const wanted = ((p.Subscription ?? []) as Json[]).map(key);
+        const before = ((existing?.properties.Subscription ?? []) as Json[]).map(key);
+        for (const sub of wanted.filter((w) => !before.includes(w))) {
+          const [protocol, endpoint] = sub.split(' ') as [string, string];
+          await this.sources.sns.send(
+            new SubscribeCommand({ TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint }),
+          );
+        }
+        const dropped = before.filter((b) => !wanted.includes(b));
+        if (dropped.length > 0) {
+          const listed = await this.sources.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+          for (const sub of listed.Subscriptions ?? [])
+            if (dropped.includes(`${sub.Protocol} ${sub.Endpoint}`))
+              await this.sources.sns.send(new UnsubscribeCommand({ SubscriptionArn: sub.SubscriptionArn }));
+        }
+        return { physicalId: topicArn, attributes: { TopicArn: topicArn, TopicName: name } };
+      }
+      case 'AWS::Lambda::EventSourceMapping': {
+        const settings = {
+          FunctionName: String(p.FunctionName),
+          ...(p.BatchSize !== undefined && { BatchSize: Number(p.BatchSize) }),
+          ...(p.Enabled !== undefined && { Enabled: p.Enabled === true || p.Enabled === 'true' }),
+        };
+        if (existing) {
+          await this.o.lambda.send(new UpdateEventSourceMappingCommand({ UUID: existing.physicalId, ...settings }));
+          return existing;
+        }
+        const made = await this.o.lambda.send(
+          new CreateEventSourceMappingCommand({ EventSourceArn: String(p.EventSourceArn), ...settings }),
+        );
+        return { physicalId: String(made.UUID) };
+      }
+      case 'AWS::ApiGateway::RestApi': {
+        if (existing) return existing;
+        const types = ((p.EndpointConfiguration as Json | undefined)?.Types ?? []) as string[];
+        const made = await this.sources.apiGateway.send(
+          new CreateRestApiCommand({
+            name: String(p.Name ?? this.generatedName(s, id)),
+            ...(types.length > 0 && { endpointConfiguration: { types: types as never } }),
+          }),
+        );
+        return { physicalId: String(made.id), attributes: { RootResourceId: String(made.rootResourceId) } };
+      }
+      case 'AWS::ApiGateway::Method': {
+        const where = {
+          restApiId: String(p.RestApiId),
+          resourceId: String(p.ResourceId),
+          httpMethod: String(p.HttpMethod),
+        };
+        if (!existing)
+          await this.sources.apiGateway.send(
+            new PutMethodCommand({
+              ...where,
+              authorizationType: String(p.AuthorizationType ?? 'NONE'),
+              ...(p.ApiKeyRequired !== undefined && { apiKeyRequired: p.ApiKeyRequired === true }),
+            }),
+          );
+        const integration = p.Integration as Json | undefined;
+        if (integration)
+          await this.sources.apiGateway.send(
+            new PutIntegrationCommand({
+              ...where,
+              type: integration.Type as never,
+              ...(integration.IntegrationHttpMethod !== undefined && {
+                integrationHttpMethod: String(integration.IntegrationHttpMethod),
+              }),
+              ...(integration.Uri !== undefined && { uri: String(integration.Uri) }),
+            }),
+          );
+        return existing ?? { physicalId: this.generatedName(s, id) };
+      }
+      case 'AWS::ApiGateway::Deployment': {
+        if (existing) return existing;
+        const made = await this.sources.apiGateway.send(
+          new CreateDeploymentCommand({
+            restApiId: String(p.RestApiId),
+            ...(p.StageName !== undefined && { stageName: String(p.StageName) }),
+            ...(p.Description !== undefined && { description: String(p.Description) }),
+          }),
+        );
+        return { physicalId: String(made.id) };
       }
       default:
         throw new Error(`the local CloudFormation does not provision ${type}`);

@@ -216,6 +216,12 @@ export class CodeDeployStandIn {
 
   deleteApplication(name: string): void {
     this.applications.delete(name);
+    // Its deployment groups go with it.
+    for (const [key, group] of this.groups) if (group.applicationName === name) this.groups.delete(key);
+  }
+
+  deleteGroup(applicationName: string, name: string): void {
+    this.groups.delete(`${applicationName}/${name}`);
   }
 
   putGroup(spec: GroupSpec): void {

@@ -118,6 +118,7 @@ export async function startLocalAws(options: { speed: number; seed?: number }): 
     lambda,
     cloudWatch,
     codeDeploy,
+    motoEndpoint: moto.endpoint,
   });
   codeDeploy.start();
 
