@@ -34,11 +34,13 @@ export function renderPlan(plan: Plan): string {
   }
   if (plan.sharedResources.length) lines.push(`Shared by the stack: ${plan.sharedResources.join(', ')}`, '');
   if (plan.warnings.length) lines.push('Warnings:', ...plan.warnings.map((w) => `  - ${w}`), '');
-  lines.push(
-    'Traffic shifts only when a function has a new version: the first deploy of a stack and a deploy with',
-    'unchanged code and configuration move the alias without any CodeDeploy deployment.',
-  );
-  return lines.join('\n');
+  if (plan.functions.some((fn) => fn.mode === 'shifted'))
+    lines.push(
+      'Traffic shifts only when a function has a new version: the first deploy of a stack creates each alias on the',
+      'new version directly, and a deploy with unchanged code and configuration publishes no version and leaves the',
+      'alias where it is.',
+    );
+  return lines.join('\n').trimEnd();
 }
 
 const ROLLBACK_WORDS: Record<string, string> = {

@@ -49,7 +49,24 @@ describe('plan rendering', () => {
     );
     expect(text).toContain('  traffic      all traffic moves at once, no CodeDeploy deployment');
     expect(text).toContain('Shared by the stack: TrafficShiftApplication, TrafficShiftCodeDeployRole');
-    expect(text).toContain('the first deploy of a stack and a deploy with');
+    expect(
+      text.endsWith(
+        'and a deploy with unchanged code and configuration publishes no version and leaves the\nalias where it is.',
+      ),
+    ).toBe(true);
+  });
+
+  it('says when traffic shifts only where a function shifts through CodeDeploy', () => {
+    const inPlace = applyTrafficShift(
+      resolveSettings(
+        service({ api: undefined }, { defaults: { type: 'Canary10Percent5Minutes', stages: ['prod'] }, stage: 'dev' }),
+      ),
+      compiledTemplate(['api']),
+    ).plan;
+    const text = renderPlan(inPlace);
+    expect(text).toContain('  traffic      all traffic moves at once, no CodeDeploy deployment');
+    expect(text).not.toContain('Traffic shifts only when');
+    expect(text.endsWith('\n')).toBe(false);
   });
 });
 
