@@ -81,7 +81,17 @@ const THROTTLING_NAMES = new Set([
   'RequestThrottled',
   'RequestThrottledException',
   'SlowDown',
+  'ProvisionedThroughputExceededException',
 ]);
+
+/** True for AWS's "slow down" answers (after the SDK's own retries gave up). */
+export function isThrottling(error: unknown): boolean {
+  const e = error as ErrorShape | undefined;
+  return Boolean(
+    e &&
+    (THROTTLING_NAMES.has(e.name ?? '') || THROTTLING_NAMES.has(e.code ?? '') || e.$metadata?.httpStatusCode === 429),
+  );
+}
 
 interface ErrorShape {
   name?: string;
@@ -114,7 +124,7 @@ export function classify(error: unknown): ErrorCode | undefined {
     return 'TRAFFIC_SHIFT_AWS_CREDENTIALS';
   if (DENIED_NAMES.has(name) || /is not authorized to perform/.test(e.message ?? '')) return 'TRAFFIC_SHIFT_AWS_DENIED';
   if (CONCURRENT_NAMES.has(name)) return 'TRAFFIC_SHIFT_CONCURRENT_CHANGE';
-  if (THROTTLING_NAMES.has(name) || e.$metadata?.httpStatusCode === 429) return 'TRAFFIC_SHIFT_AWS_THROTTLED';
+  if (isThrottling(e)) return 'TRAFFIC_SHIFT_AWS_THROTTLED';
   if ((error as ErrorShape).$metadata !== undefined || operationOf(error) !== undefined)
     return 'TRAFFIC_SHIFT_AWS_ERROR';
   return undefined;

@@ -482,26 +482,6 @@ export async function deploymentsInProgress(
   return byGroup;
 }
 
-const THROTTLING = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'ProvisionedThroughputExceededException',
-]);
-
-/** True for AWS's "slow down" answers (after the SDK's own retries gave up). */
-export function isThrottling(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  return Boolean(
-    e && (THROTTLING.has(e.name ?? '') || THROTTLING.has(e.code ?? '') || e.$metadata?.httpStatusCode === 429),
-  );
-}
-
 export function errorText(error: unknown): string {
   if (error instanceof Error)
     return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;

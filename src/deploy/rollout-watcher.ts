@@ -27,11 +27,11 @@ import {
   getGroups,
   getStrategy,
   getTarget,
-  isThrottling,
   listDeploymentIds,
   listTargetIds,
   readVersionHealth,
 } from './aws';
+import { isThrottling } from './aws-errors';
 import { duration } from './format';
 import type { HealthWindow } from './version-health';
 import {

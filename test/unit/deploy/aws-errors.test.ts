@@ -1,6 +1,13 @@
 /** AWS failures of the traffic commands as one or two coded lines, --json keeping stdout JSON, options checked first. */
 import { ServerlessError } from '../../../src/errors';
-import { awsFailure, classify, operationName, tagOperation, userError } from '../../../src/deploy/aws-errors';
+import {
+  awsFailure,
+  classify,
+  isThrottling,
+  operationName,
+  tagOperation,
+  userError,
+} from '../../../src/deploy/aws-errors';
 import { promoteCommand, runCommand, shiftCommand, statusCommand } from '../../../src/deploy/traffic-commands';
 import { testContext } from './test-context';
 import { mocks } from './timeline';
@@ -43,6 +50,8 @@ describe('classify', () => {
       'CONCURRENT_CHANGE',
     ],
     [awsError('ThrottlingException', 'Rate exceeded'), 'THROTTLED'],
+    [awsError('ProvisionedThroughputExceededException', 'Rate exceeded', 400), 'THROTTLED'],
+    [awsError('SlowDown', 'Please reduce your request rate.', 503), 'THROTTLED'],
     [awsError('ServiceException', 'Internal error', 500), 'ERROR'],
   ])('%s → %s', (error, kind) => {
     const expected = kind === 'CONCURRENT_CHANGE' ? 'TRAFFIC_SHIFT_CONCURRENT_CHANGE' : `TRAFFIC_SHIFT_AWS_${kind}`;
@@ -54,6 +63,16 @@ describe('classify', () => {
     expect(awsFailure(new ServerlessError('no', 'TRAFFIC_SHIFT_INVALID_OPTION'), scope)).toBeUndefined();
     const defect = new TypeError('x');
     expect(userError(defect, scope)).toBe(defect);
+  });
+});
+
+describe('isThrottling', () => {
+  it('is what classify calls throttled: the same names, and HTTP 429', () => {
+    for (const name of ['ThrottlingException', 'TooManyRequestsException', 'ProvisionedThroughputExceededException'])
+      expect([name, isThrottling(awsError(name, 'slow down', 400))]).toEqual([name, true]);
+    expect(isThrottling(awsError('Whatever', 'slow down', 429))).toBe(true);
+    expect(isThrottling(awsError('AccessDeniedException', 'no', 403))).toBe(false);
+    expect(isThrottling(undefined)).toBe(false);
   });
 });
 
