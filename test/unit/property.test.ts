@@ -18,7 +18,7 @@ import {
   type ServiceDescription,
   type ShiftedFunction,
 } from '../../src/config/resolve';
-import { FUNCTION_KEYS, SERVICE_ONLY_KEYS } from '../../src/config/schema';
+import { FUNCTION_KEYS, SERVICE_ONLY_KEYS, TRIGGER_EVENTS } from '../../src/config/schema';
 import { PREDEFINED_CONFIGS } from '../../src/config/strategy';
 import { ServerlessError } from '../../src/errors';
 import { naming } from '../../src/naming';
@@ -32,18 +32,6 @@ const MAX_FUNCTIONS = 5;
 const SERVICE = 'svc';
 /** As long as the framework's code hash, so version ids are as long as real ones. */
 const VERSION_HASH = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG';
-const TRIGGER_EVENTS = [
-  'DeploymentStart',
-  'DeploymentSuccess',
-  'DeploymentFailure',
-  'DeploymentStop',
-  'DeploymentRollback',
-  'DeploymentReady',
-  'InstanceStart',
-  'InstanceSuccess',
-  'InstanceFailure',
-  'InstanceReady',
-];
 const GENERATED_ALARM_KINDS = ['errors', 'errorRate', 'throttles', 'p99Duration'];
 const KNOWN_KEYS: readonly string[] = [...FUNCTION_KEYS, ...SERVICE_ONLY_KEYS];
 /** Names that are properties of every object: a lookup by name must not find them in a map of functions or resources. */
@@ -330,7 +318,7 @@ function settingValues(g: number): Record<string, fc.Arbitrary<unknown>> {
             fc.constant(`arn:aws:sns:us-east-1:${ACCOUNT}:deploys`),
             fc.constant({ 'Fn::ImportValue': 'deploy-topic' }),
           ),
-          TriggerEvents: fc.subarray(TRIGGER_EVENTS, { minLength: 1 }),
+          TriggerEvents: fc.subarray([...TRIGGER_EVENTS], { minLength: 1 }),
         }),
         { maxLength: 2 },
       ),
