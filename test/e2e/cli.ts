@@ -126,6 +126,13 @@ export function sls(args: string[], options: { cwd: string; home: string; env: R
   return spawnSls(args, options).done;
 }
 
+/** The live view's lines and the plugin's other deploy-time notices, as printed on stderr. */
+export const trafficLines = (run: Run): string =>
+  run.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('[traffic] '))
+    .join('\n');
+
 /** Clock times and durations replaced by placeholders; everything else as printed. */
 export function normalise(text: string): string {
   return text

@@ -30,7 +30,7 @@ import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { describeWithMoto, MOTO_CREDENTIALS } from '../integration/moto-server';
-import { normalise, serviceCopy, spawnSls, type Run } from './cli';
+import { normalise, serviceCopy, spawnSls, trafficLines, type Run } from './cli';
 import { REGION, startLocalAws, type LocalAws } from './local-aws';
 import { Transcripts } from './transcripts';
 
@@ -50,12 +50,6 @@ const NEW = {
   groups: { api: 'ApiTrafficShiftDeploymentGroup', worker: 'WorkerTrafficShiftDeploymentGroup' },
   role: 'TrafficShiftCodeDeployRole',
 };
-
-const trafficLines = (run: Run): string =>
-  run.stderr
-    .split('\n')
-    .filter((l) => l.startsWith('[traffic] '))
-    .join('\n');
 
 describeE2e('from serverless-plugin-canary-deployments 0.8.0, through the CLI against a local AWS', () => {
   let aws: LocalAws;

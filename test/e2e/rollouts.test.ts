@@ -12,7 +12,7 @@
  * The transcripts in docs/commands.md marked `<!-- e2e: <name> -->` are compared with what these tests printed
  * (last test), so the documentation shows what the product prints.
  */
-import { readFileSync, writeFileSync } from 'fs';
+import { writeFileSync } from 'fs';
 import * as path from 'path';
 import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
@@ -23,27 +23,17 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { describeWithMoto } from '../integration/moto-server';
-import { normalise, REPO_ROOT, serviceCopy, spawnSls, type Run } from './cli';
+import { normalise, serviceCopy, spawnSls, trafficLines, type Run } from './cli';
+import { Transcripts } from './transcripts';
 import { FAULT_KEYS, startLocalAws, type HookOutcome, type LocalAws } from './local-aws';
 
 /** Virtual time runs this many times faster than real time: a five-minute canary takes ten seconds. */
 const SPEED = 30;
 const describeE2e = describeWithMoto('test/e2e/rollouts.test.ts');
 
-/** What the scenarios printed, by the name the docs use for the transcript. */
-const transcripts = new Map<string, string>();
-
-function record(name: string, text: string): string {
-  transcripts.set(name, text);
-  return text;
-}
-
-/** The live view's lines and the plugin's other deploy-time notices, as printed on stderr. */
-const trafficLines = (run: Run): string =>
-  run.stderr
-    .split('\n')
-    .filter((l) => l.startsWith('[traffic] '))
-    .join('\n');
+/** What the scenarios printed, by the name the docs use for the transcript (marker `e2e`). */
+const transcripts = new Transcripts('e2e');
+const record = (name: string, text: string): string => transcripts.record(name, text);
 
 /** The error the framework printed (on stdout), from `Error:` on. */
 const errorBlock = (run: Run): string => run.stdout.slice(run.stdout.indexOf('Error:')).trim();
@@ -695,15 +685,8 @@ describeE2e('operating rollouts through the CLI, against a local AWS', () => {
   });
 
   it('the transcripts in docs/commands.md are what these tests printed', () => {
-    const docs = readFileSync(path.join(REPO_ROOT, 'docs', 'commands.md'), 'utf8');
-    const blocks = [...docs.matchAll(/<!-- e2e: ([a-z-]+) -->\n```\n([\s\S]*?)\n```/g)].map(
-      (m) => [m[1] as string, m[2] as string] as const,
-    );
-    if (process.env.E2E_WRITE_TRANSCRIPTS)
-      writeFileSync(process.env.E2E_WRITE_TRANSCRIPTS, JSON.stringify(Object.fromEntries(transcripts), null, 2));
-    expect(blocks.map(([name]) => name).sort()).toEqual([...transcripts.keys()].sort());
-    for (const [name, text] of blocks)
-      expect([name, normalise(text)]).toEqual([name, normalise(transcripts.get(name) as string)]);
+    const { documented, recorded } = transcripts.compare('docs/commands.md');
+    expect(documented).toEqual(recorded);
   });
 
   async function deploymentBucket(): Promise<string> {

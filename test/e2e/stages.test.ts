@@ -13,18 +13,12 @@ import { writeFileSync } from 'fs';
 import * as path from 'path';
 import { GetAliasCommand } from '@aws-sdk/client-lambda';
 import { describeWithMoto } from '../integration/moto-server';
-import { normalise, serviceCopy, spawnSls, type Run } from './cli';
+import { normalise, serviceCopy, spawnSls, trafficLines, type Run } from './cli';
 import { startLocalAws, type LocalAws } from './local-aws';
 import { Transcripts } from './transcripts';
 
 const describeE2e = describeWithMoto('test/e2e/stages.test.ts');
 const transcripts = new Transcripts('e2e-stages');
-
-const trafficLines = (run: Run): string =>
-  run.stderr
-    .split('\n')
-    .filter((l) => l.startsWith('[traffic] '))
-    .join('\n');
 
 const summary = [
   'serverless-traffic-shift:',
