@@ -58,7 +58,7 @@ class TrafficShiftPlugin {
 
   private async showPlan(input: PluginInput): Promise<void> {
     this.fullPlan = true;
-    const { packageForPlan } = require('./plan/package-for-plan') as typeof import('./plan/package-for-plan');
+    const { packageForPlan } = require('./package-for-plan') as typeof import('./package-for-plan');
     await packageForPlan(input.serverless, createLogger(this.utils));
     const plan = this.packagingPart?.plan;
     if (!plan) return;

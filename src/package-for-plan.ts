@@ -7,8 +7,8 @@
  * refers to the stack's bucket), and says so. With credentials the framework looks the bucket up as `sls package`
  * does.
  */
-import type { AwsProvider, Serverless } from '../framework';
-import type { Logger } from '../log';
+import type { AwsProvider, Serverless } from './framework';
+import type { Logger } from './log';
 
 /** Never written anywhere: the lookup is skipped when the package plugin already holds a name. */
 const UNRESOLVED_BUCKET = 'deployment-bucket-not-looked-up-for-the-plan';

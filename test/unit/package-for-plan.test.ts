@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import type { Serverless } from '../../../src/framework';
-import type { Logger } from '../../../src/log';
-import { packageForPlan } from '../../../src/plan/package-for-plan';
+import type { Serverless } from '../../src/framework';
+import type { Logger } from '../../src/log';
+import { packageForPlan } from '../../src/package-for-plan';
 
 /** v4's package plugin: looks the bucket up in AWS unless it holds a name (lib/plugins/aws/lib/set-bucket-name.js). */
 class AwsPackage {
@@ -47,7 +47,7 @@ describe('packageForPlan', () => {
       'serverless-traffic-shift: no AWS credentials: planned without the deployment bucket lookup that Serverless Framework v4 makes while packaging. The files in .serverless/ serve this plan only: run "serverless package" before deploying them.',
     ]);
     // docs/commands.md quotes it word for word.
-    expect(readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'commands.md'), 'utf8')).toContain(
+    expect(readFileSync(path.join(__dirname, '..', '..', 'docs', 'commands.md'), 'utf8')).toContain(
       `\`${notices[0] as string}\``,
     );
   });
