@@ -2,10 +2,12 @@
  * The README's quick start is a real service (test/fixtures/quick-start): the README shows its configuration, and the
  * plan it shows is what `serverless traffic plan --stage prod` prints for it, line for line. The fixture names the
  * plugin as users do (`serverless-traffic-shift`), installed as a package that loads this repository's build.
+ * docs/commands.md's example plan is what `npm run example` prints: the whole of `serverless traffic plan --stage
+ * prod` for example-service.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { fixtureDir, REPO_ROOT, spawnServerless } from './helpers';
+import { fixtureDir, REPO_ROOT, runServerlessCli, spawnServerless } from './helpers';
 
 const FIXTURE = 'quick-start';
 const README = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
@@ -65,5 +67,18 @@ describe('README quick start', () => {
     const start = printed.indexOf(lines[0] as string);
     expect(start).toBeGreaterThanOrEqual(0);
     expect(printed.slice(start, start + lines.length)).toEqual(lines);
+  });
+});
+
+describe('docs/commands.md', () => {
+  it("shows the whole plan serverless traffic plan prints for example-service (npm run example's)", async () => {
+    const result = await runServerlessCli(
+      ['traffic', 'plan', '--stage', 'prod'],
+      path.join(REPO_ROOT, 'example-service'),
+    );
+    expect(result.exitCode).toBe(0);
+    const commands = readFileSync(path.join(REPO_ROOT, 'docs', 'commands.md'), 'utf8');
+    const shown = /```\n(Traffic plan for stage "prod"\n[\s\S]*?)```/.exec(commands)?.[1];
+    expect(shown).toBe(result.stdout);
   });
 });
